@@ -1,0 +1,164 @@
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
+
+namespace BootActors.Model.Interpreter;
+
+/// <summary>One CPU's program: a step machine and where it is.</summary>
+public sealed class CpuThread
+{
+    private readonly IEnumerator<Effect> steps;
+    private readonly Stack<KernelFn> calls = new();
+
+    public CpuThread(CpuContext cpu, IEnumerable<Effect> program, string label)
+    {
+        Cpu = cpu;
+        steps = program.GetEnumerator();
+        Label = label;
+    }
+
+    public CpuContext Cpu { get; }
+
+    public string Label { get; }
+
+    public bool Done { get; private set; }
+
+    /// <summary>The step the CPU is about to take (valid after <see cref="Advance"/> returned true).</summary>
+    public Effect Current => steps.Current;
+
+    /// <summary>The kernel call chain, outermost first.</summary>
+    public IEnumerable<KernelFn> CallChain => calls.Reverse();
+
+    public bool Blocked { get; set; }
+
+    /// <summary>Moves to the next step; false when the program has finished.</summary>
+    public bool Advance()
+    {
+        if (Done)
+        {
+            return false;
+        }
+
+        if (!steps.MoveNext())
+        {
+            Done = true;
+            return false;
+        }
+
+        var e = steps.Current;
+        if (e.Kind == EffectKind.Enter)
+        {
+            calls.Push(e.Fn);
+        }
+        else if (e.Kind == EffectKind.Leave && calls.Count > 0)
+        {
+            calls.Pop();
+        }
+
+        return true;
+    }
+
+    public string Chain() => string.Join(" → ", CallChain);
+}
+
+/// <summary>
+/// The fast reference host: applies each step of each CPU's program directly to the
+/// <see cref="Machine"/>. CPUs take turns only where one must wait (a held lock); otherwise a
+/// CPU runs its program to the end before the next begins, so every race-free scenario has one
+/// result the actor host must reproduce.
+/// </summary>
+public sealed class SequentialInterpreter
+{
+    private readonly Machine.Machine machine;
+
+    public SequentialInterpreter(Machine.Machine machine) => this.machine = machine;
+
+    public long Steps { get; private set; }
+
+    /// <summary>Called for each printk line: CPU, function, text.</summary>
+    public Action<int, KernelFn, string>? OnPrintk { get; init; }
+
+    /// <summary>Called for every applied step (tracing; null keeps the hot path lean).</summary>
+    public Action<CpuThread, Effect, StepResult>? OnStep { get; init; }
+
+    /// <summary>Runs the threads; returns the first fatal event with the CPU and call chain, or null.</summary>
+    public RunStop? Run(IReadOnlyList<CpuThread> threads)
+    {
+        var pending = new List<CpuThread>(threads);
+        while (pending.Count > 0)
+        {
+            var progressed = false;
+            foreach (var t in pending.ToList())
+            {
+                var stop = RunThread(t);
+                if (stop is not null)
+                {
+                    return stop;
+                }
+
+                if (t.Done)
+                {
+                    pending.Remove(t);
+                    progressed = true;
+                    break;
+                }
+
+                progressed |= !t.Blocked;
+            }
+
+            if (!progressed && pending.Count > 0 && pending.All(t => t.Blocked))
+            {
+                var t = pending[0];
+                return new RunStop(t.Cpu.Id, t.Chain(), new FatalEvent(ErrorKind.SelfDeadlock,
+                    $"every CPU waits for init_mm.page_table_lock (owner: CPU{machine.Lock.Owner}); nobody can release it"));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Runs one thread until it finishes, blocks on the lock, or hits a fatal event.</summary>
+    private RunStop? RunThread(CpuThread t)
+    {
+        var cpu = t.Cpu;
+        if (t.Blocked)
+        {
+            // Still spinning: the lock was handed over on unlock, or it was not.
+            if (machine.Lock.Owner != cpu.Id)
+            {
+                return null;
+            }
+
+            t.Blocked = false;
+        }
+
+        while (t.Advance())
+        {
+            var e = t.Current;
+            var r = machine.Apply(cpu, e, Steps);
+            Steps++;
+            OnStep?.Invoke(t, e, r);
+            if (r.IsFatal)
+            {
+                return new RunStop(cpu.Id, t.Chain(), r.Fatal!);
+            }
+
+            if (e.Kind == EffectKind.Printk)
+            {
+                OnPrintk?.Invoke(cpu.Id, e.Fn, (string)e.Payload!);
+            }
+
+            if (r.Blocked)
+            {
+                t.Blocked = true;
+                return null;
+            }
+
+            cpu.Rax = r.Value;
+        }
+
+        return null;
+    }
+}
+
+/// <summary>Where a run stopped: the CPU, its kernel call chain, and why.</summary>
+public sealed record RunStop(int Cpu, string CallChain, FatalEvent Fatal);

@@ -1,0 +1,438 @@
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Kernel;
+
+public sealed partial class KernelCode
+{
+    /// <summary>phys_pud_update(pgd, addr, end): the existing pud page through pgd_page_vaddr (__va).</summary>
+    public IEnumerable<Effect> PhysPudUpdate(CpuContext cpu, Pfn pgdTable, int pgdIndex, ulong addr, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pud_update;
+        yield return Enter(fn);
+        yield return Read(fn, pgdTable, Level.Pgd, pgdIndex);
+        var pud = new PageTableEntry(cpu.Rax).Frame;
+        yield return Reach(fn, pud, $"pgd_page_vaddr(pgd[{pgdIndex}])");
+        foreach (var e in PhysPudInit(cpu, pud, addr, end))
+        {
+            yield return e;
+        }
+
+        yield return Leave(fn);
+    }
+
+    /// <summary>phys_pud_init(pud_page, addr, end). Returns the physical last_map_addr (the seed's shape).</summary>
+    public IEnumerable<Effect> PhysPudInit(CpuContext cpu, Pfn pud_page, ulong addr, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pud_init;
+        yield return Enter(fn);
+        ulong pages = 0;
+        var last_map_addr = end;
+        var locking = g.Has(Fixes.HotplugLocking);
+
+        for (var i = pud_index(addr); i < PTRS_PER_PUD; i++, addr = (addr & PUD_MASK) + PUD_SIZE)
+        {
+            var pud = pud_index(addr);
+
+            if (addr >= end)
+            {
+                break;
+            }
+
+            if (!g.after_bootmem && !g.E820.AnyMapped(addr, addr + PUD_SIZE, 0))
+            {
+                yield return Set(fn, pud_page, Level.Pud, pud, PageTableEntry.None);
+                continue;
+            }
+
+            yield return Read(fn, pud_page, Level.Pud, pud);
+            var val = new PageTableEntry(cpu.Rax);
+            if (!val.IsNone)
+            {
+                if (!val.Large)
+                {
+                    foreach (var e in PhysPmdUpdate(cpu, pud_page, pud, addr, end))
+                    {
+                        yield return e;
+                    }
+
+                    last_map_addr = cpu.Rax;
+                }
+
+                continue;
+            }
+
+            if (g.direct_gbpages)
+            {
+                pages++;
+                if (locking)
+                {
+                    yield return Lock(fn);
+                }
+
+                yield return Set(fn, pud_page, Level.Pud, pud, g.LargeLeaf(addr), __va(addr));
+                if (locking)
+                {
+                    yield return Unlock(fn);
+                }
+
+                last_map_addr = (addr & PUD_MASK) + PUD_SIZE;
+                continue;
+            }
+
+            foreach (var e in AllocLowPage(cpu, Level.Pmd))
+            {
+                yield return e;
+            }
+
+            var pmd = new Pfn(cpu.Rax);
+
+            if (locking)
+            {
+                // 8ae3a5a8dff: the lock covers only the populate; the hunk decides the order.
+                if (g.Has(Hunks.UnmapBeforePopulate))
+                {
+                    foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
+                    {
+                        yield return e;
+                    }
+
+                    last_map_addr = cpu.Rax;
+                    foreach (var e in UnmapLowPage(pmd))
+                    {
+                        yield return e;
+                    }
+
+                    yield return Lock(fn);
+                    yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
+                    yield return Unlock(fn);
+                }
+                else
+                {
+                    yield return Lock(fn);
+                    yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
+                    yield return Unlock(fn);
+                    foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
+                    {
+                        yield return e;
+                    }
+
+                    last_map_addr = cpu.Rax;
+                    foreach (var e in UnmapLowPage(pmd))
+                    {
+                        yield return e;
+                    }
+                }
+            }
+            else if (g.Has(Hunks.UnmapBeforePopulate))
+            {
+                // The seed: lock; fill; unmap; populate; unlock.
+                yield return Lock(fn);
+                foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
+                {
+                    yield return e;
+                }
+
+                last_map_addr = cpu.Rax;
+                foreach (var e in UnmapLowPage(pmd))
+                {
+                    yield return e;
+                }
+
+                yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
+                yield return Unlock(fn);
+            }
+            else
+            {
+                // The parent: lock; populate the still-empty page; fill it through its alias; unlock; unmap.
+                yield return Lock(fn);
+                yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
+                foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
+                {
+                    yield return e;
+                }
+
+                last_map_addr = cpu.Rax;
+                yield return Unlock(fn);
+                foreach (var e in UnmapLowPage(pmd))
+                {
+                    yield return e;
+                }
+            }
+        }
+
+        yield return new Effect(EffectKind.FlushTlbAll, fn);
+        yield return PageCount(fn, Level.Pud, pages);
+        cpu.Rax = last_map_addr;
+        yield return Leave(fn);
+    }
+
+    /// <summary>phys_pmd_update(pud, address, end): the existing pmd page through pmd_offset (__va).</summary>
+    public IEnumerable<Effect> PhysPmdUpdate(CpuContext cpu, Pfn pudTable, int pudIndex, ulong address, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pmd_update;
+        yield return Enter(fn);
+        yield return Read(fn, pudTable, Level.Pud, pudIndex);
+        var pmd = new PageTableEntry(cpu.Rax).Frame;
+        yield return Reach(fn, pmd, $"pmd_offset(pud[{pudIndex}], 0)");
+
+        // 8ae3a5a8dff dropped this lock: the entry writes inside take it themselves.
+        var locked = !g.Has(Fixes.HotplugLocking);
+        if (locked)
+        {
+            yield return Lock(fn);
+        }
+
+        foreach (var e in PhysPmdInit(cpu, pmd, address, end))
+        {
+            yield return e;
+        }
+
+        var last_map_addr = cpu.Rax;
+        if (locked)
+        {
+            yield return Unlock(fn);
+        }
+
+        yield return new Effect(EffectKind.FlushTlbAll, fn);
+        cpu.Rax = last_map_addr;
+        yield return Leave(fn);
+    }
+
+    /// <summary>phys_pmd_init(pmd_page, address, end). Returns the address where its loop stopped.</summary>
+    public IEnumerable<Effect> PhysPmdInit(CpuContext cpu, Pfn pmd_page, ulong address, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pmd_init;
+        yield return Enter(fn);
+        ulong pages = 0;
+        var start = address;
+        var locking = g.Has(Fixes.HotplugLocking);
+
+        var i = pmd_index(address);
+        for (; i < PTRS_PER_PMD; i++, address += PMD_SIZE)
+        {
+            var pmd = pmd_index(address);
+
+            if (address >= end)
+            {
+                if (!g.after_bootmem)
+                {
+                    for (; i < PTRS_PER_PMD; i++, pmd++)
+                    {
+                        yield return Set(fn, pmd_page, Level.Pmd, pmd, PageTableEntry.None);
+                    }
+                }
+
+                break;
+            }
+
+            yield return Read(fn, pmd_page, Level.Pmd, pmd);
+            var val = new PageTableEntry(cpu.Rax);
+            if (!val.IsNone)
+            {
+                if (g.Has(Hunks.PreserveExisting) && (!g.Has(Fixes.LargePmdCheck) || !val.Large))
+                {
+                    if (locking)
+                    {
+                        yield return Lock(fn);
+                    }
+
+                    foreach (var e in PhysPteUpdate(cpu, pmd_page, pmd, address, end))
+                    {
+                        yield return e;
+                    }
+
+                    if (locking)
+                    {
+                        yield return Unlock(fn);
+                    }
+                }
+
+                // a06de63000b: count the entries used from level2_ident_pgt.
+                if (g.Has(Fixes.DirectMapCount) && start == 0)
+                {
+                    pages++;
+                }
+
+                continue;
+            }
+
+            if (g.cpu_has_pse || !g.Has(Hunks.NonpseFallback))
+            {
+                pages++;
+                if (locking)
+                {
+                    yield return Lock(fn);
+                }
+
+                yield return Set(fn, pmd_page, Level.Pmd, pmd, g.LargeLeaf(address), __va(address));
+                if (locking)
+                {
+                    yield return Unlock(fn);
+                }
+
+                continue;
+            }
+
+            foreach (var e in AllocLowPage(cpu, Level.Pte))
+            {
+                yield return e;
+            }
+
+            var pte = new Pfn(cpu.Rax);
+            foreach (var e in PhysPteInit(cpu, pte, address, end))
+            {
+                yield return e;
+            }
+
+            foreach (var e in UnmapLowPage(pte))
+            {
+                yield return e;
+            }
+
+            if (locking)
+            {
+                yield return Lock(fn);
+            }
+
+            yield return Populate(fn, pmd_page, Level.Pmd, pmd, pte, __va(address));
+            if (locking)
+            {
+                yield return Unlock(fn);
+            }
+        }
+
+        yield return PageCount(fn, Level.Pmd, pages);
+        cpu.Rax = address;
+        yield return Leave(fn);
+    }
+
+    /// <summary>phys_pte_update(pmd, address, end): the existing PTE page through pmd_page_vaddr (__va).</summary>
+    public IEnumerable<Effect> PhysPteUpdate(CpuContext cpu, Pfn pmdTable, int pmdIndex, ulong address, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pte_update;
+        yield return Enter(fn);
+        yield return Read(fn, pmdTable, Level.Pmd, pmdIndex);
+        var val = new PageTableEntry(cpu.Rax);
+        var pte = val.Frame;
+        yield return Reach(fn, pte, $"pmd_page_vaddr(pmd[{pmdIndex}])");
+        if (val.Large)
+        {
+            // The seed without 22b45144f67: a 2 MiB leaf's data frame taken for a PTE page.
+            yield return Fatal(fn, ErrorKind.DataFrameWrittenAsTable,
+                $"phys_pte_update: pmd[{pmdIndex}] of table {pmdTable} is a 2 MiB leaf {val} (pmd_large) mapping " +
+                $"{Hex.Of(val.Frame.PhysAddr.Value)}-{Hex.Of(val.Frame.PhysAddr.Value + PMD_SIZE)}; pmd_page_vaddr() takes its data " +
+                $"frame {pte} for a PTE page and phys_pte_init would write PTEs for {Hex.Of(address)} into it " +
+                "(fixed by 22b45144f67)");
+            yield break;
+        }
+
+        foreach (var e in PhysPteInit(cpu, pte, address, end))
+        {
+            yield return e;
+        }
+
+        yield return Leave(fn);
+    }
+
+    /// <summary>phys_pte_init(pte_page, addr, end), added by the seed.</summary>
+    public IEnumerable<Effect> PhysPteInit(CpuContext cpu, Pfn pte_page, ulong addr, ulong end)
+    {
+        const KernelFn fn = KernelFn.phys_pte_init;
+        yield return Enter(fn);
+        if (g.Grain == PteGrain.Page)
+        {
+            // The whole loop as one step, applied entry by entry by the page's owner.
+            yield return new Effect(EffectKind.PteInitLoop, fn, Level.Pte, pte_index(addr), pte_page, addr, end);
+            yield return PageCount(fn, Level.Pte, cpu.Rax);
+            yield return Leave(fn);
+            yield break;
+        }
+
+        ulong pages = 0;
+        for (var i = pte_index(addr); i < PTRS_PER_PTE; i++, addr += PAGE_SIZE)
+        {
+            if (addr >= end)
+            {
+                if (!g.after_bootmem)
+                {
+                    for (; i < PTRS_PER_PTE; i++)
+                    {
+                        yield return Set(fn, pte_page, Level.Pte, i, PageTableEntry.None);
+                    }
+                }
+
+                break;
+            }
+
+            yield return Read(fn, pte_page, Level.Pte, i);
+            if (cpu.Rax != 0)
+            {
+                continue;
+            }
+
+            yield return Set(fn, pte_page, Level.Pte, i, g.Leaf(addr), __va(addr));
+            pages++;
+        }
+
+        yield return PageCount(fn, Level.Pte, pages);
+        yield return Leave(fn);
+    }
+
+    /// <summary>alloc_low_page(&amp;phys): table_end++, then the early buffer page through early_ioremap, or get_zeroed_page after bootmem.</summary>
+    public IEnumerable<Effect> AllocLowPage(CpuContext cpu, Level level)
+    {
+        const KernelFn fn = KernelFn.alloc_low_page;
+        yield return Enter(fn);
+        yield return new Effect(EffectKind.AllocPage, fn, level);
+        var pfn = new Pfn(cpu.Rax);
+        if (!g.after_bootmem)
+        {
+            yield return new Effect(EffectKind.EarlyIoremap, fn, level, table: pfn);
+        }
+
+        yield return new Effect(EffectKind.ZeroPage, fn, level, table: pfn);
+        cpu.Rax = pfn.Value;
+        yield return Leave(fn);
+    }
+
+    /// <summary>unmap_low_page(adr): early_iounmap at boot, nothing after bootmem.</summary>
+    public IEnumerable<Effect> UnmapLowPage(Pfn page)
+    {
+        if (g.after_bootmem)
+        {
+            yield break;
+        }
+
+        yield return new Effect(EffectKind.EarlyIounmap, KernelFn.unmap_low_page, table: page);
+    }
+
+    private static Effect Enter(KernelFn fn) => new(EffectKind.Enter, fn);
+
+    private static Effect Leave(KernelFn fn) => new(EffectKind.Leave, fn);
+
+    private static Effect Read(KernelFn fn, Pfn table, Level level, int index) =>
+        new(EffectKind.ReadEntry, fn, level, index, table);
+
+    /// <summary>set_p?d of <paramref name="value"/>; <paramref name="va"/> is the first virtual address the entry covers (0 for a clear).</summary>
+    private static Effect Set(KernelFn fn, Pfn table, Level level, int index, PageTableEntry value, ulong va = 0) =>
+        new(EffectKind.SetEntry, fn, level, index, table, value.Value, va);
+
+    private static Effect Populate(KernelFn fn, Pfn table, Level level, int index, Pfn child, ulong va) =>
+        new(EffectKind.Populate, fn, level, index, table, child.Value, va);
+
+    private static Effect Reach(KernelFn fn, Pfn table, string how) =>
+        new(EffectKind.ReachTable, fn, table: table, payload: how);
+
+    private static Effect Lock(KernelFn fn) => new(EffectKind.SpinLock, fn);
+
+    private static Effect Unlock(KernelFn fn) => new(EffectKind.SpinUnlock, fn);
+
+    private static Effect PageCount(KernelFn fn, Level level, ulong pages) =>
+        new(EffectKind.UpdatePageCount, fn, level, value: pages);
+
+    private static Effect Printk(KernelFn fn, string line) => new(EffectKind.Printk, fn, payload: line);
+
+    private static Effect Fatal(KernelFn fn, ErrorKind kind, string message) =>
+        new(EffectKind.Fatal, fn, payload: new FatalEvent(kind, message));
+}

@@ -1,0 +1,66 @@
+namespace BootActors.Model.Machine;
+
+/// <summary>
+/// init_mm.page_table_lock, a spinlock: one owner, waiters served first come first served
+/// (a ticket lock's order). Unlock by a non-owner and a CPU spinning on a lock it holds are
+/// errors the kernel would not survive, so they are reported.
+/// </summary>
+public sealed class InitMmLock
+{
+    private readonly Queue<int> waiters = new();
+
+    public int? Owner { get; private set; }
+
+    public IReadOnlyCollection<int> Waiters => waiters;
+
+    /// <summary>Acquired: the CPU holds the lock now. Queued: it spins until <see cref="Unlock"/> hands it over.</summary>
+    public LockResult Lock(int cpu)
+    {
+        if (Owner == cpu)
+        {
+            return LockResult.SelfDeadlock;
+        }
+
+        if (Owner is null)
+        {
+            Owner = cpu;
+            return LockResult.Acquired;
+        }
+
+        if (!waiters.Contains(cpu))
+        {
+            waiters.Enqueue(cpu);
+        }
+
+        return LockResult.Queued;
+    }
+
+    /// <summary>Releases the lock; the next waiter, if any, becomes the owner and is returned in <paramref name="next"/>.</summary>
+    public LockResult Unlock(int cpu, out int? next)
+    {
+        next = null;
+        if (Owner != cpu)
+        {
+            return LockResult.NotOwner;
+        }
+
+        Owner = waiters.Count > 0 ? waiters.Dequeue() : null;
+        next = Owner;
+        return LockResult.Released;
+    }
+
+    public void Reset()
+    {
+        Owner = null;
+        waiters.Clear();
+    }
+}
+
+public enum LockResult
+{
+    Acquired,
+    Queued,
+    Released,
+    SelfDeadlock,
+    NotOwner,
+}

@@ -1,0 +1,322 @@
+using BootActors.Model.E820;
+using BootActors.Model.Kernel;
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using BootActors.Model.Xen;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Machine;
+
+/// <summary>
+/// The whole modelled machine: memory with its page tables, the early allocator, the lock, the
+/// TLBs, Xen when present, and the kernel's DirectMap counters. <see cref="Apply"/> carries out
+/// one step of kernel code; the sequential interpreter calls it, and the actor host routes the
+/// same steps to the components' owners.
+/// </summary>
+public sealed class Machine
+{
+    private readonly List<(ulong Start, ulong End)> hotAdded = new();
+    private readonly List<(ulong Start, ulong End)> removed = new();
+
+    public Machine(MachineConfig config)
+    {
+        Config = config;
+        var e820 = config.E820;
+        var endPfn = e820.EndOfRamPfn();
+        if (endPfn == 0)
+        {
+            throw new MachineConfigException($"{Origin(config)}: the e820 map has no usable RAM (e820_end_of_ram() is 0)");
+        }
+
+        End = endPfn << PAGE_SHIFT;
+        if (config.KernelSize == 0)
+        {
+            throw new MachineConfigException("--kernel-size must be positive");
+        }
+
+        if (config.Xen)
+        {
+            XenLayout = XenLayout.Compute(End, config.KernelSize, out var error)
+                        ?? throw new MachineConfigException($"{Origin(config)}: {error}");
+        }
+
+        Globals = new KernelGlobals
+        {
+            Variant = config.Variant,
+            E820 = e820,
+            cpu_has_pse = config.EffectivePse,
+            direct_gbpages = config.EffectiveGbpages,
+            Xen = config.Xen,
+            __supported_pte_mask = config.Xen ? ~(_PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD) : ulong.MaxValue,
+            Grain = config.Grain,
+        };
+
+        Memory = new PhysicalMemory(StaticTables.init_level4_pgt);
+        Xen = XenLayout is null ? null : new XenHypervisor(Memory, XenLayout);
+        Allocator = new PageAllocator(e820, Reservations(), config.AllocOrder);
+        Mmu = new Mmu(Memory, Xen, Globals, InUse);
+        Code = new KernelCode(Globals);
+        Lock = new InitMmLock();
+        Tlbs = Enumerable.Range(0, Math.Max(1, config.Cpus)).Select(i => new Tlb(i)).ToArray();
+        InitialTables.Build(this);
+    }
+
+    public MachineConfig Config { get; }
+
+    public KernelGlobals Globals { get; }
+
+    public KernelCode Code { get; }
+
+    public PhysicalMemory Memory { get; }
+
+    public PageAllocator Allocator { get; }
+
+    public InitMmLock Lock { get; }
+
+    public Tlb[] Tlbs { get; }
+
+    public XenHypervisor? Xen { get; }
+
+    public XenLayout? XenLayout { get; }
+
+    public Mmu Mmu { get; }
+
+    /// <summary>e820_end_of_ram() &lt;&lt; PAGE_SHIFT: the end of the boot direct mapping.</summary>
+    public ulong End { get; }
+
+    /// <summary>direct_pages_count[PG_LEVEL_4K, 2M, 1G] (arch/x86/mm/pageattr.c).</summary>
+    public ulong[] DirectPagesCount { get; } = new ulong[3];
+
+    /// <summary>Level1IdentPages of level1_ident_pgt that xen_map_identity_early used.</summary>
+    public int Level1IdentUsed { get; internal set; }
+
+    public IReadOnlyList<(ulong Start, ulong End)> HotAdded => hotAdded;
+
+    public IReadOnlyList<(ulong Start, ulong End)> Removed => removed;
+
+    /// <summary>Applies one step of kernel code for <paramref name="cpu"/>.</summary>
+    public StepResult Apply(CpuContext cpu, in Effect e, long seq = 0)
+    {
+        switch (e.Kind)
+        {
+            case EffectKind.Enter:
+            case EffectKind.Leave:
+            case EffectKind.Printk:
+                return StepResult.Ok(cpu.Rax);
+            case EffectKind.ReadEntry:
+                return Mmu.Read(e.Table, e.Index);
+            case EffectKind.SetEntry:
+                return Mmu.Set(e.Table, e.Level, e.Index, new PageTableEntry(e.Value), e.Arg);
+            case EffectKind.Populate:
+                return Mmu.Populate(e.Table, e.Level, e.Index, new Pfn(e.Value), e.Arg);
+            case EffectKind.PteInitLoop:
+                return Mmu.PteInitLoop(e.Table, e.Index, e.Value, e.Arg);
+            case EffectKind.ReachTable:
+                return Mmu.Reach(e.Table, (string?)e.Payload ?? "__va");
+            case EffectKind.FindTableSpace:
+                return StepResult.Ok(Allocator.FindTableSpace(e.Value, e.Arg));
+            case EffectKind.AllocPage:
+                return AllocPage(e.Level);
+            case EffectKind.EarlyIoremap:
+                return EarlyIoremap(e.Table);
+            case EffectKind.ZeroPage:
+                Memory.Zero(e.Table, e.Level, PageAllocator.IsDynamic(e.Table) ? TablePageOrigin.AfterBootmem : TablePageOrigin.Boot);
+                return StepResult.Ok();
+            case EffectKind.EarlyIounmap:
+                return EarlyIounmap(e.Table);
+            case EffectKind.SpinLock:
+                return Lock.Lock(cpu.Id) switch
+                {
+                    LockResult.Acquired => StepResult.Ok(),
+                    LockResult.Queued => StepResult.Wait,
+                    _ => StepResult.Fail(ErrorKind.SelfDeadlock,
+                        "spin_lock(&init_mm.page_table_lock) by the CPU that already holds it: it spins forever"),
+                };
+            case EffectKind.SpinUnlock:
+                return Lock.Unlock(cpu.Id, out _) == LockResult.Released
+                    ? StepResult.Ok()
+                    : StepResult.Fail(ErrorKind.UnlockByNonOwner,
+                        $"spin_unlock(&init_mm.page_table_lock) by a CPU that does not hold it (owner: {(Lock.Owner is { } o ? $"CPU{o}" : "none")})");
+            case EffectKind.FlushTlbAll:
+                Xen?.FlushTlbLocal();
+                Tlbs[cpu.Id].FlushAll();
+                return StepResult.Ok();
+            case EffectKind.FlushTlbGlobal:
+                foreach (var t in Tlbs)
+                {
+                    t.FlushAll();
+                }
+
+                return StepResult.Ok();
+            case EffectKind.UpdatePageCount:
+                DirectPagesCount[CountIndex(e.Level)] += e.Value;
+                return StepResult.Ok();
+            case EffectKind.AddMemoryRange:
+                hotAdded.Add((e.Value, e.Arg));
+                return StepResult.Ok();
+            case EffectKind.Touch:
+                return Touch(cpu, e.Value, seq);
+            case EffectKind.FreePage:
+                return FreePage(e.Table);
+            case EffectKind.Fatal:
+                return StepResult.Fail((FatalEvent)e.Payload!);
+            default:
+                throw new InvalidOperationException($"unknown step {e.Kind}");
+        }
+    }
+
+    /// <summary>Ranges hot-remove has taken away (no longer expected to be mapped).</summary>
+    public void MarkRemoved(ulong start, ulong end) => removed.Add((start, end));
+
+    public static int CountIndex(Level level) => level switch
+    {
+        Level.Pte => 0,
+        Level.Pmd => 1,
+        _ => 2,
+    };
+
+    /// <summary>The frames whose translations must not be lost (model-conventions item 31), as of now.</summary>
+    public InUseFrames InUse()
+    {
+        var parts = new List<(ulong, ulong)>(Globals.E820.RamRanges());
+        parts.AddRange(hotAdded);
+        foreach (var page in Memory.TablePages)
+        {
+            if (page.Origin is TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder)
+            {
+                parts.Add((page.Pfn.PhysAddr.Value, page.Pfn.PhysAddr.Value + PAGE_SIZE));
+            }
+        }
+
+        if (XenLayout is { } x)
+        {
+            parts.Add((x.PtBase, x.PtEnd));
+        }
+
+        var (s, end) = Allocator.HandedOutRange;
+        parts.Add((s << PAGE_SHIFT, end << PAGE_SHIFT));
+        return new InUseFrames(parts);
+    }
+
+    private StepResult AllocPage(Level level)
+    {
+        var pfn = Allocator.AllocPage(Globals.after_bootmem, level);
+        if (pfn is { } p)
+        {
+            return StepResult.Ok(p.Value);
+        }
+
+        return StepResult.Fail(ErrorKind.Panic,
+            $"Kernel panic - not syncing: alloc_low_page: ran out of memory (a {level.Name()} page: table_end {Hex.Of(Allocator.table_end)} " +
+            $"passed table_top {Hex.Of(Allocator.table_top)}; the buffer [{Hex.Of(Allocator.table_start << PAGE_SHIFT)}, {Hex.Of(Allocator.table_top << PAGE_SHIFT)}) " +
+            "that find_early_table_space reserved is used up)");
+    }
+
+    private StepResult EarlyIoremap(Pfn pfn)
+    {
+        if (Xen?.MapWritableAlias(pfn) is { } refused)
+        {
+            return StepResult.Fail(ErrorKind.HypervisorRefused, refused);
+        }
+
+        if (Allocator.EarlyIoremap(pfn) is { } warn)
+        {
+            return StepResult.Fail(ErrorKind.WildWrite, $"{warn}: early_ioremap returns NULL and alloc_low_page's memset writes through it");
+        }
+
+        return StepResult.Ok();
+    }
+
+    private StepResult EarlyIounmap(Pfn pfn)
+    {
+        Xen?.DropWritableAlias(pfn);
+        return Allocator.EarlyIounmap(pfn) is { } error
+            ? StepResult.Fail(ErrorKind.WildWrite, error)
+            : StepResult.Ok();
+    }
+
+    private StepResult Touch(CpuContext cpu, ulong va, long seq)
+    {
+        var access = Tlbs[cpu.Id].Access(Memory, va, seq);
+        if (access.Stale is { } stale)
+        {
+            var now = stale.CurrentFrame is { } f ? $"now translates to frame {f}" : "is no longer mapped";
+            return StepResult.Fail(ErrorKind.StaleTlbUse,
+                $"CPU{cpu.Id} used its cached translation of {new VirtAddr(va)} → frame {stale.Entry.Frame} (cached at step {stale.Entry.CachedAt}); " +
+                $"its source {stale.ChangedEntry.Table}[{stale.ChangedEntry.Index}] changed from {Hex.Of(stale.CachedValue)} to {Hex.Of(stale.CurrentValue)} and the address {now}");
+        }
+
+        if (access.Faulted)
+        {
+            var pa = va - PAGE_OFFSET;
+            if (ExpectedMapped(pa))
+            {
+                return StepResult.Fail(ErrorKind.PageFault,
+                    $"CPU{cpu.Id} faulted on {new VirtAddr(va)} (physical {Hex.Of(pa)}, RAM that should be mapped): {Mmu.DescribeWalk(new PhysAddr(pa).Pfn)}");
+            }
+
+            return StepResult.Ok(ulong.MaxValue);
+        }
+
+        return StepResult.Ok(access.Frame.Value);
+    }
+
+    private StepResult FreePage(Pfn pfn)
+    {
+        if (Memory.IsReachable(pfn))
+        {
+            return StepResult.Fail(ErrorKind.LostTablePage,
+                $"free_pagetable of page {pfn} while it is still linked into init_level4_pgt");
+        }
+
+        Memory.Free(pfn);
+        return StepResult.Ok();
+    }
+
+    /// <summary>RAM the monitors expect mapped: usable RAM below end and hot-added ranges, minus removed ones.</summary>
+    public bool ExpectedMapped(ulong pa)
+    {
+        foreach (var (s, e) in removed)
+        {
+            if (pa >= s && pa < e)
+            {
+                return false;
+            }
+        }
+
+        foreach (var (s, e) in hotAdded)
+        {
+            if (pa >= s && pa < e)
+            {
+                return true;
+            }
+        }
+
+        return pa < End && Globals.E820.IsRamPfn(pa >> PAGE_SHIFT);
+    }
+
+    private List<EarlyReservation> Reservations()
+    {
+        var list = new List<EarlyReservation>
+        {
+            new(0, 0x1000, "BIOS data page"),
+            new(StaticTables.TRAMPOLINE_BASE, StaticTables.TRAMPOLINE_BASE + 0x2000, "TRAMPOLINE"),
+            new(StaticTables.PHYSICAL_START, StaticTables.PHYSICAL_START + round_up(Config.KernelSize, PAGE_SIZE), "TEXT DATA BSS"),
+        };
+        if (XenLayout is { } x)
+        {
+            list.Add(new EarlyReservation(x.PtBase, x.PtEnd, "XEN PAGETABLES"));
+        }
+        else
+        {
+            list.Add(new EarlyReservation(Globals.E820.EbdaLowmem(), 0x100000, "BIOS reserved"));
+        }
+
+        return list;
+    }
+
+    private static string Origin(MachineConfig c) => string.IsNullOrEmpty(c.E820Origin) ? "e820" : c.E820Origin;
+}
+
+/// <summary>A machine that cannot be built (a user mistake, not a kernel outcome).</summary>
+public sealed class MachineConfigException(string message) : Exception(message);

@@ -1,0 +1,38 @@
+using BootActors.Model.E820;
+using BootActors.Model.Kernel;
+
+namespace BootActors.Model.Machine;
+
+/// <summary>Everything that decides a machine before the kernel runs (model-conventions items 1–5).</summary>
+public sealed record MachineConfig
+{
+    public required E820Map E820 { get; init; }
+
+    /// <summary>Where the map came from, for messages ("--memory 8G", a file name).</summary>
+    public string E820Origin { get; init; } = "";
+
+    public KernelVariant Variant { get; init; } = KernelVariant.Fixed;
+
+    /// <summary>cpu_has_pse natively; ignored under Xen (forced off).</summary>
+    public bool Pse { get; init; } = true;
+
+    /// <summary>cpu_has_gbpages and direct_gbpages together; ignored under Xen.</summary>
+    public bool Gbpages { get; init; }
+
+    public bool Xen { get; init; }
+
+    public int Cpus { get; init; } = 1;
+
+    /// <summary>The kernel image size, rounded up to 4 KiB (CONFIG_PHYSICAL_START = 2 MiB).</summary>
+    public ulong KernelSize { get; init; } = StaticTables.DefaultKernelSize;
+
+    public AllocOrder AllocOrder { get; init; } = AllocOrder.BottomUp;
+
+    public PteGrain Grain { get; init; } = PteGrain.Page;
+
+    /// <summary>cpu_has_pse as the kernel sees it: the PV CPUID clears PSE (item 5).</summary>
+    public bool EffectivePse => Pse && !Xen;
+
+    /// <summary>direct_gbpages after init_gbpages: the option, the CPU feature, and not a PV guest.</summary>
+    public bool EffectiveGbpages => Gbpages && !Xen;
+}

@@ -1,0 +1,164 @@
+using BootActors.Model.E820;
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Machine;
+
+/// <summary>Which end of the early table buffer alloc_low_page takes pages from.</summary>
+public enum AllocOrder
+{
+    /// <summary>table_end++ from table_start, as the seed's invariant assumes.</summary>
+    BottomUp,
+
+    /// <summary>From table_top downward (the order of 3.9's "setup page table in top-down").</summary>
+    TopDown,
+}
+
+/// <summary>
+/// alloc_low_page's early table buffer (table_start/table_end/table_top of init_64.c), the
+/// early_ioremap fixmap aliases of the pages it hands out, and get_zeroed_page after bootmem.
+/// </summary>
+public sealed class PageAllocator
+{
+    /// <summary>
+    /// First id of a get_zeroed_page page: above any RAM this model maps (63 TiB), inside PTE_MASK,
+    /// so it cannot collide with a boot-buffer pfn (model-conventions item 20).
+    /// </summary>
+    public const ulong FirstDynamicPfn = 0x3f0000000;
+
+    /// <summary>FIX_BTMAPS_NESTING (include/asm-x86/fixmap_64.h).</summary>
+    public const int FIX_BTMAPS_NESTING = 4;
+
+    private readonly E820Map e820;
+    private readonly IReadOnlyList<EarlyReservation> reservations;
+    private readonly AllocOrder order;
+    private readonly List<Pfn> aliases = new();
+    private readonly int[] handedOut = new int[5];
+    private ulong nextDynamic = FirstDynamicPfn;
+
+    public PageAllocator(E820Map e820, IReadOnlyList<EarlyReservation> reservations, AllocOrder order)
+    {
+        this.e820 = e820;
+        this.reservations = reservations;
+        this.order = order;
+    }
+
+    public ulong table_start { get; private set; }
+
+    public ulong table_end { get; private set; }
+
+    public ulong table_top { get; private set; }
+
+    public IReadOnlyList<EarlyReservation> Reservations => reservations;
+
+    /// <summary>Pages with a live writable early_ioremap alias, oldest first (the fixmap nesting stack).</summary>
+    public IReadOnlyList<Pfn> Aliases => aliases;
+
+    public bool HasAlias(Pfn pfn) => aliases.Contains(pfn);
+
+    /// <summary>Boot pages handed out, per level (table_pages of the summary).</summary>
+    public int HandedOut(Level level) => handedOut[(int)level];
+
+    /// <summary>The boot pages handed out so far, as a pfn range [start, end).</summary>
+    public (ulong Start, ulong End) HandedOutRange
+    {
+        get
+        {
+            var n = Math.Min(table_end, table_top) - table_start;
+            return order == AllocOrder.BottomUp ? (table_start, table_start + n) : (table_top - n, table_top);
+        }
+    }
+
+    public bool IsBootPage(Pfn pfn)
+    {
+        var (s, e) = HandedOutRange;
+        return pfn.Value >= s && pfn.Value < e;
+    }
+
+    public static bool IsDynamic(Pfn pfn) => pfn.Value >= FirstDynamicPfn;
+
+    /// <summary>find_early_table_space's placement: find_e820_area(0x8000, end, tables, PAGE_SIZE).</summary>
+    public ulong FindTableSpace(ulong tables, ulong end)
+    {
+        var start = e820.FindE820Area(0x8000, end, tables, PAGE_SIZE, reservations);
+        if (start == ulong.MaxValue)
+        {
+            table_start = table_end = table_top = 0;
+            return ulong.MaxValue;
+        }
+
+        table_start = start >> PAGE_SHIFT;
+        table_end = table_start;
+        table_top = table_start + (tables >> PAGE_SHIFT);
+        return table_start;
+    }
+
+    /// <summary>
+    /// The allocating part of alloc_low_page: pfn = table_end++ (bumped even after bootmem), the
+    /// table_top check (d86623a0d55a) at boot, get_zeroed_page after. Null: "ran out of memory".
+    /// </summary>
+    public Pfn? AllocPage(bool afterBootmem, Level level)
+    {
+        var n = table_end - table_start;
+        table_end++;
+        if (afterBootmem)
+        {
+            return new Pfn(nextDynamic++);
+        }
+
+        var pfn = order == AllocOrder.BottomUp ? table_start + n : table_top - 1 - n;
+        if (table_start + n >= table_top)
+        {
+            return null;
+        }
+
+        handedOut[(int)level]++;
+        return new Pfn(pfn);
+    }
+
+    /// <summary>early_ioremap of one page into a fixmap slot. Null on success, else the kernel's WARN text.</summary>
+    public string? EarlyIoremap(Pfn pfn)
+    {
+        if (aliases.Count >= FIX_BTMAPS_NESTING)
+        {
+            return $"early_ioremap({Hex.Of(pfn.PhysAddr.Value)}, 4096): nesting level {aliases.Count} exceeds FIX_BTMAPS_NESTING";
+        }
+
+        aliases.Add(pfn);
+        return null;
+    }
+
+    /// <summary>early_iounmap; unmaps must be LIFO (the nesting counter is a stack).</summary>
+    public string? EarlyIounmap(Pfn pfn)
+    {
+        if (aliases.Count == 0 || aliases[^1] != pfn)
+        {
+            var idx = aliases.IndexOf(pfn);
+            if (idx < 0)
+            {
+                return $"early_iounmap of page {pfn}, which has no early_ioremap alias";
+            }
+
+            aliases.RemoveAt(idx);
+            return null;
+        }
+
+        aliases.RemoveAt(aliases.Count - 1);
+        return null;
+    }
+
+    public PageAllocatorSnapshot Snapshot() => new(table_start, table_end, table_top, aliases.ToArray(), handedOut.ToArray(), nextDynamic);
+
+    public void Restore(PageAllocatorSnapshot s)
+    {
+        table_start = s.TableStart;
+        table_end = s.TableEnd;
+        table_top = s.TableTop;
+        aliases.Clear();
+        aliases.AddRange(s.Aliases);
+        Array.Copy(s.HandedOut, handedOut, handedOut.Length);
+        nextDynamic = s.NextDynamic;
+    }
+}
+
+public sealed record PageAllocatorSnapshot(ulong TableStart, ulong TableEnd, ulong TableTop, Pfn[] Aliases, int[] HandedOut, ulong NextDynamic);

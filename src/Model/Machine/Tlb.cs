@@ -1,0 +1,113 @@
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Machine;
+
+/// <summary>A cached translation and the entries (with their values) it was built from.</summary>
+public sealed record TlbEntry(ulong VirtPage, Pfn Frame, Level PageLevel, ulong Flags, EntryRef[] Sources, ulong[] SourceValues, long CachedAt);
+
+/// <summary>What a memory access through the TLB found.</summary>
+public readonly record struct TlbAccess(bool Hit, bool Faulted, Pfn Frame, TlbEntry? Entry, StaleUse? Stale);
+
+/// <summary>A cached translation used after a source entry changed so that the translation no longer holds.</summary>
+public sealed record StaleUse(TlbEntry Entry, EntryRef ChangedEntry, ulong CachedValue, ulong CurrentValue, Pfn? CurrentFrame);
+
+/// <summary>
+/// One CPU's TLB: translations of 4 KiB virtual pages (a large page is cached per 4 KiB page it
+/// is used at), with their source entries. __flush_tlb_all and a shootdown IPI empty it; invlpg
+/// drops one page. The paging-structure caches are folded into the source entries.
+/// </summary>
+public sealed class Tlb
+{
+    private readonly Dictionary<ulong, TlbEntry> entries = new();
+
+    public Tlb(int cpu) => Cpu = cpu;
+
+    public int Cpu { get; }
+
+    public int Count => entries.Count;
+
+    public IEnumerable<TlbEntry> Entries => entries.Values.OrderBy(e => e.VirtPage);
+
+    public long Flushes { get; private set; }
+
+    /// <summary>Translates <paramref name="va"/>: a hit is checked against memory for staleness; a miss walks the tables.</summary>
+    public TlbAccess Access(PhysicalMemory memory, ulong va, long seq)
+    {
+        var vpn = va >> PAGE_SHIFT;
+        if (entries.TryGetValue(vpn, out var cached))
+        {
+            for (var i = 0; i < cached.Sources.Length; i++)
+            {
+                var src = cached.Sources[i];
+                var now = memory.Read(src.Table, src.Index).Value;
+                if (now == cached.SourceValues[i])
+                {
+                    continue;
+                }
+
+                // The source changed: stale only if the translation no longer holds.
+                var walk = Walk(memory, va);
+                var current = walk?.Frame;
+                if (current != cached.Frame || walk!.Flags != cached.Flags)
+                {
+                    return new TlbAccess(true, false, cached.Frame, cached, new StaleUse(cached, src, cached.SourceValues[i], now, current));
+                }
+            }
+
+            return new TlbAccess(true, false, cached.Frame, cached, null);
+        }
+
+        var fresh = Walk(memory, va, seq);
+        if (fresh is null)
+        {
+            return new TlbAccess(false, true, default, null, null);
+        }
+
+        entries[vpn] = fresh;
+        return new TlbAccess(false, false, fresh.Frame, fresh, null);
+    }
+
+    /// <summary>__flush_tlb_all (or the local half of a shootdown).</summary>
+    public void FlushAll()
+    {
+        entries.Clear();
+        Flushes++;
+    }
+
+    /// <summary>invlpg / __flush_tlb_one.</summary>
+    public void FlushOne(ulong va) => entries.Remove(va >> PAGE_SHIFT);
+
+    public static TlbEntry? Walk(PhysicalMemory memory, ulong va, long seq = 0)
+    {
+        var sources = new List<EntryRef>(4);
+        var values = new List<ulong>(4);
+        var table = memory.Root;
+        for (var level = Level.Pgd; ; level = level.Below())
+        {
+            var index = X86.index(level, va);
+            var e = memory.Read(table, index);
+            sources.Add(new EntryRef(table, index));
+            values.Add(e.Value);
+            if (!e.Present)
+            {
+                return null;
+            }
+
+            if (level == Level.Pte || (level is Level.Pmd or Level.Pud && e.Large))
+            {
+                var span = EntrySpan(level);
+                var frame = new Pfn(((e.Frame.PhysAddr.Value & ~(span - 1)) + (va & (span - 1))) >> PAGE_SHIFT);
+                return new TlbEntry(va >> PAGE_SHIFT, frame, level, e.Flags & ~_PAGE_PAT_LARGE & ~_PAGE_ACCESSED & ~_PAGE_DIRTY, sources.ToArray(), values.ToArray(), seq);
+            }
+
+            if (!memory.IsTablePage(e.Frame))
+            {
+                return null;
+            }
+
+            table = e.Frame;
+        }
+    }
+}

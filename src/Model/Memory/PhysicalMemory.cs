@@ -1,0 +1,170 @@
+using BootActors.Model.Paging;
+
+namespace BootActors.Model.Memory;
+
+/// <summary>
+/// Physical memory as far as the model needs it: only frames used as page tables hold
+/// contents (sparse). Each table page remembers which entry last linked it, so the live
+/// tree (reachable from init_level4_pgt) can be answered without a full walk.
+/// </summary>
+public sealed class PhysicalMemory
+{
+    private readonly Dictionary<ulong, TablePage> pages = new();
+
+    public PhysicalMemory(Pfn root) => Root = root;
+
+    /// <summary>init_level4_pgt.</summary>
+    public Pfn Root { get; }
+
+    public int TablePageCount => pages.Count;
+
+    public IEnumerable<TablePage> TablePages => pages.Values;
+
+    public bool IsTablePage(Pfn pfn) => pages.ContainsKey(pfn.Value);
+
+    public TablePage? Find(Pfn pfn) => pages.TryGetValue(pfn.Value, out var p) ? p : null;
+
+    /// <summary>A table page, or an all-zero view for a frame that never held one.</summary>
+    public TablePage Page(Pfn pfn) =>
+        pages.TryGetValue(pfn.Value, out var p) ? p : throw new InvalidOperationException($"frame {pfn} holds no page table");
+
+    /// <summary>memset(adr, 0, PAGE_SIZE) of a freshly allocated table page (or get_zeroed_page).</summary>
+    public TablePage Zero(Pfn pfn, Level level, TablePageOrigin origin)
+    {
+        if (pages.TryGetValue(pfn.Value, out var existing))
+        {
+            Array.Clear(existing.Entries);
+            existing.Level = level;
+            existing.Origin = origin;
+            existing.Parent = null;
+            return existing;
+        }
+
+        var page = new TablePage(pfn, level, origin);
+        pages.Add(pfn.Value, page);
+        return page;
+    }
+
+    public void Free(Pfn pfn) => pages.Remove(pfn.Value);
+
+    public PageTableEntry Read(Pfn table, int index) =>
+        pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p.Entries[index]) : PageTableEntry.None;
+
+    /// <summary>Stores an entry and keeps the child's parent link current.</summary>
+    public void Write(Pfn table, int index, PageTableEntry value)
+    {
+        var page = Page(table);
+        page.Entries[index] = value.Value;
+        if (page.Level != Level.Pte && value.Present && !value.Large &&
+            pages.TryGetValue(value.Frame.Value, out var child))
+        {
+            child.Parent = new EntryRef(table, index);
+        }
+    }
+
+    /// <summary>True when <paramref name="pfn"/> is init_level4_pgt or linked into it now.</summary>
+    public bool IsReachable(Pfn pfn)
+    {
+        for (var depth = 0; depth < 5; depth++)
+        {
+            if (pfn == Root)
+            {
+                return true;
+            }
+
+            if (!pages.TryGetValue(pfn.Value, out var page) || page.Parent is not { } parent)
+            {
+                return false;
+            }
+
+            var e = Read(parent.Table, parent.Index);
+            if (!e.Present || e.Large || e.Frame != pfn)
+            {
+                return false;
+            }
+
+            pfn = parent.Table;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Walks the live tables for a virtual address, as the MMU would. Returns the leaf entry
+    /// and its level, or the level at which the walk found a non-present entry.
+    /// </summary>
+    public Walk WalkVirt(ulong va)
+    {
+        var table = Root;
+        for (var level = Level.Pgd; ; level = level.Below())
+        {
+            var index = X86.index(level, va);
+            var e = Read(table, index);
+            if (!e.Present)
+            {
+                return new Walk(false, level, e, new EntryRef(table, index));
+            }
+
+            if (level == Level.Pte || ((level == Level.Pmd || level == Level.Pud) && e.Large))
+            {
+                return new Walk(true, level, e, new EntryRef(table, index));
+            }
+
+            table = e.Frame;
+            if (!pages.ContainsKey(table.Value))
+            {
+                // A link to a frame that holds no table (e.g. a data frame): the walk reads zeros.
+                return new Walk(false, level.Below(), PageTableEntry.None, new EntryRef(table, X86.index(level.Below(), va)));
+            }
+        }
+    }
+
+    /// <summary>Whether __va(pfn) is mapped by the live tables now.</summary>
+    public bool IsMappedInLinearMap(Pfn pfn) => WalkVirt(X86.__va(pfn.PhysAddr.Value)).Mapped;
+}
+
+public enum TablePageOrigin : byte
+{
+    /// <summary>head_64.S's static init_level4_pgt / level3_ident_pgt / level2_ident_pgt.</summary>
+    Static,
+
+    /// <summary>arch/x86/xen/enlighten.c's level1_ident_pgt pages.</summary>
+    XenLevel1Ident,
+
+    /// <summary>A page of the Xen domain builder's page-table segment.</summary>
+    XenBuilder,
+
+    /// <summary>Handed out by alloc_low_page from the early table buffer.</summary>
+    Boot,
+
+    /// <summary>get_zeroed_page(GFP_ATOMIC) after bootmem.</summary>
+    AfterBootmem,
+}
+
+public readonly record struct EntryRef(Pfn Table, int Index);
+
+public readonly record struct Walk(bool Mapped, Level Level, PageTableEntry Entry, EntryRef At);
+
+public sealed class TablePage
+{
+    public TablePage(Pfn pfn, Level level, TablePageOrigin origin)
+    {
+        Pfn = pfn;
+        Level = level;
+        Origin = origin;
+    }
+
+    public Pfn Pfn { get; }
+
+    /// <summary>The level this page serves as (the level of its entries).</summary>
+    public Level Level { get; set; }
+
+    public TablePageOrigin Origin { get; set; }
+
+    public ulong[] Entries { get; } = new ulong[512];
+
+    /// <summary>The entry that most recently linked this page.</summary>
+    public EntryRef? Parent { get; set; }
+
+    public string? Name { get; set; }
+}

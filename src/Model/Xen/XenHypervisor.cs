@@ -1,0 +1,266 @@
+using System.Globalization;
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Xen;
+
+/// <summary>
+/// The rules Xen 3.3.1 enforces on a 64-bit PV guest's page tables (xen/arch/x86/mm.c), as far as
+/// they decide this code's fate (model-conventions items 26 and 28): no PSE leaves, no table page
+/// linked while a writable mapping of it is live, no writable mapping of a frame in use as a table.
+/// It keeps the writable references of the early_ioremap aliases and the type of every table frame.
+/// </summary>
+public sealed class XenHypervisor
+{
+    public const uint PGT_l1_page_table = 1u << 29;
+    public const uint PGT_l2_page_table = 2u << 29;
+    public const uint PGT_l3_page_table = 3u << 29;
+    public const uint PGT_l4_page_table = 4u << 29;
+    public const uint PGT_writable_page = 7u << 29;
+    public const uint PGT_pinned = 1u << 28;
+
+    /// <summary>Hypercall numbers (xen/include/public/xen.h).</summary>
+    public const int __HYPERVISOR_mmu_update = 1;
+    public const int __HYPERVISOR_update_va_mapping = 14;
+    public const int __HYPERVISOR_mmuext_op = 26;
+
+    public const int EINVAL = 22;
+
+    private readonly PhysicalMemory memory;
+    private readonly HashSet<ulong> writableAliases = new();
+
+    public XenHypervisor(PhysicalMemory memory, XenLayout layout)
+    {
+        this.memory = memory;
+        Layout = layout;
+    }
+
+    public XenLayout Layout { get; }
+
+    /// <summary>The domain id in Xen's log lines: the first domU.</summary>
+    public int DomId { get; init; } = 1;
+
+    /// <summary>Hypercalls made, by kind, for the summary and benchmarks.</summary>
+    public long MmuUpdates { get; private set; }
+
+    public long TrappedPteWrites { get; private set; }
+
+    public long UpdateVaMappings { get; private set; }
+
+    public long MmuextOps { get; private set; }
+
+    public IReadOnlyCollection<ulong> WritableAliases => writableAliases;
+
+    public static uint TypeOf(Level level) => level switch
+    {
+        Level.Pte => PGT_l1_page_table,
+        Level.Pmd => PGT_l2_page_table,
+        Level.Pud => PGT_l3_page_table,
+        _ => PGT_l4_page_table,
+    };
+
+    /// <summary>
+    /// Whether Xen holds <paramref name="frame"/> as a page table now: the static tables, the Xen L1
+    /// pages and level1_ident_pgt pages in use, every boot page linked to init_level4_pgt, and
+    /// the pages the populate under check is linking (item 28).
+    /// </summary>
+    public bool IsPageTableFrame(Pfn frame, IReadOnlySet<ulong>? linking = null)
+    {
+        if (linking is not null && linking.Contains(frame.Value))
+        {
+            return true;
+        }
+
+        var page = memory.Find(frame);
+        if (page is null)
+        {
+            return false;
+        }
+
+        return page.Origin switch
+        {
+            TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder => true,
+            _ => memory.IsReachable(frame),
+        };
+    }
+
+    /// <summary>The type_info Xen would print for a table frame: its type and a count of one reference.</summary>
+    public uint TypeInfo(Pfn frame)
+    {
+        var page = memory.Find(frame);
+        var type = page is null ? PGT_writable_page : TypeOf(page.Level);
+        var pinned = frame == memory.Root ? PGT_pinned : 0;
+        return type | pinned | 1;
+    }
+
+    /// <summary>early_ioremap's fixmap PTE (a store into a pinned L1, trapped and validated): a writable mapping.</summary>
+    public string? MapWritableAlias(Pfn pfn)
+    {
+        TrappedPteWrites++;
+        if (IsPageTableFrame(pfn))
+        {
+            return BadType(TypeInfo(pfn), PGT_writable_page, pfn) +
+                   $": early_ioremap would map page-table frame {pfn} writable";
+        }
+
+        writableAliases.Add(pfn.Value);
+        return null;
+    }
+
+    /// <summary>early_iounmap clears the fixmap PTE, which drops the writable type reference.</summary>
+    public void DropWritableAlias(Pfn pfn)
+    {
+        TrappedPteWrites++;
+        writableAliases.Remove(pfn.Value);
+    }
+
+    public bool HasWritableAlias(Pfn pfn) => writableAliases.Contains(pfn.Value);
+
+    /// <summary>
+    /// A leaf or clear written into a table (set_pte trapped for L1, mmu_update for L2–L4).
+    /// Returns Xen's refusal, or null when accepted.
+    /// </summary>
+    public string? CheckEntryWrite(Pfn table, Level level, int index, PageTableEntry value)
+    {
+        if (level == Level.Pte)
+        {
+            TrappedPteWrites++;
+        }
+        else
+        {
+            MmuUpdates++;
+        }
+
+        if (!value.Present)
+        {
+            return null;
+        }
+
+        if (level is Level.Pmd or Level.Pud && value.Large)
+        {
+            // BASE_DISALLOW_MASK forbids PSE at L2 and L3 in a PV guest (item 28).
+            var flags = (value.Value & 0xfff) & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD);
+            return Log($"Bad L{(int)level} flags {flags:x}") +
+                   $": a {(level == Level.Pmd ? "2 MiB" : "1 GiB")} PSE leaf {value} at {level.Name()}[{index}] of table {table}; PV guests cannot map large pages";
+        }
+
+        if (level == Level.Pte && value.Writable && memory.IsReachable(table) && IsPageTableFrame(value.Frame))
+        {
+            return BadType(TypeInfo(value.Frame), PGT_writable_page, value.Frame) +
+                   $": pte[{index}] of pinned L1 {table} would map page-table frame {value.Frame} writable";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// mmu_update of a p?d_populate: refused while the child has its writable early_ioremap alias
+    /// (item 26 step 2), then, when the written table is reachable, the PTE pages it links are
+    /// validated: none may map a page-table frame writable (step 3). Null when accepted.
+    /// </summary>
+    public string? CheckPopulate(Pfn table, Level level, int index, Pfn child, ulong vaOfEntry, string populate)
+    {
+        MmuUpdates++;
+        var childLevel = level.Below();
+        if (HasWritableAlias(child))
+        {
+            return BadType(PGT_writable_page | 1, TypeOf(childLevel), child) +
+                   $": {populate} of {level.Name()}[{index}] in table {table} links {childLevel.Name()} page {child}, " +
+                   "which still has its writable early_ioremap alias (unmap_low_page has not run yet)";
+        }
+
+        if (!memory.IsReachable(table))
+        {
+            return null;
+        }
+
+        var linking = Subtree(child, childLevel);
+        foreach (var (ptePage, va) in PtePagesInOrder(child, childLevel, vaOfEntry))
+        {
+            var entries = memory.Page(ptePage).Entries;
+            for (var i = 0; i < PTRS_PER_PTE; i++)
+            {
+                var e = new PageTableEntry(entries[i]);
+                if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
+                {
+                    return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
+                           $": validating PTE page {ptePage} linked by {populate} of {level.Name()}[{index}] in table {table}: " +
+                           $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>MMUEXT_TLB_FLUSH_LOCAL, as xen_flush_tlb issues for __flush_tlb_all.</summary>
+    public void FlushTlbLocal() => MmuextOps++;
+
+    /// <summary>make_lowmem_page_readonly's update_va_mapping (xen_alloc_pte_init).</summary>
+    public void UpdateVaMapping() => UpdateVaMappings++;
+
+    private HashSet<ulong> Subtree(Pfn child, Level level)
+    {
+        var set = new HashSet<ulong> { child.Value };
+        if (level == Level.Pte)
+        {
+            return set;
+        }
+
+        var page = memory.Find(child);
+        if (page is null)
+        {
+            return set;
+        }
+
+        foreach (var raw in page.Entries)
+        {
+            var e = new PageTableEntry(raw);
+            if (e.Present && !e.Large && memory.IsTablePage(e.Frame))
+            {
+                set.UnionWith(Subtree(e.Frame, level.Below()));
+            }
+        }
+
+        return set;
+    }
+
+    private IEnumerable<(Pfn Page, ulong Va)> PtePagesInOrder(Pfn table, Level level, ulong va)
+    {
+        if (level == Level.Pte)
+        {
+            if (memory.IsTablePage(table))
+            {
+                yield return (table, va);
+            }
+
+            yield break;
+        }
+
+        var page = memory.Find(table);
+        if (page is null)
+        {
+            yield break;
+        }
+
+        var span = EntrySpan(level);
+        for (var i = 0; i < 512; i++)
+        {
+            var e = new PageTableEntry(page.Entries[i]);
+            if (e.Present && !e.Large)
+            {
+                foreach (var p in PtePagesInOrder(e.Frame, level.Below(), va + ((ulong)i * span)))
+                {
+                    yield return p;
+                }
+            }
+        }
+    }
+
+    private string Log(string what) => $"(XEN) mm.c: d{DomId} {what}";
+
+    private string BadType(uint saw, uint exp, Pfn frame) =>
+        Log($"Bad type (saw {saw.ToString("x8", CultureInfo.InvariantCulture)} != exp {exp.ToString("x8", CultureInfo.InvariantCulture)}) for pfn {frame}") +
+        $"; hypercall returns -EINVAL (-{EINVAL})";
+}
