@@ -158,9 +158,11 @@ public class E820PropertyTests
                 var map = E820Map.FromEntries(raw);
 
                 // The brute-force answer: the lowest aligned address at or above start that is
-                // free of reservations, lies with its whole area in one usable entry (starting
-                // at or after the entry's start rounded up, and strictly below its end) and ends
-                // at or below end.
+                // free of reservations, lies with its whole area in one usable entry (at or after
+                // the entry's first candidate, which must itself lie below the entry's end) and
+                // ends at or below end. Only the first candidate is tested against the entry's
+                // end: a zero-size area moved up to the entry's end still "fits" (last <= ei_last).
+                static ulong RoundUp(ulong x, ulong align) => (x + align - 1) / align * align;
                 var expected = ulong.MaxValue;
                 for (ulong a = 0; a < 256; a++)
                 {
@@ -171,7 +173,8 @@ public class E820PropertyTests
 
                     var free = !reservations.Any(r => a + size > r.Start && a < r.End);
                     var inEntry = map.Entries.Any(e => e.Type == E820Type.Ram
-                        && a >= (e.Start + align - 1) / align * align && a < e.End && a + size <= e.End);
+                        && Math.Max(RoundUp(e.Start, align), RoundUp(start, align)) < e.End
+                        && a >= RoundUp(e.Start, align) && a + size <= e.End);
                     if (free && inEntry && a + size <= end)
                     {
                         expected = a;

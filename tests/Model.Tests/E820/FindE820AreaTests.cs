@@ -153,6 +153,17 @@ public class FindE820AreaTests
     }
 
     [Fact]
+    public void AZeroSizeAreaMovedToTheEndOfItsEntryIsStillFound()
+    {
+        // find_e820_area tests addr >= ei_last only for the first candidate; after bad_addr the
+        // test is last > ei_last, which an empty area at the entry's end passes.
+        var map = Ram((0x1000, 0x3000), (0x5000, 0x6000));
+
+        Assert.Equal(0x3000UL, map.FindE820Area(0x1800, 0x10000, 0, 1, [new EarlyReservation(0x1000, 0x3000, "all")]));
+        Assert.Equal(0x5000UL, map.FindE820Area(0x3000, 0x10000, 0, 1, []));
+    }
+
+    [Fact]
     public void NonRamEntriesAreNeverChosen()
     {
         var map = E820Map.FromEntries(
