@@ -1,0 +1,152 @@
+using System.Globalization;
+using BootActors.Cli.Scenarios;
+using BootActors.Model;
+using BootActors.Model.E820;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
+
+namespace BootActors.Cli.Options;
+
+/// <summary>
+/// Turns a <see cref="RunRequest"/> into the <see cref="MachineConfig"/> to boot. Every value the
+/// user typed is checked here, before anything is simulated, and a bad one is a
+/// <see cref="UsageException"/> naming the option, so no user mistake reaches the model as an
+/// exception from deep inside it.
+/// </summary>
+internal static class MachineBuilder
+{
+    /// <summary>NR_CPUS's upper limit on x86-64 in 2.6.27 (arch/x86/Kconfig, range 2 512, 4096 with MAXSMP).</summary>
+    public const int MaxCpus = 4096;
+
+    public const string DefaultMemory = "8G";
+
+    public static MachineConfig Build(RunRequest r, IScenarioLoader scenarios)
+    {
+        if (r.Memory is not null && r.E820 is not null)
+        {
+            throw new UsageException("--memory and --e820 are mutually exclusive: give the RAM size or an e820 map, not both");
+        }
+
+        // An unknown option lands in the optional SCENARIO argument; report it as what it is.
+        if (r.Scenario is { } word && word.StartsWith('-'))
+        {
+            throw new UsageException($"unrecognized option '{word}' (see 'bootactors run --help')");
+        }
+
+        var baseline = r.Scenario is { } path ? LoadScenario(scenarios, path) : Defaults();
+        var config = baseline;
+
+        if (r.Memory is { } memory)
+        {
+            var bytes = SizeParser.Parse(memory, "--memory");
+            config = config with { E820 = E820Map.FromMemorySize(bytes), E820Origin = $"--memory {memory}" };
+        }
+        else if (r.E820 is { } file)
+        {
+            // E820FormatException's message is already "file:line: reason"; CliApp prints it as is.
+            config = config with { E820 = E820Parser.ParseFile(file), E820Origin = file };
+        }
+
+        if (r.Pse is { } pse)
+        {
+            config = config with { Pse = OnOff(pse, "--pse") };
+        }
+
+        if (r.Gbpages is { } gb)
+        {
+            config = config with { Gbpages = OnOff(gb, "--gbpages") };
+        }
+
+        if (r.Xen)
+        {
+            config = config with { Xen = true };
+        }
+
+        config = config with { Variant = Variant(r, config.Variant) };
+
+        if (r.KernelSize is { } ks)
+        {
+            config = config with { KernelSize = SizeParser.Parse(ks, "--kernel-size") };
+        }
+
+        if (r.Cpus is { } cpus)
+        {
+            if (!int.TryParse(cpus, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > MaxCpus)
+            {
+                throw new UsageException($"--cpus: '{cpus}' is not a CPU count (expected a whole number from 1 to {MaxCpus})");
+            }
+
+            config = config with { Cpus = n };
+        }
+
+        return config;
+    }
+
+    /// <summary>The machine of a bare <c>bootactors run</c>: 8 GiB flat, PSE, no gbpages, native, fixed, one CPU, 8 MiB kernel.</summary>
+    public static MachineConfig Defaults() => new()
+    {
+        E820 = E820Map.FromMemorySize(8UL << 30),
+        E820Origin = $"--memory {DefaultMemory}",
+        Variant = KernelVariant.Fixed,
+        Pse = true,
+        Gbpages = false,
+        Xen = false,
+        Cpus = 1,
+        KernelSize = StaticTables.DefaultKernelSize,
+    };
+
+    /// <summary>--variant picks the base sets; --hunks and --fixes then replace one set each.</summary>
+    private static KernelVariant Variant(RunRequest r, KernelVariant scenarioVariant)
+    {
+        var variant = scenarioVariant;
+        if (r.Variant is { } name)
+        {
+            variant = Interpret("--variant", () => KernelVariant.Named(name.Trim().ToLowerInvariant()));
+        }
+
+        if (r.Hunks is { } hunks)
+        {
+            variant = variant with { Hunks = Interpret("--hunks", () => KernelSwitches.ParseHunks(hunks)) };
+        }
+
+        if (r.Fixes is { } fixes)
+        {
+            variant = variant with { Fixes = Interpret("--fixes", () => KernelSwitches.ParseFixes(fixes)) };
+        }
+
+        return variant;
+    }
+
+    // The model's parsers report an unknown name with an ArgumentException whose message lists the
+    // valid names; only those calls are wrapped, so a model bug elsewhere still surfaces as exit 3.
+    private static T Interpret<T>(string option, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException($"{option}: {ex.Message}");
+        }
+    }
+
+    private static bool OnOff(string value, string option) => value.Trim().ToLowerInvariant() switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => throw new UsageException($"{option}: '{value}' is not a switch value (expected on or off)"),
+    };
+
+    private static MachineConfig LoadScenario(IScenarioLoader scenarios, string path)
+    {
+        try
+        {
+            return scenarios.Load(path).Machine;
+        }
+        catch (ScenarioException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BootActors.Model;
+using BootActors.Model.Summary;
+
+namespace BootActors.Cli.Output;
+
+/// <summary>The single JSON object of <c>--json</c>: the model's <see cref="RunSummary"/>, plus the dumps asked for.</summary>
+internal static class JsonOutput
+{
+    // Relaxed escaping keeps the "→" of call chains and messages readable instead of \u2192.
+    private static readonly SummaryJsonContext Context = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        WriteIndented = false,
+    });
+
+    /// <summary>
+    /// The summary's keys in the model's order; "meminfo" and "kernel_page_tables" (arrays of the
+    /// lines the text options print) are appended only when <c>--meminfo</c> / <c>--dump</c> ask for
+    /// them, because stdout must stay one object.
+    /// </summary>
+    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump)
+    {
+        var node = JsonSerializer.SerializeToNode(result.Summary(), Context.RunSummary)!.AsObject();
+        if (meminfo is not null)
+        {
+            node["meminfo"] = new JsonArray(meminfo.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
+        }
+
+        if (dump is not null)
+        {
+            node["kernel_page_tables"] = new JsonArray(dump.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
+        }
+
+        return node.ToJsonString(Context.Options);
+    }
+}
