@@ -7,6 +7,7 @@ using BootActors.Model.Machine;
 using BootActors.Model.Memory;
 using BootActors.Model.Paging;
 using BootActors.Model.Summary;
+using BootActors.Model.Workload;
 using static BootActors.Model.Paging.X86;
 
 namespace BootActors.Model;
@@ -35,7 +36,10 @@ public sealed class RunResult
 
     public Outcome Outcome => Stop is null ? Outcome.Ok : Stop.Fatal.Kind.Outcome();
 
-    public IReadOnlyList<MappedRange> Mapped() => Simulation.Mapped(Machine.Memory);
+    private IReadOnlyList<MappedRange>? mapped;
+
+    /// <summary>The direct map as it stands after the run (computed once; the run is over).</summary>
+    public IReadOnlyList<MappedRange> Mapped() => mapped ??= Simulation.Mapped(Machine.Memory);
 
     public RunSummary Summary()
     {
@@ -71,10 +75,21 @@ public sealed class RunResult
 public static class Simulation
 {
     /// <summary>Boots: setup_arch's e820 report, then init_memory_mapping(0, end) on CPU0.</summary>
-    public static RunResult Boot(MachineConfig config, Action<LogLine>? onLog = null)
+    public static RunResult Boot(MachineConfig config, Action<LogLine>? onLog = null) => Run(config, WorkloadPlan.BootOnly, onLog);
+
+    /// <summary>Boots on CPU0, sets after_bootmem (mem_init), then runs the workload's steps in order.</summary>
+    public static RunResult Run(MachineConfig config, WorkloadPlan plan, Action<LogLine>? onLog = null)
     {
         var sw = Stopwatch.StartNew();
         var machine = new Machine.Machine(config);
+        foreach (var ev in plan.AllEvents)
+        {
+            if (ev.Cpu < 0 || ev.Cpu >= machine.Tlbs.Length)
+            {
+                throw new MachineConfigException($"{ev.Describe()}: the machine has {machine.Tlbs.Length} CPU(s)");
+            }
+        }
+
         var log = new List<LogLine>();
         void Emit(LogLine l)
         {
@@ -87,19 +102,27 @@ public static class Simulation
             Emit(new LogLine(0, nameof(KernelFn.setup_arch), line));
         }
 
-        var cpu0 = new CpuContext(0);
+        var cpus = Enumerable.Range(0, machine.Tlbs.Length).Select(i => new CpuContext(i)).ToArray();
         var interpreter = new SequentialInterpreter(machine)
         {
             OnPrintk = (cpu, fn, text) => Emit(new LogLine(cpu, fn.ToString(), text)),
         };
-        var thread = new CpuThread(cpu0, machine.Code.InitMemoryMapping(cpu0, 0, machine.End), "boot");
-        var stop = interpreter.Run([thread]);
+        var stop = interpreter.Run([new CpuThread(cpus[0], machine.Code.InitMemoryMapping(cpus[0], 0, machine.End), "boot")]);
         if (stop is null)
         {
+            // mem_init: free_all_bootmem, then after_bootmem = 1.
             machine.Globals.after_bootmem = true;
-            stop = EndOfRunChecks(machine);
+            foreach (var step in plan.Steps)
+            {
+                stop = interpreter.Run(Threads(machine, cpus, step));
+                if (stop is not null)
+                {
+                    break;
+                }
+            }
         }
 
+        stop ??= EndOfRunChecks(machine);
         return new RunResult
         {
             Machine = machine,
@@ -107,9 +130,24 @@ public static class Simulation
             Log = log,
             Steps = interpreter.Steps,
             Elapsed = sw.Elapsed,
-            LastMapAddr = cpu0.BootLastMapAddr,
+            LastMapAddr = cpus[0].BootLastMapAddr,
         };
     }
+
+    /// <summary>One thread per CPU of a workload step, running that CPU's events in order.</summary>
+    public static IReadOnlyList<CpuThread> Threads(Machine.Machine machine, CpuContext[] cpus, WorkloadStep step) =>
+        step.Events.GroupBy(e => e.Cpu)
+            .Select(g => new CpuThread(cpus[g.Key], g.SelectMany(e => Program(machine, cpus[g.Key], e)), string.Join("; ", g.Select(e => e.Describe()))))
+            .ToList();
+
+    /// <summary>The kernel code one workload event runs.</summary>
+    public static IEnumerable<Effect> Program(Machine.Machine machine, CpuContext cpu, WorkloadEvent e) => e switch
+    {
+        HotAdd h => machine.Code.AddMemory(cpu, h.Start, h.Size),
+        HotRemove r => machine.Code.RemoveMemory(cpu, r.Start, r.Size),
+        Touch t => machine.Code.TouchMemory(cpu, t.PhysAddr, t.Count, t.Stride),
+        _ => throw new ArgumentOutOfRangeException(nameof(e), e, "unknown workload event"),
+    };
 
     /// <summary>The lines setup_arch prints before init_memory_mapping (arch/x86/kernel/setup.c, e820.c).</summary>
     public static IEnumerable<string> SetupArchLines(Machine.Machine m)

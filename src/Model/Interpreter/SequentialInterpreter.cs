@@ -30,6 +30,9 @@ public sealed class CpuThread
 
     public bool Blocked { get; set; }
 
+    /// <summary>The lock this CPU spins on while <see cref="Blocked"/>.</summary>
+    public ulong WaitingOn { get; set; }
+
     /// <summary>Moves to the next step; false when the program has finished.</summary>
     public bool Advance()
     {
@@ -109,7 +112,7 @@ public sealed class SequentialInterpreter
             {
                 var t = pending[0];
                 return new RunStop(t.Cpu.Id, t.Chain(), new FatalEvent(ErrorKind.SelfDeadlock,
-                    $"every CPU waits for init_mm.page_table_lock (owner: CPU{machine.Lock.Owner}); nobody can release it"));
+                    $"every CPU waits for {Machine.Machine.LockName(t.WaitingOn)} (owner: CPU{machine.LockFor(t.WaitingOn).Owner}); nobody can release it"));
             }
         }
 
@@ -123,7 +126,7 @@ public sealed class SequentialInterpreter
         if (t.Blocked)
         {
             // Still spinning: the lock was handed over on unlock, or it was not.
-            if (machine.Lock.Owner != cpu.Id)
+            if (machine.LockFor(t.WaitingOn).Owner != cpu.Id)
             {
                 return null;
             }
@@ -150,6 +153,7 @@ public sealed class SequentialInterpreter
             if (r.Blocked)
             {
                 t.Blocked = true;
+                t.WaitingOn = e.Value;
                 return null;
             }
 

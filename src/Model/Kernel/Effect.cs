@@ -45,6 +45,7 @@ public enum EffectKind : byte
     /// <summary>Dereference of an existing table through __va (pgd_page_vaddr, pmd_offset, pud_offset, pmd_page_vaddr).</summary>
     ReachTable,
 
+    /// <summary>spin_lock on <see cref="Effect.Value"/>: 0 = init_mm.page_table_lock, 1 = the hotplug mutex knob.</summary>
     SpinLock,
     SpinUnlock,
 
@@ -62,6 +63,9 @@ public enum EffectKind : byte
 
     /// <summary>arch_add_memory has started on [Value, Arg): that range is RAM from now on.</summary>
     AddMemoryRange,
+
+    /// <summary>remove_pagetable has started on [Value, Arg): that range is no longer expected mapped.</summary>
+    RemoveMemoryRange,
 
     /// <summary>free_pagetable of a page-table page (hot-remove).</summary>
     FreePage,
@@ -96,6 +100,10 @@ public enum KernelFn : byte
     remove_pte_table,
     touch,
     setup_arch,
+    add_memory,
+    remove_memory,
+    free_pte_table,
+    free_pmd_table,
 }
 
 /// <summary>One step's request. A small value type so the sequential interpreter allocates nothing per step.</summary>

@@ -36,6 +36,12 @@ public sealed class KernelGlobals
 
     public PteGrain Grain { get; init; } = PteGrain.Page;
 
+    /// <summary>Scenario knob: a mutex around each hot-add/hot-remove (absent in this era, kernel-notes §2.9).</summary>
+    public bool HotplugMutex { get; init; }
+
+    /// <summary>Scenario knob: how hot-remove flushes TLBs at the end of remove_pagetable.</summary>
+    public FlushScope RemoveFlush { get; init; } = FlushScope.Global;
+
     /// <summary>Set by mem_init after free_all_bootmem.</summary>
     public bool after_bootmem { get; set; }
 
@@ -46,6 +52,16 @@ public sealed class KernelGlobals
     public PageTableEntry LargeLeaf(ulong addr) => X86.pfn_pte(addr >> X86.PAGE_SHIFT, X86.PAGE_KERNEL_LARGE, __supported_pte_mask);
 
     public PageTableEntry Leaf(ulong addr) => X86.pfn_pte(addr >> X86.PAGE_SHIFT, X86.PAGE_KERNEL, __supported_pte_mask);
+}
+
+/// <summary>Which TLBs a flush reaches.</summary>
+public enum FlushScope
+{
+    /// <summary>__flush_tlb_all on the calling CPU only.</summary>
+    Local,
+
+    /// <summary>flush_tlb_all: an IPI to every CPU, each acknowledging.</summary>
+    Global,
 }
 
 /// <summary>A CPU's registers as the step machines see them.</summary>

@@ -17,6 +17,7 @@ public sealed class Machine
 {
     private readonly List<(ulong Start, ulong End)> hotAdded = new();
     private readonly List<(ulong Start, ulong End)> removed = new();
+    private readonly HashSet<ulong> freed = new();
 
     public Machine(MachineConfig config)
     {
@@ -49,6 +50,8 @@ public sealed class Machine
             Xen = config.Xen,
             __supported_pte_mask = config.Xen ? ~(_PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD) : ulong.MaxValue,
             Grain = config.Grain,
+            HotplugMutex = config.HotplugMutex,
+            RemoveFlush = config.RemoveFlush,
         };
 
         Memory = new PhysicalMemory(StaticTables.init_level4_pgt);
@@ -57,6 +60,7 @@ public sealed class Machine
         Mmu = new Mmu(Memory, Xen, Globals, InUse);
         Code = new KernelCode(Globals);
         Lock = new InitMmLock();
+        HotplugMutex = new InitMmLock();
         Tlbs = Enumerable.Range(0, Math.Max(1, config.Cpus)).Select(i => new Tlb(i)).ToArray();
         InitialTables.Build(this);
     }
@@ -72,6 +76,16 @@ public sealed class Machine
     public PageAllocator Allocator { get; }
 
     public InitMmLock Lock { get; }
+
+    /// <summary>The hotplug_mutex scenario knob's lock (a later kernel's mem_hotplug_lock, as a plain mutex).</summary>
+    public InitMmLock HotplugMutex { get; }
+
+    /// <summary>The lock a SpinLock/SpinUnlock step names.</summary>
+    public InitMmLock LockFor(ulong id) => id == KernelCode.HotplugMutexLock ? HotplugMutex : Lock;
+
+    public static string LockName(ulong id) => id == KernelCode.HotplugMutexLock ? "the hotplug mutex" : "init_mm.page_table_lock";
+
+    public IReadOnlyCollection<ulong> Freed => freed;
 
     public Tlb[] Tlbs { get; }
 
@@ -125,18 +139,18 @@ public sealed class Machine
             case EffectKind.EarlyIounmap:
                 return EarlyIounmap(e.Table);
             case EffectKind.SpinLock:
-                return Lock.Lock(cpu.Id) switch
+                return LockFor(e.Value).Lock(cpu.Id) switch
                 {
                     LockResult.Acquired => StepResult.Ok(),
                     LockResult.Queued => StepResult.Wait,
                     _ => StepResult.Fail(ErrorKind.SelfDeadlock,
-                        "spin_lock(&init_mm.page_table_lock) by the CPU that already holds it: it spins forever"),
+                        $"spin_lock(&{LockName(e.Value)}) by CPU{cpu.Id}, which already holds it: it spins forever"),
                 };
             case EffectKind.SpinUnlock:
-                return Lock.Unlock(cpu.Id, out _) == LockResult.Released
+                return LockFor(e.Value).Unlock(cpu.Id, out _) == LockResult.Released
                     ? StepResult.Ok()
                     : StepResult.Fail(ErrorKind.UnlockByNonOwner,
-                        $"spin_unlock(&init_mm.page_table_lock) by a CPU that does not hold it (owner: {(Lock.Owner is { } o ? $"CPU{o}" : "none")})");
+                        $"spin_unlock(&{LockName(e.Value)}) by CPU{cpu.Id}, which does not hold it (owner: {(LockFor(e.Value).Owner is { } o ? $"CPU{o}" : "none")})");
             case EffectKind.FlushTlbAll:
                 Xen?.FlushTlbLocal();
                 Tlbs[cpu.Id].FlushAll();
@@ -154,6 +168,9 @@ public sealed class Machine
             case EffectKind.AddMemoryRange:
                 hotAdded.Add((e.Value, e.Arg));
                 return StepResult.Ok();
+            case EffectKind.RemoveMemoryRange:
+                removed.Add((e.Value, e.Arg));
+                return StepResult.Ok();
             case EffectKind.Touch:
                 return Touch(cpu, e.Value, seq);
             case EffectKind.FreePage:
@@ -164,9 +181,6 @@ public sealed class Machine
                 throw new InvalidOperationException($"unknown step {e.Kind}");
         }
     }
-
-    /// <summary>Ranges hot-remove has taken away (no longer expected to be mapped).</summary>
-    public void MarkRemoved(ulong start, ulong end) => removed.Add((start, end));
 
     public static int CountIndex(Level level) => level switch
     {
@@ -261,14 +275,10 @@ public sealed class Machine
         return StepResult.Ok(access.Frame.Value);
     }
 
+    /// <summary>free_pagetable: the later code frees before it unlinks, so a linked page may be freed here.</summary>
     private StepResult FreePage(Pfn pfn)
     {
-        if (Memory.IsReachable(pfn))
-        {
-            return StepResult.Fail(ErrorKind.LostTablePage,
-                $"free_pagetable of page {pfn} while it is still linked into init_level4_pgt");
-        }
-
+        freed.Add(pfn.Value);
         Memory.Free(pfn);
         return StepResult.Ok();
     }

@@ -30,6 +30,12 @@ public sealed record MachineConfig
 
     public PteGrain Grain { get; init; } = PteGrain.Page;
 
+    /// <summary>Scenario knob hotplug_mutex: serialise hot-add/hot-remove (absent in that era).</summary>
+    public bool HotplugMutex { get; init; }
+
+    /// <summary>Scenario knob flush: how hot-remove flushes at the end of remove_pagetable.</summary>
+    public FlushScope RemoveFlush { get; init; } = FlushScope.Global;
+
     /// <summary>cpu_has_pse as the kernel sees it: the PV CPUID clears PSE (item 5).</summary>
     public bool EffectivePse => Pse && !Xen;
 

@@ -21,35 +21,25 @@ public static class Translations
     /// </summary>
     public static List<TranslationRun> Of(PhysicalMemory memory, PageTableEntry entry, Level level, ulong vaBase)
     {
-        var runs = new List<TranslationRun>();
-        Collect(memory, entry, level, vaBase, runs);
-        return runs;
+        var b = new Builder();
+        Collect(memory, entry, level, vaBase, b);
+        return b.Finish();
     }
 
     /// <summary>All translations of a table page's entries from <paramref name="vaBase"/> (the va of its entry 0).</summary>
     public static List<TranslationRun> OfTable(PhysicalMemory memory, Pfn table, Level level, ulong vaBase, int firstIndex = 0, int lastIndex = 511)
     {
-        var runs = new List<TranslationRun>();
+        var b = new Builder();
         var page = memory.Find(table);
-        if (page is null)
+        if (page is not null)
         {
-            return runs;
+            CollectEntries(memory, page.Entries, level, vaBase, firstIndex, lastIndex, b);
         }
 
-        var span = EntrySpan(level);
-        for (var i = firstIndex; i <= lastIndex; i++)
-        {
-            var e = page.Entries[i];
-            if (e != 0)
-            {
-                Collect(memory, new PageTableEntry(e), level, vaBase + ((ulong)i * span), runs);
-            }
-        }
-
-        return runs;
+        return b.Finish();
     }
 
-    private static void Collect(PhysicalMemory memory, PageTableEntry entry, Level level, ulong va, List<TranslationRun> runs)
+    private static void Collect(PhysicalMemory memory, PageTableEntry entry, Level level, ulong va, Builder b)
     {
         if (!entry.Present)
         {
@@ -61,43 +51,81 @@ public static class Translations
             var size = EntrySpan(level);
 
             // A large leaf written at a misaligned address counts at its aligned-down frame (model-conventions item 22).
-            var pa = entry.Frame.PhysAddr.Value & ~(size - 1);
-            Add(runs, new TranslationRun(va, pa, size, level));
+            b.Add(va, entry.Frame.PhysAddr.Value & ~(size - 1), size, level);
             return;
         }
 
         var child = memory.Find(entry.Frame);
-        if (child is null)
+        if (child is not null)
         {
+            CollectEntries(memory, child.Entries, level.Below(), va, 0, 511, b);
+        }
+    }
+
+    private static void CollectEntries(PhysicalMemory memory, ulong[] entries, Level level, ulong va, int first, int last, Builder b)
+    {
+        var span = EntrySpan(level);
+        if (level == Level.Pte)
+        {
+            // The hot loop of big maps: one PTE page, coalesced in place.
+            for (var i = first; i <= last; i++)
+            {
+                var e = entries[i];
+                if ((e & _PAGE_PRESENT) != 0)
+                {
+                    b.Add(va + ((ulong)i << PAGE_SHIFT), e & PTE_MASK, PAGE_SIZE, Level.Pte);
+                }
+            }
+
             return;
         }
 
-        var below = level.Below();
-        var span = EntrySpan(below);
-        var entries = child.Entries;
-        for (var i = 0; i < entries.Length; i++)
+        for (var i = first; i <= last; i++)
         {
             var e = entries[i];
             if (e != 0)
             {
-                Collect(memory, new PageTableEntry(e), below, va + ((ulong)i * span), runs);
+                Collect(memory, new PageTableEntry(e), level, va + ((ulong)i * span), b);
             }
         }
     }
 
-    private static void Add(List<TranslationRun> runs, TranslationRun run)
+    /// <summary>Accumulates runs, merging when both sides continue with the same page size.</summary>
+    private sealed class Builder
     {
-        if (runs.Count > 0)
+        private readonly List<TranslationRun> runs = new();
+        private ulong va, pa, length;
+        private Level level;
+
+        public void Add(ulong v, ulong p, ulong size, Level l)
         {
-            var last = runs[^1];
-            if (last.VaEnd == run.Va && last.PaEnd == run.Pa && last.PageLevel == run.PageLevel)
+            if (length != 0 && va + length == v && pa + length == p && level == l)
             {
-                runs[^1] = last with { Length = last.Length + run.Length };
+                length += size;
                 return;
             }
+
+            Flush();
+            va = v;
+            pa = p;
+            length = size;
+            level = l;
         }
 
-        runs.Add(run);
+        public List<TranslationRun> Finish()
+        {
+            Flush();
+            return runs;
+        }
+
+        private void Flush()
+        {
+            if (length != 0)
+            {
+                runs.Add(new TranslationRun(va, pa, length, level));
+                length = 0;
+            }
+        }
     }
 
     /// <summary>
