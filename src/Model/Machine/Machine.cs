@@ -57,7 +57,7 @@ public sealed class Machine
         Memory = new PhysicalMemory(StaticTables.init_level4_pgt);
         Xen = XenLayout is null ? null : new XenHypervisor(Memory, XenLayout);
         Allocator = new PageAllocator(e820, Reservations(), config.AllocOrder);
-        Mmu = new Mmu(Memory, Xen, Globals, InUse);
+        Mmu = new Mmu(Memory, Globals, InUse);
         Code = new KernelCode(Globals);
         Lock = new InitMmLock();
         HotplugMutex = new InitMmLock();
@@ -120,11 +120,11 @@ public sealed class Machine
             case EffectKind.ReadEntry:
                 return Mmu.Read(e.Table, e.Index);
             case EffectKind.SetEntry:
-                return Mmu.Set(e.Table, e.Level, e.Index, new PageTableEntry(e.Value), e.Arg);
+                return SetEntry(e);
             case EffectKind.Populate:
-                return Mmu.Populate(e.Table, e.Level, e.Index, new Pfn(e.Value), e.Arg);
+                return Populate(e);
             case EffectKind.PteInitLoop:
-                return Mmu.PteInitLoop(e.Table, e.Index, e.Value, e.Arg);
+                return PteInitLoop(e);
             case EffectKind.ReachTable:
                 return Mmu.Reach(e.Table, (string?)e.Payload ?? "__va");
             case EffectKind.FindTableSpace:
@@ -196,7 +196,8 @@ public sealed class Machine
         parts.AddRange(hotAdded);
         foreach (var page in Memory.TablePages)
         {
-            if (page.Origin is TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder)
+            // The boot pages alloc_low_page has handed out so far are exactly those zeroed at boot.
+            if (page.Origin is TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder or TablePageOrigin.Boot)
             {
                 parts.Add((page.Pfn.PhysAddr.Value, page.Pfn.PhysAddr.Value + PAGE_SIZE));
             }
@@ -207,9 +208,57 @@ public sealed class Machine
             parts.Add((x.PtBase, x.PtEnd));
         }
 
-        var (s, end) = Allocator.HandedOutRange;
-        parts.Add((s << PAGE_SHIFT, end << PAGE_SHIFT));
         return new InUseFrames(parts);
+    }
+
+    /// <summary>set_p?d: under Xen set_pte is a store Xen traps in a pinned L1, set_pmd/pud/pgd an mmu_update.</summary>
+    private StepResult SetEntry(in Effect e)
+    {
+        var value = new PageTableEntry(e.Value);
+        if (Xen?.CheckEntryWrite(e.Table, e.Level, e.Index, value) is { } refused)
+        {
+            return StepResult.Fail(ErrorKind.HypervisorRefused, $"{Mmu.SetName(e.Level)}: {refused}");
+        }
+
+        return Mmu.Set(e.Table, e.Level, e.Index, value, e.Arg);
+    }
+
+    /// <summary>
+    /// p?d_populate in the kernel's order (model-conventions item 26): under Xen the alloc hook
+    /// (mapped check, then update_va_mapping read-only), then the mmu_update Xen validates; then
+    /// the overwrite monitor and the write.
+    /// </summary>
+    private StepResult Populate(in Effect e)
+    {
+        var child = new Pfn(e.Value);
+        if (Xen is not null)
+        {
+            var (fatal, readOnly) = Xen.AllocHook(e.Table, e.Level, e.Index, child);
+            if (fatal is not null)
+            {
+                return StepResult.Fail(fatal);
+            }
+
+            if (readOnly is { } ro)
+            {
+                Mmu.ClearRw(ro);
+            }
+
+            var va = e.Arg & ~(EntrySpan(e.Level) - 1);
+            if (Xen.CheckPopulate(e.Table, e.Level, e.Index, child, va, Mmu.PopulateName(e.Level)) is { } refused)
+            {
+                return StepResult.Fail(ErrorKind.HypervisorRefused, refused);
+            }
+        }
+
+        return Mmu.Populate(e.Table, e.Level, e.Index, child, e.Arg);
+    }
+
+    private StepResult PteInitLoop(in Effect e)
+    {
+        var (stopAt, refusal) = Xen?.CheckPteInitLoop(e.Table, e.Index, e.Value, e.Arg, Globals.__supported_pte_mask) ?? (PTRS_PER_PTE, null);
+        var r = Mmu.PteInitLoop(e.Table, e.Index, e.Value, e.Arg, stopAt);
+        return refusal is null ? r : StepResult.Fail(ErrorKind.HypervisorRefused, refusal);
     }
 
     private StepResult AllocPage(Level level)

@@ -1,34 +1,29 @@
 using BootActors.Model.Kernel;
 using BootActors.Model.Memory;
 using BootActors.Model.Paging;
-using BootActors.Model.Xen;
 using static BootActors.Model.Paging.X86;
 
 namespace BootActors.Model.Machine;
 
 /// <summary>
-/// The memory side of page-table updates: applies entry reads and writes in the kernel's order
-/// of checks (model-conventions item 26) — under Xen the paravirt alloc hook and the hypervisor's
-/// validation, then the overwrite monitor — and answers __va reaches (item 30). One instance per
-/// machine; the sequential interpreter calls it directly, the actor host from the actor that owns
-/// the frames (PhysicalMemory natively, the Hypervisor under Xen).
+/// The memory side of page-table updates: applies entry reads and writes with the overwrite
+/// monitor (model-conventions item 31, the last of item 26's checks) and answers __va reaches
+/// (item 30). Xen's checks come before it, in <see cref="BootActors.Model.Xen.XenHypervisor"/>. One instance per
+/// machine, owned by the PhysicalMemory actor on the actor host.
 /// </summary>
 public sealed class Mmu
 {
     private readonly KernelGlobals g;
     private readonly Func<InUseFrames> inUse;
 
-    public Mmu(PhysicalMemory memory, XenHypervisor? xen, KernelGlobals globals, Func<InUseFrames> inUse)
+    public Mmu(PhysicalMemory memory, KernelGlobals globals, Func<InUseFrames> inUse)
     {
         Memory = memory;
-        Xen = xen;
         g = globals;
         this.inUse = inUse;
     }
 
     public PhysicalMemory Memory { get; }
-
-    public XenHypervisor? Xen { get; }
 
     public static string PopulateName(Level level) => level switch
     {
@@ -56,11 +51,6 @@ public sealed class Mmu
                 $"{SetName(level)} of {level.Name()}[{index}] writes into frame {table}, which is not a page-table page");
         }
 
-        if (Xen is not null && Xen.CheckEntryWrite(table, level, index, value) is { } refused)
-        {
-            return StepResult.Fail(ErrorKind.HypervisorRefused, $"{SetName(level)}: {refused}");
-        }
-
         if (CheckOverwrite(table, level, index, value, va, SetName(level)) is { } lost)
         {
             return lost;
@@ -71,10 +61,11 @@ public sealed class Mmu
     }
 
     /// <summary>
-    /// phys_pte_init's loop over one PTE page as a single step: the same entry writes, with the
-    /// same checks, as the per-entry steps. Returns the pages written (update_page_count's n).
+    /// phys_pte_init's loop over one PTE page as a single step: the same entry writes as the
+    /// per-entry steps, stopping before index <paramref name="stopAt"/> (where Xen refused a leaf).
+    /// Returns the pages written (update_page_count's n).
     /// </summary>
-    public StepResult PteInitLoop(Pfn pte_page, int firstIndex, ulong addr, ulong end)
+    public StepResult PteInitLoop(Pfn pte_page, int firstIndex, ulong addr, ulong end, int stopAt = PTRS_PER_PTE)
     {
         var page = Memory.Find(pte_page);
         if (page is null)
@@ -83,9 +74,8 @@ public sealed class Mmu
         }
 
         var entries = page.Entries;
-        var pinned = Xen is not null && Memory.IsReachable(pte_page);
         ulong pages = 0;
-        for (var i = firstIndex; i < PTRS_PER_PTE; i++, addr += PAGE_SIZE)
+        for (var i = firstIndex; i < stopAt; i++, addr += PAGE_SIZE)
         {
             if (addr >= end)
             {
@@ -102,13 +92,7 @@ public sealed class Mmu
                 continue;
             }
 
-            var leaf = g.Leaf(addr);
-            if (pinned && Xen!.CheckEntryWrite(pte_page, Level.Pte, i, leaf) is { } refused)
-            {
-                return StepResult.Fail(ErrorKind.HypervisorRefused, $"set_pte in phys_pte_init: {refused}");
-            }
-
-            entries[i] = leaf.Value;
+            entries[i] = g.Leaf(addr).Value;
             pages++;
         }
 
@@ -123,26 +107,6 @@ public sealed class Mmu
         {
             return StepResult.Fail(ErrorKind.WildWrite,
                 $"{name} of {level.Name()}[{index}] writes into frame {table}, which is not a page-table page");
-        }
-
-        if (Xen is not null)
-        {
-            // (1) paravirt_alloc_p?d → xen_alloc_pte_init → make_lowmem_page_readonly(__va(child)).
-            if (!IsLinearMapped(child))
-            {
-                return StepResult.Fail(ErrorKind.TablePageUnmapped,
-                    $"{name} of {level.Name()}[{index}] in table {table}: the paravirt alloc hook xen_alloc_pte_init → " +
-                    $"make_lowmem_page_readonly(__va({Hex.Of(child.PhysAddr.Value)})) finds {level.Below().Name()} page {child} " +
-                    $"not mapped in the linear map ({DescribeWalk(child)}): BUG in arch/x86/xen/mmu.c");
-            }
-
-            MakeReadOnly(child);
-
-            // (2) and (3): the entry write through mmu_update, and validation of what it links.
-            if (Xen.CheckPopulate(table, level, index, child, va & ~(EntrySpan(level) - 1), name) is { } refused)
-            {
-                return StepResult.Fail(ErrorKind.HypervisorRefused, refused);
-            }
         }
 
         var value = mk_table(child);
@@ -179,20 +143,12 @@ public sealed class Mmu
             : $"the walk stops at empty {w.Level.Name()}[{w.At.Index}] of table {w.At.Table}";
     }
 
-    /// <summary>Clears RW on the direct-map PTE of a table page (update_va_mapping; Xen accepts a read-only entry).</summary>
-    private void MakeReadOnly(Pfn child)
+    /// <summary>update_va_mapping of a read-only entry: clears RW on a direct-map PTE (make_lowmem_page_readonly).</summary>
+    public StepResult ClearRw(EntryRef at)
     {
-        Xen!.UpdateVaMapping();
-        if (PageAllocator.IsDynamic(child))
-        {
-            return;
-        }
-
-        var w = Memory.WalkVirt(__va(child.PhysAddr.Value));
-        if (w.Mapped && w.Level == Level.Pte && w.Entry.Writable)
-        {
-            Memory.Write(w.At.Table, w.At.Index, new PageTableEntry(w.Entry.Value & ~_PAGE_RW));
-        }
+        var e = Memory.Read(at.Table, at.Index);
+        Memory.Write(at.Table, at.Index, new PageTableEntry(e.Value & ~_PAGE_RW));
+        return StepResult.Ok();
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using BootActors.Model.Paging;
 
 namespace BootActors.Model.Memory;
@@ -9,7 +10,7 @@ namespace BootActors.Model.Memory;
 /// </summary>
 public sealed class PhysicalMemory
 {
-    private readonly Dictionary<ulong, TablePage> pages = new();
+    private readonly ConcurrentDictionary<ulong, TablePage> pages = new();
 
     public PhysicalMemory(Pfn root) => Root = root;
 
@@ -41,11 +42,11 @@ public sealed class PhysicalMemory
         }
 
         var page = new TablePage(pfn, level, origin);
-        pages.Add(pfn.Value, page);
+        pages[pfn.Value] = page;
         return page;
     }
 
-    public void Free(Pfn pfn) => pages.Remove(pfn.Value);
+    public void Free(Pfn pfn) => pages.TryRemove(pfn.Value, out _);
 
     public PageTableEntry Read(Pfn table, int index) =>
         pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p.Entries[index]) : PageTableEntry.None;

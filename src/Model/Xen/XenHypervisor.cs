@@ -1,4 +1,6 @@
 using System.Globalization;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 using BootActors.Model.Memory;
 using BootActors.Model.Paging;
 using static BootActors.Model.Paging.X86;
@@ -194,11 +196,63 @@ public sealed class XenHypervisor
         return null;
     }
 
+    /// <summary>
+    /// The paravirt alloc hook of a p?d_populate (item 26 step 1): xen_alloc_pte_init →
+    /// make_lowmem_page_readonly(__va(child)) BUGs when the child is not mapped in the linear map;
+    /// otherwise its update_va_mapping clears RW on the direct-map PTE returned here (if any).
+    /// </summary>
+    public (FatalEvent? Fatal, EntryRef? ReadOnly) AllocHook(Pfn table, Level level, int index, Pfn child)
+    {
+        UpdateVaMappings++;
+        if (PageAllocator.IsDynamic(child))
+        {
+            return (null, null);
+        }
+
+        var w = memory.WalkVirt(__va(child.PhysAddr.Value));
+        if (!w.Mapped)
+        {
+            return (new FatalEvent(ErrorKind.TablePageUnmapped,
+                $"{Mmu.PopulateName(level)} of {level.Name()}[{index}] in table {table}: the paravirt alloc hook xen_alloc_pte_init → " +
+                $"make_lowmem_page_readonly(__va({Hex.Of(child.PhysAddr.Value)})) finds {level.Below().Name()} page {child} " +
+                $"not mapped in the linear map (the walk stops at empty {w.Level.Name()}[{w.At.Index}] of table {w.At.Table}): BUG in arch/x86/xen/mmu.c"), null);
+        }
+
+        return (null, w.Level == Level.Pte && w.Entry.Writable ? w.At : null);
+    }
+
+    /// <summary>
+    /// phys_pte_init's stores into a PTE page: plain stores unless the page is a pinned L1 (linked
+    /// into init_level4_pgt), where each is trapped and validated. Returns the index of the first
+    /// refused leaf (the leaves before it are written) and the refusal, or (512, null).
+    /// </summary>
+    public (int StopAt, string? Refusal) CheckPteInitLoop(Pfn pte_page, int firstIndex, ulong addr, ulong end, ulong supportedPteMask)
+    {
+        var page = memory.Find(pte_page);
+        if (page is null || !memory.IsReachable(pte_page))
+        {
+            return (PTRS_PER_PTE, null);
+        }
+
+        for (var i = firstIndex; i < PTRS_PER_PTE && addr < end; i++, addr += PAGE_SIZE)
+        {
+            if (page.Entries[i] != 0)
+            {
+                continue;
+            }
+
+            var leaf = pfn_pte(addr >> PAGE_SHIFT, PAGE_KERNEL, supportedPteMask);
+            if (CheckEntryWrite(pte_page, Level.Pte, i, leaf) is { } refused)
+            {
+                return (i, $"set_pte in phys_pte_init: {refused}");
+            }
+        }
+
+        return (PTRS_PER_PTE, null);
+    }
+
     /// <summary>MMUEXT_TLB_FLUSH_LOCAL, as xen_flush_tlb issues for __flush_tlb_all.</summary>
     public void FlushTlbLocal() => MmuextOps++;
-
-    /// <summary>make_lowmem_page_readonly's update_va_mapping (xen_alloc_pte_init).</summary>
-    public void UpdateVaMapping() => UpdateVaMappings++;
 
     private HashSet<ulong> Subtree(Pfn child, Level level)
     {
