@@ -47,7 +47,7 @@ public sealed class RunResult
         var a = m.Allocator;
         var errors = Stop is null
             ? Array.Empty<ErrorEntry>()
-            : new[] { new ErrorEntry(Stop.Fatal.Kind.JsonName(), Stop.Fatal.Message, Stop.Cpu, Stop.CallChain) };
+            : new[] { new ErrorEntry(Stop.Fatal.Kind.JsonName(), Stop.Fatal.Message, Stop.Cpu, Stop.CallChain) { TracePositions = Stop.Fatal.Positions } };
         return new RunSummary
         {
             Variant = m.Config.Variant.Name,
@@ -112,6 +112,7 @@ public static class Simulation
         {
             // mem_init: free_all_bootmem, then after_bootmem = 1.
             machine.Globals.after_bootmem = true;
+            machine.Memory.TrackWrites = true;
             foreach (var step in plan.Steps)
             {
                 stop = interpreter.Run(Threads(machine, cpus, step));

@@ -142,4 +142,8 @@ public readonly record struct EntryLocation(Pfn Table, Level Level, int Index)
 }
 
 /// <summary>Why the code stopped by itself (payload of <see cref="EffectKind.Fatal"/>).</summary>
-public sealed record FatalEvent(ErrorKind Kind, string Message);
+public sealed record FatalEvent(ErrorKind Kind, string Message)
+{
+    /// <summary>Host-specific positions the report refers to (e.g. where a TLB entry was cached and where its source changed).</summary>
+    public IReadOnlyDictionary<string, long>? Positions { get; init; }
+}

@@ -108,60 +108,107 @@ public sealed class Machine
 
     public IReadOnlyList<(ulong Start, ulong End)> Removed => removed;
 
-    /// <summary>Applies one step of kernel code for <paramref name="cpu"/>.</summary>
+    /// <summary>
+    /// Applies one step of kernel code for <paramref name="cpu"/>: the composition, in the kernel's
+    /// order, of the owner-side steps below (<see cref="MemoryStep"/>, <see cref="AllocatorStep"/>,
+    /// <see cref="LockStep"/>, Xen's checks, the TLBs). The actor host sends the same parts to the
+    /// actors that own them, in the same order.
+    /// </summary>
     public StepResult Apply(CpuContext cpu, in Effect e, long seq = 0)
     {
+        Memory.CurrentSeq = seq;
         switch (e.Kind)
         {
             case EffectKind.Enter:
             case EffectKind.Leave:
             case EffectKind.Printk:
                 return StepResult.Ok(cpu.Rax);
-            case EffectKind.ReadEntry:
-                return Mmu.Read(e.Table, e.Index);
             case EffectKind.SetEntry:
-                return SetEntry(e);
+                if (Xen?.CheckEntryWrite(e.Table, e.Level, e.Index, new PageTableEntry(e.Value)) is { } refused)
+                {
+                    return StepResult.Fail(ErrorKind.HypervisorRefused, $"{Mmu.SetName(e.Level)}: {refused}");
+                }
+
+                return MemoryStep(e);
             case EffectKind.Populate:
                 return Populate(e);
             case EffectKind.PteInitLoop:
-                return PteInitLoop(e);
-            case EffectKind.ReachTable:
-                return Mmu.Reach(e.Table, (string?)e.Payload ?? "__va");
-            case EffectKind.FindTableSpace:
-                return StepResult.Ok(Allocator.FindTableSpace(e.Value, e.Arg));
-            case EffectKind.AllocPage:
-                return AllocPage(e.Level);
+                var (stopAt, refusal) = XenPteInitLoop(e);
+                var r = MemoryStep(e, stopAt);
+                return refusal is null ? r : StepResult.Fail(ErrorKind.HypervisorRefused, refusal);
             case EffectKind.EarlyIoremap:
-                return EarlyIoremap(e.Table);
-            case EffectKind.ZeroPage:
-                Memory.Zero(e.Table, e.Level, PageAllocator.IsDynamic(e.Table) ? TablePageOrigin.AfterBootmem : TablePageOrigin.Boot);
-                return StepResult.Ok();
-            case EffectKind.EarlyIounmap:
-                return EarlyIounmap(e.Table);
-            case EffectKind.SpinLock:
-                return LockFor(e.Value).Lock(cpu.Id) switch
+                if (Xen?.MapWritableAlias(e.Table) is { } refusedAlias)
                 {
-                    LockResult.Acquired => StepResult.Ok(),
-                    LockResult.Queued => StepResult.Wait,
-                    _ => StepResult.Fail(ErrorKind.SelfDeadlock,
-                        $"spin_lock(&{LockName(e.Value)}) by CPU{cpu.Id}, which already holds it: it spins forever"),
-                };
+                    return StepResult.Fail(ErrorKind.HypervisorRefused, refusedAlias);
+                }
+
+                return AllocatorStep(e);
+            case EffectKind.EarlyIounmap:
+                var unmapped = AllocatorStep(e);
+                Xen?.DropWritableAlias(e.Table);
+                return unmapped;
+            case EffectKind.FindTableSpace:
+            case EffectKind.AllocPage:
+                return AllocatorStep(e);
+            case EffectKind.SpinLock:
             case EffectKind.SpinUnlock:
-                return LockFor(e.Value).Unlock(cpu.Id, out _) == LockResult.Released
-                    ? StepResult.Ok()
-                    : StepResult.Fail(ErrorKind.UnlockByNonOwner,
-                        $"spin_unlock(&{LockName(e.Value)}) by CPU{cpu.Id}, which does not hold it (owner: {(LockFor(e.Value).Owner is { } o ? $"CPU{o}" : "none")})");
+                return LockStep(cpu.Id, e);
             case EffectKind.FlushTlbAll:
                 Xen?.FlushTlbLocal();
                 Tlbs[cpu.Id].FlushAll();
                 return StepResult.Ok();
             case EffectKind.FlushTlbGlobal:
+                Xen?.FlushTlbAll();
                 foreach (var t in Tlbs)
                 {
                     t.FlushAll();
                 }
 
                 return StepResult.Ok();
+            case EffectKind.Touch:
+                return Touch(cpu, e.Value, seq);
+            case EffectKind.Fatal:
+                return StepResult.Fail((FatalEvent)e.Payload!);
+            default:
+                return MemoryStep(e);
+        }
+    }
+
+    /// <summary>Which component carries out a step (the actor that owns it on the actor host).</summary>
+    public static StepOwner OwnerOf(EffectKind kind) => kind switch
+    {
+        EffectKind.Enter or EffectKind.Leave or EffectKind.Printk or EffectKind.Fatal => StepOwner.Cpu,
+        EffectKind.FindTableSpace or EffectKind.AllocPage or EffectKind.EarlyIoremap or EffectKind.EarlyIounmap => StepOwner.PageAllocator,
+        EffectKind.SpinLock or EffectKind.SpinUnlock => StepOwner.Lock,
+        EffectKind.FlushTlbAll or EffectKind.FlushTlbGlobal or EffectKind.Touch => StepOwner.Tlb,
+        _ => StepOwner.PhysicalMemory,
+    };
+
+    /// <summary>
+    /// The steps PhysicalMemory owns: entry reads and writes after Xen's checks (the overwrite
+    /// monitor runs here), __va reaches, page zeroing and freeing, the DirectMap counters and the
+    /// ranges hot-add and hot-remove declare. <paramref name="stopAt"/> bounds a PTE page fill
+    /// where Xen refused a leaf.
+    /// </summary>
+    public StepResult MemoryStep(in Effect e, int stopAt = PTRS_PER_PTE)
+    {
+        switch (e.Kind)
+        {
+            case EffectKind.ReadEntry:
+                return Mmu.Read(e.Table, e.Index);
+            case EffectKind.SetEntry:
+                return Mmu.Set(e.Table, e.Level, e.Index, new PageTableEntry(e.Value), e.Arg);
+            case EffectKind.Populate:
+                return Mmu.Populate(e.Table, e.Level, e.Index, new Pfn(e.Value), e.Arg);
+            case EffectKind.PteInitLoop:
+                return Mmu.PteInitLoop(e.Table, e.Index, e.Value, e.Arg, stopAt);
+            case EffectKind.ReachTable:
+                return Mmu.Reach(e.Table, (string?)e.Payload ?? "__va");
+            case EffectKind.ZeroPage:
+                Memory.Zero(e.Table, e.Level, PageAllocator.IsDynamic(e.Table) ? TablePageOrigin.AfterBootmem : TablePageOrigin.Boot);
+                return StepResult.Ok();
+            case EffectKind.FreePage:
+                return FreePage(e.Table);
             case EffectKind.UpdatePageCount:
                 DirectPagesCount[CountIndex(e.Level)] += e.Value;
                 return StepResult.Ok();
@@ -171,16 +218,57 @@ public sealed class Machine
             case EffectKind.RemoveMemoryRange:
                 removed.Add((e.Value, e.Arg));
                 return StepResult.Ok();
-            case EffectKind.Touch:
-                return Touch(cpu, e.Value, seq);
-            case EffectKind.FreePage:
-                return FreePage(e.Table);
-            case EffectKind.Fatal:
-                return StepResult.Fail((FatalEvent)e.Payload!);
             default:
-                throw new InvalidOperationException($"unknown step {e.Kind}");
+                throw new InvalidOperationException($"{e.Kind} is not a PhysicalMemory step");
         }
     }
+
+    /// <summary>The steps the PageAllocator owns: the table buffer, alloc_low_page, the early_ioremap slots.</summary>
+    public StepResult AllocatorStep(in Effect e)
+    {
+        switch (e.Kind)
+        {
+            case EffectKind.FindTableSpace:
+                return StepResult.Ok(Allocator.FindTableSpace(e.Value, e.Arg));
+            case EffectKind.AllocPage:
+                return AllocPage(e.Level);
+            case EffectKind.EarlyIoremap:
+                return Allocator.EarlyIoremap(e.Table) is { } warn
+                    ? StepResult.Fail(ErrorKind.WildWrite, $"{warn}: early_ioremap returns NULL and alloc_low_page's memset writes through it")
+                    : StepResult.Ok();
+            case EffectKind.EarlyIounmap:
+                return Allocator.EarlyIounmap(e.Table) is { } error
+                    ? StepResult.Fail(ErrorKind.WildWrite, error)
+                    : StepResult.Ok();
+            default:
+                throw new InvalidOperationException($"{e.Kind} is not a PageAllocator step");
+        }
+    }
+
+    /// <summary>spin_lock / spin_unlock on the lock the step names. Wait: the CPU spins until handed the lock.</summary>
+    public StepResult LockStep(int cpu, in Effect e)
+    {
+        var lk = LockFor(e.Value);
+        if (e.Kind == EffectKind.SpinLock)
+        {
+            return lk.Lock(cpu) switch
+            {
+                LockResult.Acquired => StepResult.Ok(),
+                LockResult.Queued => StepResult.Wait,
+                _ => StepResult.Fail(ErrorKind.SelfDeadlock,
+                    $"spin_lock(&{LockName(e.Value)}) by CPU{cpu}, which already holds it: it spins forever"),
+            };
+        }
+
+        return lk.Unlock(cpu, out _) == LockResult.Released
+            ? StepResult.Ok()
+            : StepResult.Fail(ErrorKind.UnlockByNonOwner,
+                $"spin_unlock(&{LockName(e.Value)}) by CPU{cpu}, which does not hold it (owner: {(lk.Owner is { } o ? $"CPU{o}" : "none")})");
+    }
+
+    /// <summary>Xen's side of a PTE page fill: where the first refused leaf is, if the page is a pinned L1.</summary>
+    public (int StopAt, string? Refusal) XenPteInitLoop(in Effect e) =>
+        Xen?.CheckPteInitLoop(e.Table, e.Index, e.Value, e.Arg, Globals.__supported_pte_mask) ?? (PTRS_PER_PTE, null);
 
     public static int CountIndex(Level level) => level switch
     {
@@ -211,18 +299,6 @@ public sealed class Machine
         return new InUseFrames(parts);
     }
 
-    /// <summary>set_p?d: under Xen set_pte is a store Xen traps in a pinned L1, set_pmd/pud/pgd an mmu_update.</summary>
-    private StepResult SetEntry(in Effect e)
-    {
-        var value = new PageTableEntry(e.Value);
-        if (Xen?.CheckEntryWrite(e.Table, e.Level, e.Index, value) is { } refused)
-        {
-            return StepResult.Fail(ErrorKind.HypervisorRefused, $"{Mmu.SetName(e.Level)}: {refused}");
-        }
-
-        return Mmu.Set(e.Table, e.Level, e.Index, value, e.Arg);
-    }
-
     /// <summary>
     /// p?d_populate in the kernel's order (model-conventions item 26): under Xen the alloc hook
     /// (mapped check, then update_va_mapping read-only), then the mmu_update Xen validates; then
@@ -251,14 +327,7 @@ public sealed class Machine
             }
         }
 
-        return Mmu.Populate(e.Table, e.Level, e.Index, child, e.Arg);
-    }
-
-    private StepResult PteInitLoop(in Effect e)
-    {
-        var (stopAt, refusal) = Xen?.CheckPteInitLoop(e.Table, e.Index, e.Value, e.Arg, Globals.__supported_pte_mask) ?? (PTRS_PER_PTE, null);
-        var r = Mmu.PteInitLoop(e.Table, e.Index, e.Value, e.Arg, stopAt);
-        return refusal is null ? r : StepResult.Fail(ErrorKind.HypervisorRefused, refusal);
+        return MemoryStep(e);
     }
 
     private StepResult AllocPage(Level level)
@@ -275,53 +344,75 @@ public sealed class Machine
             "that find_early_table_space reserved is used up)");
     }
 
-    private StepResult EarlyIoremap(Pfn pfn)
-    {
-        if (Xen?.MapWritableAlias(pfn) is { } refused)
-        {
-            return StepResult.Fail(ErrorKind.HypervisorRefused, refused);
-        }
-
-        if (Allocator.EarlyIoremap(pfn) is { } warn)
-        {
-            return StepResult.Fail(ErrorKind.WildWrite, $"{warn}: early_ioremap returns NULL and alloc_low_page's memset writes through it");
-        }
-
-        return StepResult.Ok();
-    }
-
-    private StepResult EarlyIounmap(Pfn pfn)
-    {
-        Xen?.DropWritableAlias(pfn);
-        return Allocator.EarlyIounmap(pfn) is { } error
-            ? StepResult.Fail(ErrorKind.WildWrite, error)
-            : StepResult.Ok();
-    }
-
+    /// <summary>A memory access through the CPU's TLB; a miss walks the tables (<see cref="WalkStep"/>).</summary>
     private StepResult Touch(CpuContext cpu, ulong va, long seq)
     {
-        var access = Tlbs[cpu.Id].Access(Memory, va, seq);
+        var lookup = TlbLookupStep(cpu.Id, va);
+        if (lookup.IsFatal || lookup.Value != TlbMiss)
+        {
+            return lookup;
+        }
+
+        var (entry, walked) = WalkStep(cpu.Id, va, seq);
+        if (entry is not null)
+        {
+            Tlbs[cpu.Id].Insert(entry);
+        }
+
+        return walked;
+    }
+
+    /// <summary><see cref="TlbLookupStep"/>'s value for a miss.</summary>
+    public const ulong TlbMiss = ulong.MaxValue - 1;
+
+    /// <summary>The TLB's side of an access: a hit (the frame), a stale use (fatal), or <see cref="TlbMiss"/>.</summary>
+    public StepResult TlbLookupStep(int cpu, ulong va)
+    {
+        var access = Tlbs[cpu].Lookup(Memory, va);
         if (access.Stale is { } stale)
         {
             var now = stale.CurrentFrame is { } f ? $"now translates to frame {f}" : "is no longer mapped";
-            return StepResult.Fail(ErrorKind.StaleTlbUse,
-                $"CPU{cpu.Id} used its cached translation of {new VirtAddr(va)} → frame {stale.Entry.Frame} (cached at step {stale.Entry.CachedAt}); " +
-                $"its source {stale.ChangedEntry.Table}[{stale.ChangedEntry.Index}] changed from {Hex.Of(stale.CachedValue)} to {Hex.Of(stale.CurrentValue)} and the address {now}");
-        }
-
-        if (access.Faulted)
-        {
-            var pa = va - PAGE_OFFSET;
-            if (ExpectedMapped(pa))
+            var src = stale.ChangedEntry;
+            var srcPage = Memory.Find(src.Table);
+            var srcName = srcPage is null ? $"entry {src.Index} of freed table {src.Table}" : $"{srcPage.Level.Name()}[{src.Index}] of table {src.Table}";
+            var positions = new Dictionary<string, long> { ["cached"] = stale.Entry.CachedAt };
+            if (Memory.LastChange(src) is { } changed)
             {
-                return StepResult.Fail(ErrorKind.PageFault,
-                    $"CPU{cpu.Id} faulted on {new VirtAddr(va)} (physical {Hex.Of(pa)}, RAM that should be mapped): {Mmu.DescribeWalk(new PhysAddr(pa).Pfn)}");
+                positions["changed"] = changed;
             }
 
-            return StepResult.Ok(ulong.MaxValue);
+            return StepResult.Fail(new FatalEvent(ErrorKind.StaleTlbUse,
+                $"CPU{cpu} used its cached translation of {new VirtAddr(va)} → frame {stale.Entry.Frame}; its source {srcName} " +
+                $"changed from {Hex.Of(stale.CachedValue)} to {Hex.Of(stale.CurrentValue)} since it was cached and the address {now}, " +
+                "but no flush reached this CPU's TLB")
+            {
+                Positions = positions,
+            });
         }
 
-        return StepResult.Ok(access.Frame.Value);
+        return StepResult.Ok(access.Hit ? access.Frame.Value : TlbMiss);
+    }
+
+    /// <summary>
+    /// PhysicalMemory's side of a TLB miss: the page walk. A fault on RAM that should be mapped is
+    /// fatal; on anything else (e.g. removed memory) the access just faults (value ulong.MaxValue).
+    /// </summary>
+    public (TlbEntry? Entry, StepResult Result) WalkStep(int cpu, ulong va, long seq)
+    {
+        var entry = Tlb.Walk(Memory, va, seq);
+        if (entry is not null)
+        {
+            return (entry, StepResult.Ok(entry.Frame.Value));
+        }
+
+        var pa = va - PAGE_OFFSET;
+        if (ExpectedMapped(pa))
+        {
+            return (null, StepResult.Fail(ErrorKind.PageFault,
+                $"CPU{cpu} faulted on {new VirtAddr(va)} (physical {Hex.Of(pa)}, RAM that should be mapped): {Mmu.DescribeWalk(new PhysAddr(pa).Pfn)}"));
+        }
+
+        return (null, StepResult.Ok(ulong.MaxValue));
     }
 
     /// <summary>free_pagetable: the later code frees before it unlinks, so a linked page may be freed here.</summary>
@@ -375,6 +466,16 @@ public sealed class Machine
     }
 
     private static string Origin(MachineConfig c) => string.IsNullOrEmpty(c.E820Origin) ? "e820" : c.E820Origin;
+}
+
+/// <summary>The component (and actor) a step belongs to.</summary>
+public enum StepOwner
+{
+    Cpu,
+    PhysicalMemory,
+    PageAllocator,
+    Lock,
+    Tlb,
 }
 
 /// <summary>A machine that cannot be built (a user mistake, not a kernel outcome).</summary>

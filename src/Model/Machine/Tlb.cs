@@ -32,42 +32,39 @@ public sealed class Tlb
 
     public long Flushes { get; private set; }
 
-    /// <summary>Translates <paramref name="va"/>: a hit is checked against memory for staleness; a miss walks the tables.</summary>
-    public TlbAccess Access(PhysicalMemory memory, ulong va, long seq)
+    /// <summary>
+    /// Looks <paramref name="va"/> up. A hit is checked against memory: if a source entry changed
+    /// so that the translation no longer holds, the use is stale. A miss returns Entry = null and
+    /// the caller walks the tables (<see cref="Walk"/>) and <see cref="Insert"/>s the result.
+    /// </summary>
+    public TlbAccess Lookup(PhysicalMemory memory, ulong va)
     {
-        var vpn = va >> PAGE_SHIFT;
-        if (entries.TryGetValue(vpn, out var cached))
+        if (!entries.TryGetValue(va >> PAGE_SHIFT, out var cached))
         {
-            for (var i = 0; i < cached.Sources.Length; i++)
-            {
-                var src = cached.Sources[i];
-                var now = memory.Read(src.Table, src.Index).Value;
-                if (now == cached.SourceValues[i])
-                {
-                    continue;
-                }
+            return new TlbAccess(false, false, default, null, null);
+        }
 
-                // The source changed: stale only if the translation no longer holds.
-                var walk = Walk(memory, va);
-                var current = walk?.Frame;
-                if (current != cached.Frame || walk!.Flags != cached.Flags)
-                {
-                    return new TlbAccess(true, false, cached.Frame, cached, new StaleUse(cached, src, cached.SourceValues[i], now, current));
-                }
+        for (var i = 0; i < cached.Sources.Length; i++)
+        {
+            var src = cached.Sources[i];
+            var now = memory.Read(src.Table, src.Index).Value;
+            if (now == cached.SourceValues[i])
+            {
+                continue;
             }
 
-            return new TlbAccess(true, false, cached.Frame, cached, null);
+            var walk = Walk(memory, va);
+            var current = walk?.Frame;
+            if (current != cached.Frame || walk!.Flags != cached.Flags)
+            {
+                return new TlbAccess(true, false, cached.Frame, cached, new StaleUse(cached, src, cached.SourceValues[i], now, current));
+            }
         }
 
-        var fresh = Walk(memory, va, seq);
-        if (fresh is null)
-        {
-            return new TlbAccess(false, true, default, null, null);
-        }
-
-        entries[vpn] = fresh;
-        return new TlbAccess(false, false, fresh.Frame, fresh, null);
+        return new TlbAccess(true, false, cached.Frame, cached, null);
     }
+
+    public void Insert(TlbEntry entry) => entries[entry.VirtPage] = entry;
 
     /// <summary>__flush_tlb_all (or the local half of a shootdown).</summary>
     public void FlushAll()

@@ -12,7 +12,21 @@ public sealed class PhysicalMemory
 {
     private readonly ConcurrentDictionary<ulong, TablePage> pages = new();
 
+    private readonly ConcurrentDictionary<(ulong Table, int Index), long> lastWrite = new();
+    private readonly ConcurrentDictionary<ulong, long> freedAt = new();
+
     public PhysicalMemory(Pfn root) => Root = root;
+
+    /// <summary>After boot, remember at which step each entry was last written (for stale-TLB reports).</summary>
+    public bool TrackWrites { get; set; }
+
+    /// <summary>The host's position of the step being applied (a step count or a trace sequence number).</summary>
+    public long CurrentSeq { get; set; }
+
+    /// <summary>Where an entry last changed (a write, or the free of its page), if tracked.</summary>
+    public long? LastChange(EntryRef at) =>
+        lastWrite.TryGetValue((at.Table.Value, at.Index), out var w) ? w
+        : freedAt.TryGetValue(at.Table.Value, out var f) ? f : null;
 
     /// <summary>init_level4_pgt.</summary>
     public Pfn Root { get; }
@@ -46,7 +60,14 @@ public sealed class PhysicalMemory
         return page;
     }
 
-    public void Free(Pfn pfn) => pages.TryRemove(pfn.Value, out _);
+    public void Free(Pfn pfn)
+    {
+        pages.TryRemove(pfn.Value, out _);
+        if (TrackWrites)
+        {
+            freedAt[pfn.Value] = CurrentSeq;
+        }
+    }
 
     public PageTableEntry Read(Pfn table, int index) =>
         pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p.Entries[index]) : PageTableEntry.None;
@@ -56,6 +77,11 @@ public sealed class PhysicalMemory
     {
         var page = Page(table);
         page.Entries[index] = value.Value;
+        if (TrackWrites)
+        {
+            lastWrite[(table.Value, index)] = CurrentSeq;
+        }
+
         if (page.Level != Level.Pte && value.Present && !value.Large &&
             pages.TryGetValue(value.Frame.Value, out var child))
         {

@@ -69,7 +69,13 @@ public sealed record ErrorEntry(
     [property: JsonPropertyName("kind")] string Kind,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("cpu")] int Cpu,
-    [property: JsonPropertyName("function")] string Function);
+    [property: JsonPropertyName("function")] string Function)
+{
+    /// <summary>Positions in the host's step numbering (sequential: step count; actor host: trace seq); absent when none.</summary>
+    [JsonPropertyName("trace_positions")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, long>? TracePositions { get; init; }
+}
 
 [JsonSourceGenerationOptions(WriteIndented = false)]
 [JsonSerializable(typeof(RunSummary))]

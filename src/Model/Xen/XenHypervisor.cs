@@ -254,6 +254,9 @@ public sealed class XenHypervisor
     /// <summary>MMUEXT_TLB_FLUSH_LOCAL, as xen_flush_tlb issues for __flush_tlb_all.</summary>
     public void FlushTlbLocal() => MmuextOps++;
 
+    /// <summary>MMUEXT_TLB_FLUSH_ALL: every CPU in the domain's dirty cpumask.</summary>
+    public void FlushTlbAll() => MmuextOps++;
+
     private HashSet<ulong> Subtree(Pfn child, Level level)
     {
         var set = new HashSet<ulong> { child.Value };
