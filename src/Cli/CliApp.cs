@@ -12,7 +12,7 @@ namespace BootActors.Cli;
 public static class CliApp
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
-        Run(args, stdout, stderr, UnsupportedScenarioLoader.Instance);
+        Run(args, stdout, stderr, HoconScenarioLoader.Default);
 
     /// <summary>As <see cref="Run(string[], TextWriter, TextWriter)"/>, with the loader for the SCENARIO argument.</summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, IScenarioLoader scenarios)

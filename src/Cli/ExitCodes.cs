@@ -20,6 +20,6 @@ public static class ExitCodes
         "Exit codes:\n" +
         "  0  simulated; outcome ok\n" +
         "  1  simulated; outcome panic, rejected or violation\n" +
-        "  2  user error, nothing simulated: bad option value, unreadable or malformed e820 file, impossible machine\n" +
+        "  2  user error, nothing simulated: bad option value, unknown or malformed scenario file or --set, unreadable or malformed e820 file, impossible machine\n" +
         "  3  internal failure of bootactors";
 }

@@ -224,12 +224,12 @@ public sealed class RunCommandTests
     }
 
     [Fact]
-    public void AScenarioArgumentIsRejectedUntilScenarioFilesExist()
+    public void AScenarioFileThatDoesNotExistIsAUserError()
     {
         var run = Cli.Run("run", "machines/big.scenario");
 
         Assert.Equal(2, run.ExitCode);
-        Assert.StartsWith("bootactors: machines/big.scenario: scenario files are not supported yet", Assert.Single(run.StderrLines));
+        Assert.Equal("bootactors: machines/big.scenario: no such scenario file", Assert.Single(run.StderrLines));
     }
 
     [Fact]

@@ -7,6 +7,9 @@ using BootActors.Model.Machine;
 
 namespace BootActors.Cli.Options;
 
+/// <summary>What <c>bootactors run</c> runs: the machine after every override, and the scenario it came from (if any).</summary>
+internal sealed record RunSetup(MachineConfig Machine, Scenario? Scenario);
+
 /// <summary>
 /// Turns a <see cref="RunRequest"/> into the <see cref="MachineConfig"/> to boot. Every value the
 /// user typed is checked here, before anything is simulated, and a bad one is a
@@ -20,7 +23,7 @@ internal static class MachineBuilder
 
     public const string DefaultMemory = "8G";
 
-    public static MachineConfig Build(RunRequest r, IScenarioLoader scenarios)
+    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios)
     {
         if (r.Memory is not null && r.E820 is not null)
         {
@@ -33,8 +36,13 @@ internal static class MachineBuilder
             throw new UsageException($"unrecognized option '{word}' (see 'bootactors run --help')");
         }
 
-        var baseline = r.Scenario is { } path ? LoadScenario(scenarios, path) : Defaults();
-        var config = baseline;
+        if (r.Sets.Count > 0 && r.Scenario is null)
+        {
+            throw new UsageException("--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors run hotadd-concurrent --set hotplug_mutex=on')");
+        }
+
+        var scenario = r.Scenario is { } path ? LoadScenario(scenarios, path, r.Sets) : null;
+        var config = scenario?.Machine ?? Defaults();
 
         if (r.Memory is { } memory)
         {
@@ -79,7 +87,7 @@ internal static class MachineBuilder
             config = config with { Cpus = n };
         }
 
-        return config;
+        return new RunSetup(config, scenario);
     }
 
     /// <summary>The machine of a bare <c>bootactors run</c>: 8 GiB flat, PSE, no gbpages, native, fixed, one CPU, 8 MiB kernel.</summary>
@@ -138,11 +146,11 @@ internal static class MachineBuilder
         _ => throw new UsageException($"{option}: '{value}' is not a switch value (expected on or off)"),
     };
 
-    private static MachineConfig LoadScenario(IScenarioLoader scenarios, string path)
+    private static Scenario LoadScenario(IScenarioLoader scenarios, string path, IReadOnlyList<string> sets)
     {
         try
         {
-            return scenarios.Load(path).Machine;
+            return scenarios.Load(path, sets);
         }
         catch (ScenarioException ex)
         {

@@ -8,6 +8,9 @@ internal sealed record RunRequest
 {
     public string? Scenario { get; init; }
 
+    /// <summary>The <c>--set KEY=VALUE</c> overrides of the scenario's keys, in the order given.</summary>
+    public IReadOnlyList<string> Sets { get; init; } = [];
+
     public string? Memory { get; init; }
 
     public string? E820 { get; init; }

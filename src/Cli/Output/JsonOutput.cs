@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BootActors.Cli.Scenarios;
 using BootActors.Model;
 using BootActors.Model.Summary;
 
@@ -19,9 +20,10 @@ internal static class JsonOutput
     /// <summary>
     /// The summary's keys in the model's order; "meminfo" and "kernel_page_tables" (arrays of the
     /// lines the text options print) are appended only when <c>--meminfo</c> / <c>--dump</c> ask for
-    /// them, because stdout must stay one object.
+    /// them, because stdout must stay one object. With a scenario, "scenario" (its name, file,
+    /// expect block and whether the run met it) is appended too.
     /// </summary>
-    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump)
+    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump, Scenario? scenario = null)
     {
         var node = JsonSerializer.SerializeToNode(result.Summary(), Context.RunSummary)!.AsObject();
         if (meminfo is not null)
@@ -34,6 +36,30 @@ internal static class JsonOutput
             node["kernel_page_tables"] = new JsonArray(dump.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());
         }
 
+        if (scenario is not null)
+        {
+            node["scenario"] = ScenarioNode(scenario, result);
+        }
+
         return node.ToJsonString(Context.Options);
+    }
+
+    private static JsonObject ScenarioNode(Scenario scenario, RunResult result)
+    {
+        var expect = scenario.Expect;
+        return new JsonObject
+        {
+            ["name"] = scenario.Name,
+            ["file"] = scenario.SourcePath,
+            ["expect"] = expect is null
+                ? null
+                : new JsonObject
+                {
+                    ["outcome"] = expect.Outcome,
+                    ["error"] = expect.Error,
+                    ["message"] = expect.Message,
+                },
+            ["expect_met"] = expect is null ? null : JsonValue.Create(expect.Check(result).Met),
+        };
     }
 }

@@ -1,12 +1,28 @@
+using Expectation = BootActors.Actors.Scenarios.Expectation;
 using BootActors.Model.Machine;
+using BootActors.Model.Workload;
 
 namespace BootActors.Cli.Scenarios;
 
 /// <summary>
-/// The machine a scenario file describes. Command-line options given with the scenario
-/// override its settings one by one, so a scenario can be re-run with another variant.
+/// The machine a scenario file describes, with what runs after the boot and what should come of
+/// it. Command-line options given with the scenario override its machine settings one by one, so
+/// a scenario can be re-run with another variant.
 /// </summary>
-public sealed record Scenario(string Name, MachineConfig Machine);
+public sealed record Scenario(string Name, MachineConfig Machine)
+{
+    /// <summary>What a user should see and why (the file's leading comment), printed above the summary.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>The steps after the boot on CPU0.</summary>
+    public WorkloadPlan Workload { get; init; } = WorkloadPlan.BootOnly;
+
+    /// <summary>The outcome the file promises; null when it promises none.</summary>
+    public Expectation? Expect { get; init; }
+
+    /// <summary>The file the scenario was read from, for the report.</summary>
+    public string? SourcePath { get; init; }
+}
 
 /// <summary>
 /// Turns the SCENARIO argument of <c>bootactors run</c> into a <see cref="Scenario"/>. This is the
@@ -16,16 +32,11 @@ public sealed record Scenario(string Name, MachineConfig Machine);
 public interface IScenarioLoader
 {
     Scenario Load(string path);
+
+    /// <summary>As <see cref="Load(string)"/>, with <c>--set KEY=VALUE</c> overrides of the file's keys.</summary>
+    Scenario Load(string path, IReadOnlyList<string> sets) =>
+        sets.Count == 0 ? Load(path) : throw new ScenarioException($"{path}: --set is not supported by this scenario loader");
 }
 
 /// <summary>A scenario that cannot be used; the message names the file (and line, where there is one).</summary>
 public sealed class ScenarioException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>The loader until scenario files exist: every SCENARIO argument is a user error.</summary>
-internal sealed class UnsupportedScenarioLoader : IScenarioLoader
-{
-    public static readonly UnsupportedScenarioLoader Instance = new();
-
-    public Scenario Load(string path) =>
-        throw new ScenarioException($"{path}: scenario files are not supported yet (describe the machine with --memory or --e820 and the other options)");
-}

@@ -1,0 +1,67 @@
+using Akka.Configuration;
+
+namespace BootActors.Actors.Settings;
+
+/// <summary>
+/// The <c>bootactors</c> section of config/akka.hocon: how long the actor host waits, and where its
+/// conductor runs. Every key has a default, so a config without the section still gives a host
+/// that cannot hang (every wait has a timeout).
+/// </summary>
+public sealed record BootActorsSettings
+{
+    /// <summary>The dispatcher id config/akka.hocon defines for the conductor (a thread of its own).</summary>
+    public const string ConductorDispatcherId = "bootactors.conductor-dispatcher";
+
+    public const string AkkaConfigFileName = "akka.hocon";
+
+    public static readonly BootActorsSettings Default = new();
+
+    /// <summary>How long one request to an actor may take before it is reported as a timeout.</summary>
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a whole run may take.</summary>
+    public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Delivered model steps after which the conductor stops a run (a livelock guard).</summary>
+    public long ConductorMaxSteps { get; init; } = 5_000_000;
+
+    /// <summary>The dispatcher the conductor is created on; the default dispatcher when the config defines none.</summary>
+    public string ConductorDispatcher { get; init; } = ConductorDispatcherId;
+
+    /// <summary>Reads the <c>bootactors</c> section of <paramref name="config"/> (the actor system's whole config).</summary>
+    /// <exception cref="ConfigurationException">A value is present but not usable.</exception>
+    public static BootActorsSettings From(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var settings = new BootActorsSettings
+        {
+            AskTimeout = config.GetTimeSpan("bootactors.ask-timeout", Default.AskTimeout, allowInfinite: false),
+            RunTimeout = config.GetTimeSpan("bootactors.run-timeout", Default.RunTimeout, allowInfinite: false),
+            ConductorMaxSteps = config.GetLong("bootactors.conductor.max-steps", Default.ConductorMaxSteps),
+
+            // Without its definition the id would make actor creation fail; the default dispatcher still runs the conductor.
+            ConductorDispatcher = config.HasPath(ConductorDispatcherId) ? ConductorDispatcherId : "akka.actor.default-dispatcher",
+        };
+
+        if (settings.AskTimeout <= TimeSpan.Zero || settings.RunTimeout <= TimeSpan.Zero)
+        {
+            throw new ConfigurationException("bootactors.ask-timeout and bootactors.run-timeout must be positive");
+        }
+
+        if (settings.ConductorMaxSteps <= 0)
+        {
+            throw new ConfigurationException("bootactors.conductor.max-steps must be positive");
+        }
+
+        return settings;
+    }
+
+    /// <summary>Parses an akka.hocon file (config/akka.hocon, found with <see cref="ConfigDirectory"/>).</summary>
+    public static Config ReadAkkaConfig(string path) => ConfigurationFactory.ParseString(File.ReadAllText(path));
+
+    /// <summary>The nearest config/akka.hocon, or an empty config (Akka's defaults and ours) when there is none.</summary>
+    public static Config FindAkkaConfig() =>
+        ConfigDirectory.Candidates().Select(d => Path.Combine(d, AkkaConfigFileName)).FirstOrDefault(File.Exists) is { } file
+            ? ReadAkkaConfig(file)
+            : Config.Empty;
+}

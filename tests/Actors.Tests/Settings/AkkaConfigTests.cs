@@ -1,0 +1,87 @@
+using Akka.Configuration;
+using Akka.Dispatch;
+using BootActors.Actors.Settings;
+using BootActors.Actors.Tests.Scenarios;
+
+namespace BootActors.Actors.Tests.Settings;
+
+/// <summary>config/akka.hocon starts an actor system as the host will use it: Serilog logging, quiet stdout, the pinned conductor dispatcher.</summary>
+public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(), "akka-config")
+{
+    private static Config AkkaHocon() => BootActorsSettings.ReadAkkaConfig(Path.Combine(ScenarioText.ConfigDir(), BootActorsSettings.AkkaConfigFileName));
+
+    [Fact]
+    public void TheBootactorsSectionIsReadWithItsValues()
+    {
+        var settings = BootActorsSettings.From(Sys.Settings.Config);
+
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
+        Assert.Equal(5_000_000, settings.ConductorMaxSteps);
+        Assert.Equal("bootactors.conductor-dispatcher", settings.ConductorDispatcher);
+    }
+
+    [Fact]
+    public void TheConductorDispatcherIsPinned()
+    {
+        var dispatcher = Sys.Dispatchers.Lookup(BootActorsSettings.From(Sys.Settings.Config).ConductorDispatcher);
+
+        Assert.IsType<PinnedDispatcher>(dispatcher);
+    }
+
+    [Fact]
+    public void AkkaLogsThroughSerilogAndNotToStdout()
+    {
+        Assert.Equal(["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"], Sys.Settings.Loggers);
+        Assert.Equal("INFO", Sys.Settings.LogLevel);
+        Assert.Equal("OFF", Sys.Settings.StdoutLogLevel);
+        Assert.False(Sys.Settings.DebugAutoReceive);
+        Assert.False(Sys.Settings.DebugLifecycle);
+        Assert.False(Sys.Settings.DebugUnhandledMessage);
+    }
+
+    [Fact]
+    public void EveryKeyHasACommentAboveIt()
+    {
+        var lines = File.ReadAllLines(Path.Combine(ScenarioText.ConfigDir(), BootActorsSettings.AkkaConfigFileName));
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0 || line.StartsWith('#') || line == "}" || line.EndsWith('{'))
+            {
+                continue;
+            }
+
+            Assert.True(i > 0 && lines[i - 1].Trim().StartsWith('#'), $"akka.hocon line {i + 1} ('{line}') has no comment above it");
+        }
+    }
+}
+
+public sealed class BootActorsSettingsTests
+{
+    [Fact]
+    public void AConfigWithoutTheSectionGivesTheDefaultsAndTheDefaultDispatcher()
+    {
+        var settings = BootActorsSettings.From(ConfigurationFactory.ParseString("akka.loglevel = INFO"));
+
+        Assert.Equal(BootActorsSettings.Default with { ConductorDispatcher = "akka.actor.default-dispatcher" }, settings);
+    }
+
+    [Fact]
+    public void APartialSectionKeepsTheDefaultsOfTheRest()
+    {
+        var settings = BootActorsSettings.From(ConfigurationFactory.ParseString("bootactors { ask-timeout = 250ms }"));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.AskTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
+        Assert.Equal(5_000_000, settings.ConductorMaxSteps);
+    }
+
+    [Theory]
+    [InlineData("bootactors.ask-timeout = 0s")]
+    [InlineData("bootactors.conductor.max-steps = 0")]
+    public void AnUnusableValueIsRefused(string hocon)
+    {
+        Assert.Throws<ConfigurationException>(() => BootActorsSettings.From(ConfigurationFactory.ParseString(hocon)));
+    }
+}
