@@ -1,0 +1,113 @@
+using Akka.Actor;
+using BootActors.Actors.Infrastructure;
+
+namespace BootActors.Actors.Conductor;
+
+/// <summary>The conductor's protocol with the run host.</summary>
+public static class Conductor
+{
+    /// <summary>Begin a phase: these messages from the host are pending from now on.</summary>
+    public sealed record StartPhase(int Phase, IReadOnlyList<ModelEnvelope> Messages);
+
+    /// <summary>Nothing pending and nothing in flight since the phase started.</summary>
+    public sealed record Quiescent(int Phase, long Delivered);
+
+    /// <summary>The step bound was reached.</summary>
+    public sealed record StepLimit(long Delivered);
+
+    /// <summary>Stop delivering.</summary>
+    public sealed record Halt
+    {
+        public static readonly Halt Instance = new();
+    }
+}
+
+/// <summary>
+/// Controlled mode: every model message comes here first. Exactly one message is in flight; when
+/// its receiver has handled it (Processed), the strategy picks the next among the pending ones.
+/// With a deterministic strategy the whole run — and its trace — is deterministic, whatever the
+/// threads do.
+/// </summary>
+internal sealed class ConductorActor : ReceiveActor
+{
+    private readonly RunContext run;
+    private readonly IScheduleStrategy strategy;
+    private readonly long maxSteps;
+    private readonly List<PendingMessage> pending = new();
+    private readonly List<long[]> clocks = new();
+    private long nextId;
+    private long seq;
+    private bool inFlight;
+    private bool halted;
+    private int phase;
+
+    public ConductorActor(RunContext run, IScheduleStrategy strategy, long maxSteps)
+    {
+        this.run = run;
+        this.strategy = strategy;
+        this.maxSteps = maxSteps;
+        Receive<ModelEnvelope>(e =>
+        {
+            Add(e);
+            Pump();
+        });
+        Receive<Processed>(p =>
+        {
+            inFlight = false;
+            halted |= p.Stopped;
+            Pump();
+        });
+        Receive<Conductor.StartPhase>(s =>
+        {
+            phase = s.Phase;
+            foreach (var e in s.Messages)
+            {
+                Add(e);
+            }
+
+            Pump();
+        });
+        Receive<Conductor.Halt>(_ => halted = true);
+    }
+
+    public long Delivered => seq;
+
+    public static Props Props(RunContext run, IScheduleStrategy strategy, long maxSteps) =>
+        Akka.Actor.Props.Create(() => new ConductorActor(run, strategy, maxSteps));
+
+    private void Add(ModelEnvelope e)
+    {
+        pending.Add(new PendingMessage(nextId++, e.From, e.To, e.Message));
+        clocks.Add(e.SenderClock);
+    }
+
+    private void Pump()
+    {
+        if (inFlight || halted)
+        {
+            return;
+        }
+
+        if (pending.Count == 0)
+        {
+            run.Host.Tell(new Conductor.Quiescent(phase, seq));
+            return;
+        }
+
+        if (seq >= maxSteps)
+        {
+            halted = true;
+            run.Host.Tell(new Conductor.StepLimit(seq));
+            return;
+        }
+
+        var i = strategy.Choose(pending);
+        var m = pending[i];
+        var clock = clocks[i];
+        pending.RemoveAt(i);
+        clocks.RemoveAt(i);
+        inFlight = true;
+        seq++;
+        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock));
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Configuration;
+using BootActors.Actors.Conductor;
+using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Trace;
+using BootActors.Model;
+using BootActors.Model.Machine;
+using BootActors.Model.Workload;
+
+namespace BootActors.Actors.Host;
+
+/// <summary>How to run on the actor host.</summary>
+public sealed record ActorRunOptions
+{
+    public HostMode Mode { get; init; } = HostMode.Controlled;
+
+    /// <summary>Controlled mode's strategy; default: seeded random with <see cref="Seed"/>.</summary>
+    public IScheduleStrategy? Strategy { get; init; }
+
+    public long Seed { get; init; }
+
+    public ITraceSink? Trace { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public long MaxSteps { get; init; } = 50_000_000;
+
+    public Action<LogLine>? OnLog { get; init; }
+
+    /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
+    public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
+}
+
+/// <summary>A run on the actor host: the model's result plus what only this host knows.</summary>
+public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode Mode, string Strategy, IReadOnlyList<int> Interleaving)
+{
+    /// <summary>The interleaving as runs of consecutive deliveries serving one CPU, e.g. "cpu0×12 cpu1×3".</summary>
+    public string InterleavingSummary(int maxRuns = 40)
+    {
+        var runs = new List<(int Cpu, int Count)>();
+        foreach (var c in Interleaving.Where(c => c >= 0))
+        {
+            if (runs.Count > 0 && runs[^1].Cpu == c)
+            {
+                runs[^1] = (c, runs[^1].Count + 1);
+            }
+            else
+            {
+                runs.Add((c, 1));
+            }
+        }
+
+        var text = string.Join(" ", runs.Take(maxRuns).Select(r => $"cpu{r.Cpu}×{r.Count}"));
+        return runs.Count > maxRuns ? $"{text} … ({runs.Count} runs)" : text;
+    }
+
+    /// <summary>Switches between CPUs in delivery order.</summary>
+    public int ContextSwitches
+    {
+        get
+        {
+            var n = 0;
+            var last = -1;
+            foreach (var c in Interleaving.Where(c => c >= 0))
+            {
+                if (last >= 0 && c != last)
+                {
+                    n++;
+                }
+
+                last = c;
+            }
+
+            return n;
+        }
+    }
+}
+
+/// <summary>
+/// The actor host: one ActorSystem, any number of runs. Each run builds the same
+/// <see cref="Machine"/> the sequential interpreter would, gives each actor the part it owns, and
+/// drives the same step machines through messages.
+/// </summary>
+public sealed class ActorHost : IDisposable
+{
+    public const string ModelDispatcher = "bootactors.model-dispatcher";
+
+    /// <summary>Defaults under whatever config/akka.hocon sets.</summary>
+    public static readonly Config Defaults = ConfigurationFactory.ParseString("""
+        akka {
+          loglevel = WARNING
+          stdout-loglevel = OFF
+          log-dead-letters = off
+          log-dead-letters-during-shutdown = off
+        }
+        bootactors.model-dispatcher {
+          type = ForkJoinDispatcher
+          throughput = 1000
+          dedicated-thread-pool {
+            thread-count = 1
+            threadtype = background
+          }
+        }
+        """);
+
+    private readonly ActorSystem system;
+    private readonly bool ownsSystem;
+    private int runs;
+
+    public ActorHost(Config? config = null, string name = "bootactors")
+    {
+        system = ActorSystem.Create(name, (config ?? Config.Empty).WithFallback(Defaults));
+        ownsSystem = true;
+    }
+
+    public ActorHost(ActorSystem system)
+    {
+        this.system = system;
+    }
+
+    public ActorSystem System => system;
+
+    public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
+    {
+        options ??= new ActorRunOptions();
+        var machine = new Machine(config);
+        foreach (var ev in plan.AllEvents)
+        {
+            if (ev.Cpu < 0 || ev.Cpu >= machine.Tlbs.Length)
+            {
+                throw new MachineConfigException($"{ev.Describe()}: the machine has {machine.Tlbs.Length} CPU(s)");
+            }
+        }
+
+        var topology = new Topology(machine.Tlbs.Length, config.Xen);
+        var run = new RunContext(topology, machine, options.Mode, options.Trace);
+        var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
+        var sw = Stopwatch.StartNew();
+        var host = system.ActorOf(RunHostActor.Props(run, plan, strategy, options), $"run-{Interlocked.Increment(ref runs)}");
+        RunHost.Finished finished;
+        try
+        {
+            finished = host.Ask<RunHost.Finished>(RunHost.Start.Instance, options.Timeout + TimeSpan.FromSeconds(10))
+                .GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+        {
+            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
+                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
+        }
+        finally
+        {
+            // Stop the run's actors before anyone reads the machine they own.
+            host.GracefulStop(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        }
+
+        var result = new RunResult
+        {
+            Machine = machine,
+            Stop = finished.Stop,
+            Log = finished.Log,
+            Steps = finished.Delivered,
+            Elapsed = sw.Elapsed,
+            LastMapAddr = finished.LastMapAddr,
+        };
+        List<int> interleaving;
+        lock (run.Interleaving)
+        {
+            interleaving = run.Interleaving.ToList();
+        }
+
+        return new ActorRunResult(result, finished.Delivered, options.Mode, options.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving);
+    }
+
+    public void Dispose()
+    {
+        if (ownsSystem)
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        }
+    }
+}

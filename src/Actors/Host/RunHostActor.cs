@@ -1,0 +1,228 @@
+using Akka.Actor;
+using BootActors.Actors.Components;
+using BootActors.Actors.Conductor;
+using BootActors.Actors.Infrastructure;
+using BootActors.Model;
+using BootActors.Model.Interpreter;
+using BootActors.Model.Kernel;
+using BootActors.Model.Workload;
+
+namespace BootActors.Actors.Host;
+
+/// <summary>The host's protocol with the facade.</summary>
+public static class RunHost
+{
+    public sealed record Start
+    {
+        public static readonly Start Instance = new();
+    }
+
+    /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
+    public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered);
+
+    internal sealed record RunTimeout(TimeSpan After);
+
+    internal sealed record ActorFailed(string Actor, Exception Cause);
+}
+
+/// <summary>
+/// Runs one machine on the actor host: creates the model actors under itself (supervising them),
+/// starts the boot on CPU0, sets after_bootmem, then runs the workload's steps; ends on the first
+/// fatal event, an actor failure, a deadlock, the step bound or the timeout — each reported as such.
+/// </summary>
+internal sealed class RunHostActor : ReceiveActor, IWithTimers
+{
+    private readonly RunContext run;
+    private readonly WorkloadPlan plan;
+    private readonly IScheduleStrategy strategy;
+    private readonly ActorRunOptions options;
+    private readonly List<LogLine> log = new();
+    private readonly long[] clock;
+    private readonly HashSet<int> running = new();
+    private readonly Dictionary<int, string> runningLabels = new();
+    private IActorRef? replyTo;
+    private IActorRef conductor = ActorRefs.Nobody;
+    private int phase = -1;
+    private RunStop? stop;
+    private bool finished;
+
+    public RunHostActor(RunContext run, WorkloadPlan plan, IScheduleStrategy strategy, ActorRunOptions options)
+    {
+        this.run = run;
+        this.plan = plan;
+        this.strategy = strategy;
+        this.options = options;
+        clock = new long[run.Topology.Count];
+        Receive<RunHost.Start>(_ => Begin());
+        Receive<Cpu.Printk>(p =>
+        {
+            var line = new LogLine(p.Cpu, p.Fn.ToString(), p.Text);
+            log.Add(line);
+            options.OnLog?.Invoke(line);
+        });
+        Receive<Cpu.ProgramDone>(d => OnProgramDone(d.Cpu));
+        Receive<Cpu.Stopped>(s => End(new RunStop(s.Cpu, s.CallChain, s.Fatal)));
+        Receive<Conductor.Conductor.Quiescent>(q =>
+        {
+            if (q.Phase == phase && running.Count > 0 && !finished)
+            {
+                var waiting = string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"));
+                var pt = run.Machine.Lock.Owner is { } o ? $"CPU{o}" : "nobody";
+                var hm = run.Machine.HotplugMutex.Owner is { } h ? $"CPU{h}" : "nobody";
+                End(new RunStop(running.Min(), "deadlock", new FatalEvent(ErrorKind.SelfDeadlock,
+                    $"no message can be delivered but {waiting} have not finished: they wait for a lock " +
+                    $"(init_mm.page_table_lock held by {pt}, the hotplug mutex by {hm})")));
+            }
+        });
+        Receive<Conductor.Conductor.StepLimit>(l => End(new RunStop(-1, "conductor", new FatalEvent(ErrorKind.Timeout,
+            $"the run reached its step bound after {l.Delivered} deliveries without finishing"))));
+        Receive<RunHost.RunTimeout>(t => End(new RunStop(-1, "host", new FatalEvent(ErrorKind.Timeout,
+            $"the run did not finish within {t.After.TotalSeconds:0.#} s ({run.Delivered} messages delivered; still running: " +
+            $"{string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"))})"))));
+        Receive<RunHost.ActorFailed>(f => End(new RunStop(-1, f.Actor, new FatalEvent(ErrorKind.ActorFailed,
+            $"actor {f.Actor} failed: {f.Cause.GetType().Name}: {f.Cause.Message}"))));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(RunContext run, WorkloadPlan plan, IScheduleStrategy strategy, ActorRunOptions options) =>
+        Akka.Actor.Props.Create(() => new RunHostActor(run, plan, strategy, options));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(0, TimeSpan.Zero, ex =>
+        {
+            Self.Tell(new RunHost.ActorFailed(Sender.Path.Name, ex));
+            return Directive.Stop;
+        });
+
+    private void Begin()
+    {
+        replyTo = Sender;
+        run.Host = Self;
+        var topo = run.Topology;
+        var dispatcher = run.Controlled ? options.ControlledDispatcher : null;
+        Props On(Props p) => dispatcher is null ? p : p.WithDispatcher(dispatcher);
+
+        if (run.Controlled)
+        {
+            conductor = Context.ActorOf(On(ConductorActor.Props(run, strategy, options.MaxSteps)), "conductor");
+            run.Conductor = conductor;
+        }
+
+        for (var i = 0; i < topo.Cpus; i++)
+        {
+            topo.Refs[topo.Cpu(i)] = Context.ActorOf(On(CpuActor.Props(run, i)), topo.Names[topo.Cpu(i)]);
+            topo.Refs[topo.Tlb(i)] = Context.ActorOf(On(TlbActor.Props(run, i)), topo.Names[topo.Tlb(i)]);
+        }
+
+        topo.Refs[topo.Memory] = Context.ActorOf(On(PhysicalMemoryActor.Props(run)), "memory");
+        topo.Refs[topo.Allocator] = Context.ActorOf(On(PageAllocatorActor.Props(run)), "allocator");
+        topo.Refs[topo.PageTableLock] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.PageTableLock)), "page_table_lock");
+        topo.Refs[topo.HotplugMutex] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.HotplugMutexLock)), "hotplug_mutex");
+        if (topo.Hypervisor >= 0)
+        {
+            topo.Refs[topo.Hypervisor] = Context.ActorOf(On(HypervisorActor.Props(run)), "hypervisor");
+        }
+
+        topo.Refs[Topology.Host] = Self;
+        Timers.StartSingleTimer("run-timeout", new RunHost.RunTimeout(options.Timeout), options.Timeout);
+
+        foreach (var line in Simulation.SetupArchLines(run.Machine))
+        {
+            var l = new LogLine(0, nameof(KernelFn.setup_arch), line);
+            log.Add(l);
+            options.OnLog?.Invoke(l);
+        }
+
+        var m = run.Machine;
+        StartPhase(0, [(0, ctx => m.Code.InitMemoryMapping(ctx, 0, m.End), "boot: init_memory_mapping(0, end)")]);
+    }
+
+    private void StartPhase(int number, IReadOnlyList<(int Cpu, Func<CpuContext, IEnumerable<Effect>> Program, string Label)> programs)
+    {
+        phase = number;
+        running.Clear();
+        runningLabels.Clear();
+        var envelopes = new List<ModelEnvelope>();
+        foreach (var (cpu, program, label) in programs)
+        {
+            running.Add(cpu);
+            runningLabels[cpu] = label;
+            clock[Topology.Host]++;
+            var snapshot = (long[])clock.Clone();
+            var msg = new Cpu.RunProgram(program, label);
+            var to = run.Topology.Cpu(cpu);
+            if (run.Controlled)
+            {
+                envelopes.Add(new ModelEnvelope(Topology.Host, to, msg, snapshot));
+            }
+            else
+            {
+                run.Topology.Refs[to].Tell(new Deliver(0, Topology.Host, msg, snapshot));
+            }
+        }
+
+        if (run.Controlled)
+        {
+            conductor.Tell(new Conductor.Conductor.StartPhase(number, envelopes));
+        }
+
+        if (programs.Count == 0)
+        {
+            NextPhase();
+        }
+    }
+
+    private void OnProgramDone(int cpu)
+    {
+        if (finished || !running.Remove(cpu) || running.Count > 0)
+        {
+            return;
+        }
+
+        NextPhase();
+    }
+
+    private void NextPhase()
+    {
+        var m = run.Machine;
+        if (phase == 0)
+        {
+            // mem_init: free_all_bootmem, then after_bootmem = 1 (all actors are idle here).
+            m.Globals.after_bootmem = true;
+            m.Memory.TrackWrites = true;
+        }
+
+        var next = phase + 1;
+        if (next - 1 >= plan.Steps.Count)
+        {
+            End(Simulation.EndOfRunChecks(m));
+            return;
+        }
+
+        var step = plan.Steps[next - 1];
+        var programs = step.Events.GroupBy(e => e.Cpu)
+            .Select(g => (g.Key, (Func<CpuContext, IEnumerable<Effect>>)(ctx => g.SelectMany(e => Simulation.Program(m, ctx, e))),
+                string.Join("; ", g.Select(e => e.Describe()))))
+            .ToList();
+        StartPhase(next, programs);
+    }
+
+    private void End(RunStop? result)
+    {
+        if (finished)
+        {
+            return;
+        }
+
+        finished = true;
+        stop = result;
+        run.Halted = true;
+        if (run.Controlled)
+        {
+            conductor.Tell(Conductor.Conductor.Halt.Instance);
+        }
+
+        replyTo?.Tell(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered));
+    }
+}

@@ -1,0 +1,20 @@
+namespace BootActors.Actors.Infrastructure;
+
+/// <summary>A model message on its way: to the conductor in controlled mode.</summary>
+public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[] SenderClock);
+
+/// <summary>A model message handed to its receiver (by the conductor, or directly in free mode).</summary>
+public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock);
+
+/// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>
+public sealed record Processed(long Seq, bool Stopped);
+
+/// <summary>How messages travel.</summary>
+public enum HostMode
+{
+    /// <summary>Every model message passes through the conductor; a strategy picks the next delivery.</summary>
+    Controlled,
+
+    /// <summary>Actors tell each other directly on the default dispatcher; real thread interleavings.</summary>
+    Free,
+}

@@ -1,0 +1,73 @@
+using Akka.Actor;
+
+namespace BootActors.Actors.Infrastructure;
+
+/// <summary>
+/// Base of every model actor: unwraps deliveries, keeps the vector clock, records the trace event,
+/// and sends through the conductor (controlled mode) or directly (free mode). After handling a
+/// controlled delivery it tells the conductor, which only then picks the next one.
+/// </summary>
+public abstract class ModelActor : ReceiveActor
+{
+    private readonly long[] clock;
+
+    protected ModelActor(RunContext run, int self)
+    {
+        Run = run;
+        Self = self;
+        clock = new long[run.Topology.Count];
+        Receive<Deliver>(OnDeliver);
+    }
+
+    protected RunContext Run { get; }
+
+    protected new int Self { get; }
+
+    protected Model.Machine.Machine Machine => Run.Machine;
+
+    protected Topology Topo => Run.Topology;
+
+    /// <summary>The position of the delivery being handled.</summary>
+    protected long CurrentSeq { get; private set; }
+
+    /// <summary>Set by a handler that reported a fatal event: the conductor stops delivering.</summary>
+    protected bool StoppedRun { get; set; }
+
+    protected abstract void Handle(int from, ModelMessage message);
+
+    protected void Send(int to, ModelMessage message)
+    {
+        if (Run.Halted && !Run.Controlled)
+        {
+            return;
+        }
+
+        clock[Self]++;
+        var snapshot = (long[])clock.Clone();
+        if (Run.Controlled)
+        {
+            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot));
+        }
+        else
+        {
+            Run.Topology.Refs[to].Tell(new Deliver(0, Self, message, snapshot));
+        }
+    }
+
+    private void OnDeliver(Deliver d)
+    {
+        VectorClock.Merge(clock, d.SenderClock);
+        clock[Self]++;
+        CurrentSeq = Run.NextSeq(d.Seq, d.Message.Tag.Cpu);
+        Run.Trace?.Record(CurrentSeq, d.From, Self, d.Message, d.SenderClock, (long[])clock.Clone());
+        if (!(Run.Halted && !Run.Controlled))
+        {
+            Handle(d.From, d.Message);
+        }
+
+        if (Run.Controlled)
+        {
+            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun));
+        }
+    }
+}

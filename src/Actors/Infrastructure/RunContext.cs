@@ -1,0 +1,69 @@
+using Akka.Actor;
+using BootActors.Actors.Trace;
+using BootActors.Model.Machine;
+
+namespace BootActors.Actors.Infrastructure;
+
+/// <summary>What the actors of one run share: who is who, the machine whose parts they own, how messages travel.</summary>
+public sealed class RunContext
+{
+    private long freeSeq;
+
+    public RunContext(Topology topology, Machine machine, HostMode mode, ITraceSink? trace)
+    {
+        Topology = topology;
+        Machine = machine;
+        Mode = mode;
+        Trace = trace;
+        CpuContexts = Enumerable.Range(0, topology.Cpus).Select(i => new Model.Kernel.CpuContext(i)).ToArray();
+    }
+
+    /// <summary>Each CPU actor's registers (the host reads CPU0's boot last_map_addr at the end).</summary>
+    public Model.Kernel.CpuContext[] CpuContexts { get; }
+
+    public Topology Topology { get; }
+
+    public Machine Machine { get; }
+
+    public HostMode Mode { get; }
+
+    public ITraceSink? Trace { get; }
+
+    /// <summary>The conductor (controlled mode only).</summary>
+    public IActorRef Conductor { get; set; } = ActorRefs.Nobody;
+
+    public IActorRef Host { get; set; } = ActorRefs.Nobody;
+
+    public bool Controlled => Mode == HostMode.Controlled;
+
+    /// <summary>Delivered messages (both modes).</summary>
+    public long Delivered => Interlocked.Read(ref freeSeq);
+
+    /// <summary>The CPU each delivery served, in delivery order (the interleaving that happened).</summary>
+    public List<int> Interleaving { get; } = new();
+
+    /// <summary>Set once the run has stopped: actors stop sending.</summary>
+    public volatile bool Halted;
+
+    /// <summary>Assigns the next delivery position (free mode) or records the conductor's (controlled).</summary>
+    public long NextSeq(long conductorSeq, int tagCpu)
+    {
+        long seq;
+        if (Controlled)
+        {
+            seq = conductorSeq;
+            Interlocked.Exchange(ref freeSeq, seq);
+        }
+        else
+        {
+            seq = Interlocked.Increment(ref freeSeq);
+        }
+
+        lock (Interleaving)
+        {
+            Interleaving.Add(tagCpu);
+        }
+
+        return seq;
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Actor;
+
+namespace BootActors.Actors.Infrastructure;
+
+/// <summary>
+/// The fixed set of model actors of one run and their ids (indices into vector clocks):
+/// the host, then cpu0..n-1, tlb0..n-1, memory, allocator, the two locks, and the hypervisor under Xen.
+/// </summary>
+public sealed class Topology
+{
+    public Topology(int cpus, bool xen)
+    {
+        Cpus = cpus;
+        var names = new List<string> { "host" };
+        for (var i = 0; i < cpus; i++)
+        {
+            names.Add($"cpu{i}");
+        }
+
+        for (var i = 0; i < cpus; i++)
+        {
+            names.Add($"tlb{i}");
+        }
+
+        Memory = names.Count;
+        names.Add("memory");
+        Allocator = names.Count;
+        names.Add("allocator");
+        PageTableLock = names.Count;
+        names.Add("page_table_lock");
+        HotplugMutex = names.Count;
+        names.Add("hotplug_mutex");
+        Hypervisor = xen ? names.Count : -1;
+        if (xen)
+        {
+            names.Add("hypervisor");
+        }
+
+        Names = names;
+        Refs = new IActorRef[names.Count];
+    }
+
+    public const int Host = 0;
+
+    public int Cpus { get; }
+
+    public int Memory { get; }
+
+    public int Allocator { get; }
+
+    public int PageTableLock { get; }
+
+    public int HotplugMutex { get; }
+
+    /// <summary>-1 when the machine is native.</summary>
+    public int Hypervisor { get; }
+
+    public IReadOnlyList<string> Names { get; }
+
+    public int Count => Names.Count;
+
+    public IActorRef[] Refs { get; }
+
+    public int Cpu(int i) => 1 + i;
+
+    public int Tlb(int i) => 1 + Cpus + i;
+
+    public bool IsCpu(int id) => id >= 1 && id <= Cpus;
+
+    public int CpuIndex(int id) => id - 1;
+
+    public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
+}
