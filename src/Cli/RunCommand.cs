@@ -7,6 +7,9 @@ using BootActors.Model;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 using BootActors.Model.Workload;
+using BootActors.Actors.Host;
+using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Trace;
 
 namespace BootActors.Cli;
 
@@ -103,6 +106,32 @@ internal sealed class RunCommand
         Description = "Print the DirectMap lines of /proc/meminfo.",
     };
 
+    private readonly Option<string?> host = new("--host")
+    {
+        Description = "Where the kernel code runs: actors (each CPU, TLB, the allocator, the lock, memory and Xen are Akka.NET actors) " +
+                      "or sequential (the fast reference interpreter) [default: actors].",
+        HelpName = "actors|sequential",
+    };
+
+    private readonly Option<string?> mode = new("--mode")
+    {
+        Description = "Actor host only: controlled (a conductor orders every message; same seed, same trace) or free " +
+                      "(actors message each other on the thread pool; real interleavings) [default: controlled].",
+        HelpName = "controlled|free",
+    };
+
+    private readonly Option<string?> seed = new("--seed")
+    {
+        Description = "Controlled mode: the seed of the random schedule [default: 0].",
+        HelpName = "N",
+    };
+
+    private readonly Option<string?> trace = new("--trace")
+    {
+        Description = "Actor host only: write every delivered message as JSON Lines to FILE.",
+        HelpName = "FILE.jsonl",
+    };
+
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
     private readonly TextWriter errors;
@@ -118,7 +147,7 @@ internal sealed class RunCommand
             "Prints a summary in kernel terms on stdout (with a scenario: its description first and whether its expected outcome held) " +
             "and the kernel's log lines on stderr.\n\n" + ExitCodes.HelpText);
         Command.Arguments.Add(scenario);
-        foreach (var option in new Option[] { set, memory, e820, pse, gbpages, xen, variant, hunks, fixes, kernelSize, cpus, json, dump, meminfo })
+        foreach (var option in new Option[] { set, host, mode, seed, trace, memory, e820, pse, gbpages, xen, variant, hunks, fixes, kernelSize, cpus, json, dump, meminfo })
         {
             Command.Options.Add(option);
         }
@@ -128,13 +157,80 @@ internal sealed class RunCommand
 
     public Command Command { get; }
 
-    /// <summary>
-    /// Runs the machine and workload. The sequential interpreter is the only host for now; the actor
-    /// host plugs in here behind a --host actors|sequential option, both taking the same inputs and
-    /// giving the same <see cref="RunResult"/>, so nothing else in the command changes.
-    /// </summary>
-    private static RunResult RunOnHost(MachineConfig machine, WorkloadPlan workload, Action<LogLine> onLog) =>
-        Simulation.Run(machine, workload, onLog);
+    /// <summary>Runs the machine and workload on the chosen host; both give the same <see cref="RunResult"/>.</summary>
+    private static (RunResult Result, HostReport? Host) RunOnHost(HostChoice choice, MachineConfig machine, WorkloadPlan workload, string scenarioName, Action<LogLine> onLog)
+    {
+        if (!choice.Actors)
+        {
+            return (Simulation.Run(machine, workload, onLog), null);
+        }
+
+        using var actors = ActorHost.FromConfigDirectory();
+        JsonlTraceSink? sink = null;
+        try
+        {
+            if (choice.TraceFile is { } file)
+            {
+                var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
+                sink = new JsonlTraceSink(OpenTrace(file), new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
+                    choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names));
+            }
+
+            var run = actors.Run(machine, workload, actors.DefaultOptions() with
+            {
+                Mode = choice.Mode,
+                Seed = choice.Seed,
+                Trace = sink,
+                OnLog = onLog,
+            });
+            return (run.Result, new HostReport(run, choice.TraceFile, sink?.Events ?? 0));
+        }
+        finally
+        {
+            sink?.Dispose();
+        }
+    }
+
+    private static FileStream OpenTrace(string file)
+    {
+        try
+        {
+            return new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new UsageException($"--trace {file}: cannot write the trace file: {ex.Message}");
+        }
+    }
+
+    private HostChoice ParseHost(ParseResult parse)
+    {
+        var h = parse.GetValue(host)?.Trim().ToLowerInvariant() ?? "actors";
+        if (h is not ("actors" or "sequential"))
+        {
+            throw new UsageException($"--host {h}: expected actors or sequential");
+        }
+
+        var m = parse.GetValue(mode)?.Trim().ToLowerInvariant() ?? "controlled";
+        if (m is not ("controlled" or "free"))
+        {
+            throw new UsageException($"--mode {m}: expected controlled or free");
+        }
+
+        long seedValue = 0;
+        if (parse.GetValue(seed) is { } sv && !long.TryParse(sv, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out seedValue))
+        {
+            throw new UsageException($"--seed {sv}: expected an integer");
+        }
+
+        var traceFile = parse.GetValue(trace);
+        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null))
+        {
+            throw new UsageException("--mode and --trace need --host actors (the sequential interpreter sends no messages)");
+        }
+
+        return new HostChoice(h == "actors", m == "free" ? HostMode.Free : HostMode.Controlled, seedValue, traceFile);
+    }
 
     private int Execute(ParseResult parse)
     {
@@ -157,16 +253,17 @@ internal sealed class RunCommand
             Meminfo = parse.GetValue(meminfo),
         };
 
+        var choice = ParseHost(parse);
         var setup = MachineBuilder.Build(request, loader);
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
-        var result = RunOnHost(setup.Machine, workload, line => log.Information("{Line}", line.Text));
+        var (result, hostReport) = RunOnHost(choice, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", line => log.Information("{Line}", line.Text));
 
         var meminfoLines = request.Meminfo ? Meminfo.Lines(result.Machine) : null;
         var dumpLines = request.Dump ? KernelPageTablesDump.Lines(result.Machine.Memory) : null;
         if (request.Json)
         {
-            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario));
+            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario, hostReport));
         }
         else
         {
@@ -178,6 +275,8 @@ internal sealed class RunCommand
             }
 
             text.Write(HumanSummary.Lines(result));
+            output.WriteLine();
+            text.Write(HostReport.Lines(hostReport, result));
             if (meminfoLines is not null)
             {
                 output.WriteLine();

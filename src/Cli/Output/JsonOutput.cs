@@ -23,7 +23,7 @@ internal static class JsonOutput
     /// them, because stdout must stay one object. With a scenario, "scenario" (its name, file,
     /// expect block and whether the run met it) is appended too.
     /// </summary>
-    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump, Scenario? scenario = null)
+    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump, Scenario? scenario = null, HostReport? host = null)
     {
         var node = JsonSerializer.SerializeToNode(result.Summary(), Context.RunSummary)!.AsObject();
         if (meminfo is not null)
@@ -40,6 +40,9 @@ internal static class JsonOutput
         {
             node["scenario"] = ScenarioNode(scenario, result);
         }
+
+        // Timing goes here, never into the trace, so traces stay byte-identical across runs.
+        node["host"] = host?.Json() ?? new JsonObject { ["name"] = "sequential", ["steps"] = result.Steps };
 
         return node.ToJsonString(Context.Options);
     }
