@@ -173,7 +173,10 @@ internal sealed class RunCommand
             {
                 var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
                 sink = new JsonlTraceSink(OpenTrace(file), new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
-                    choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names));
+                    choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names)
+                {
+                    Spec = new RunSpec(scenarioName, machine, workload),
+                });
             }
 
             var run = actors.Run(machine, workload, actors.DefaultOptions() with

@@ -71,6 +71,12 @@ public sealed class RunResult
     }
 }
 
+/// <summary>
+/// A machine just after its boot (after_bootmem set), with what the boot printed: the starting point
+/// of every schedule an exploration runs, copied with <see cref="Model.Machine.Machine.Clone"/>.
+/// </summary>
+public sealed record BootSnapshot(Machine.Machine Machine, ulong LastMapAddr, IReadOnlyList<LogLine> Log, RunStop? Stop);
+
 /// <summary>Runs machines on the sequential interpreter.</summary>
 public static class Simulation
 {
@@ -133,6 +139,41 @@ public static class Simulation
             Elapsed = sw.Elapsed,
             LastMapAddr = cpus[0].BootLastMapAddr,
         };
+    }
+
+    /// <summary>Boots on the sequential interpreter and keeps the machine for later runs (null Stop: the boot was clean).</summary>
+    public static BootSnapshot SnapshotAfterBoot(MachineConfig config) => BootSnapshotOf(Run(config, WorkloadPlan.BootOnly));
+
+    private static BootSnapshot BootSnapshotOf(RunResult boot)
+    {
+        boot.Machine.Globals.after_bootmem = true;
+        boot.Machine.Memory.TrackWrites = true;
+        return new BootSnapshot(boot.Machine, boot.LastMapAddr, boot.Log, boot.Stop);
+    }
+
+    /// <summary>Runs a workload on a copy of a booted machine (the snapshot stays as it was).</summary>
+    public static RunResult RunFrom(BootSnapshot boot, WorkloadPlan plan)
+    {
+        var sw = Stopwatch.StartNew();
+        var machine = boot.Machine.Clone();
+        var cpus = Enumerable.Range(0, machine.Tlbs.Length).Select(i => new CpuContext(i)).ToArray();
+        var interpreter = new SequentialInterpreter(machine);
+        RunStop? stop = boot.Stop;
+        if (stop is null)
+        {
+            foreach (var step in plan.Steps)
+            {
+                stop = interpreter.Run(Threads(machine, cpus, step));
+                if (stop is not null)
+                {
+                    break;
+                }
+            }
+
+            stop ??= EndOfRunChecks(machine);
+        }
+
+        return new RunResult { Machine = machine, Stop = stop, Log = boot.Log, Steps = interpreter.Steps, Elapsed = sw.Elapsed, LastMapAddr = boot.LastMapAddr };
     }
 
     /// <summary>One thread per CPU of a workload step, running that CPU's events in order.</summary>

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using BootActors.Actors.Conductor;
 using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Settings;
 using BootActors.Actors.Trace;
 using BootActors.Model;
 using BootActors.Model.Machine;
@@ -28,12 +29,18 @@ public sealed record ActorRunOptions
 
     public Action<LogLine>? OnLog { get; init; }
 
+    /// <summary>Start from a copy of this booted machine and run only the workload (exploration: boot once, explore many).</summary>
+    public BootSnapshot? AfterBoot { get; init; }
+
+    /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
+    public long? StopAfter { get; init; }
+
     /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
     public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
 }
 
 /// <summary>A run on the actor host: the model's result plus what only this host knows.</summary>
-public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode Mode, string Strategy, IReadOnlyList<int> Interleaving)
+public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode Mode, string Strategy, IReadOnlyList<int> Interleaving, bool StoppedEarly = false)
 {
     /// <summary>The interleaving as runs of consecutive deliveries serving one CPU, e.g. "cpu0×12 cpu1×3".</summary>
     public string InterleavingSummary(int maxRuns = 40)
@@ -110,9 +117,25 @@ public sealed class ActorHost : IDisposable
 
     public ActorHost(Config? config = null, string name = "bootactors")
     {
-        system = ActorSystem.Create(name, (config ?? Config.Empty).WithFallback(Defaults));
+        var full = (config ?? Config.Empty).WithFallback(Defaults);
+        system = ActorSystem.Create(name, full);
+        Settings = BootActorsSettings.From(full);
         ownsSystem = true;
     }
+
+    /// <summary>An actor host configured by the nearest config/akka.hocon (Akka's logging through Serilog).</summary>
+    public static ActorHost FromConfigDirectory() => new(BootActorsSettings.FindAkkaConfig());
+
+    /// <summary>The bootactors section of the configuration.</summary>
+    public BootActorsSettings Settings { get; } = BootActorsSettings.Default;
+
+    /// <summary>Options with the configured run timeout and step bound.</summary>
+    public ActorRunOptions DefaultOptions() => new()
+    {
+        Timeout = Settings.RunTimeout,
+        MaxSteps = Settings.ConductorMaxSteps,
+        ControlledDispatcher = Settings.ModelDispatcher,
+    };
 
     public ActorHost(ActorSystem system)
     {
@@ -123,8 +146,8 @@ public sealed class ActorHost : IDisposable
 
     public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
     {
-        options ??= new ActorRunOptions();
-        var machine = new Machine(config);
+        options ??= DefaultOptions();
+        var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
         foreach (var ev in plan.AllEvents)
         {
             if (ev.Cpu < 0 || ev.Cpu >= machine.Tlbs.Length)
@@ -162,7 +185,7 @@ public sealed class ActorHost : IDisposable
             Log = finished.Log,
             Steps = finished.Delivered,
             Elapsed = sw.Elapsed,
-            LastMapAddr = finished.LastMapAddr,
+            LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
         };
         List<int> interleaving;
         lock (run.Interleaving)
@@ -170,7 +193,7 @@ public sealed class ActorHost : IDisposable
             interleaving = run.Interleaving.ToList();
         }
 
-        return new ActorRunResult(result, finished.Delivered, options.Mode, options.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving);
+        return new ActorRunResult(result, finished.Delivered, options.Mode, options.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
     }
 
     public void Dispose()

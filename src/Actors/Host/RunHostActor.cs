@@ -18,7 +18,7 @@ public static class RunHost
     }
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
-    public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered);
+    public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false);
 
     internal sealed record RunTimeout(TimeSpan After);
 
@@ -45,6 +45,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private int phase = -1;
     private RunStop? stop;
     private bool finished;
+    private bool stoppedEarly;
 
     public RunHostActor(RunContext run, WorkloadPlan plan, IScheduleStrategy strategy, ActorRunOptions options)
     {
@@ -74,8 +75,18 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
                     $"(init_mm.page_table_lock held by {pt}, the hotplug mutex by {hm})")));
             }
         });
-        Receive<Conductor.Conductor.StepLimit>(l => End(new RunStop(-1, "conductor", new FatalEvent(ErrorKind.Timeout,
-            $"the run reached its step bound after {l.Delivered} deliveries without finishing"))));
+        Receive<Conductor.Conductor.StepLimit>(l =>
+        {
+            if (options.StopAfter is not null)
+            {
+                stoppedEarly = true;
+                End(null);
+                return;
+            }
+
+            End(new RunStop(-1, "conductor", new FatalEvent(ErrorKind.Timeout,
+                $"the run reached its step bound after {l.Delivered} deliveries without finishing")));
+        });
         Receive<RunHost.RunTimeout>(t => End(new RunStop(-1, "host", new FatalEvent(ErrorKind.Timeout,
             $"the run did not finish within {t.After.TotalSeconds:0.#} s ({run.Delivered} messages delivered; still running: " +
             $"{string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"))})"))));
@@ -105,7 +116,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
 
         if (run.Controlled)
         {
-            conductor = Context.ActorOf(On(ConductorActor.Props(run, strategy, options.MaxSteps)), "conductor");
+            conductor = Context.ActorOf(On(ConductorActor.Props(run, strategy, options.StopAfter ?? options.MaxSteps)), "conductor");
             run.Conductor = conductor;
         }
 
@@ -126,6 +137,20 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
 
         topo.Refs[Topology.Host] = Self;
         Timers.StartSingleTimer("run-timeout", new RunHost.RunTimeout(options.Timeout), options.Timeout);
+
+        if (options.AfterBoot is { } boot)
+        {
+            log.AddRange(boot.Log);
+            if (boot.Stop is not null)
+            {
+                End(boot.Stop);
+                return;
+            }
+
+            phase = 0;
+            NextPhase();
+            return;
+        }
 
         foreach (var line in Simulation.SetupArchLines(run.Machine))
         {
@@ -223,6 +248,6 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             conductor.Tell(Conductor.Conductor.Halt.Instance);
         }
 
-        replyTo?.Tell(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered));
+        replyTo?.Tell(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly));
     }
 }

@@ -9,8 +9,8 @@ namespace BootActors.Actors.Settings;
 /// </summary>
 public sealed record BootActorsSettings
 {
-    /// <summary>The dispatcher id config/akka.hocon defines for the conductor (a thread of its own).</summary>
-    public const string ConductorDispatcherId = "bootactors.conductor-dispatcher";
+    /// <summary>The dispatcher id config/akka.hocon defines for the conductor and the model actors in controlled mode (one thread).</summary>
+    public const string ModelDispatcherId = "bootactors.model-dispatcher";
 
     public const string AkkaConfigFileName = "akka.hocon";
 
@@ -23,10 +23,10 @@ public sealed record BootActorsSettings
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Delivered model steps after which the conductor stops a run (a livelock guard).</summary>
-    public long ConductorMaxSteps { get; init; } = 5_000_000;
+    public long ConductorMaxSteps { get; init; } = 50_000_000;
 
-    /// <summary>The dispatcher the conductor is created on; the default dispatcher when the config defines none.</summary>
-    public string ConductorDispatcher { get; init; } = ConductorDispatcherId;
+    /// <summary>The dispatcher controlled runs use; the ActorHost's built-in one-thread definition when the config has none.</summary>
+    public string ModelDispatcher { get; init; } = ModelDispatcherId;
 
     /// <summary>Reads the <c>bootactors</c> section of <paramref name="config"/> (the actor system's whole config).</summary>
     /// <exception cref="ConfigurationException">A value is present but not usable.</exception>
@@ -39,8 +39,8 @@ public sealed record BootActorsSettings
             RunTimeout = config.GetTimeSpan("bootactors.run-timeout", Default.RunTimeout, allowInfinite: false),
             ConductorMaxSteps = config.GetLong("bootactors.conductor.max-steps", Default.ConductorMaxSteps),
 
-            // Without its definition the id would make actor creation fail; the default dispatcher still runs the conductor.
-            ConductorDispatcher = config.HasPath(ConductorDispatcherId) ? ConductorDispatcherId : "akka.actor.default-dispatcher",
+            // Without its definition the id would make actor creation fail; the ActorHost's own defaults define it.
+            ModelDispatcher = config.HasPath(ModelDispatcherId) ? ModelDispatcherId : Host.ActorHost.ModelDispatcher,
         };
 
         if (settings.AskTimeout <= TimeSpan.Zero || settings.RunTimeout <= TimeSpan.Zero)

@@ -13,7 +13,14 @@ public interface ITraceSink
 }
 
 /// <summary>The header line of a trace file: what ran, with which actors.</summary>
-public sealed record TraceHeader(string Scenario, string Mode, long? Seed, string Strategy, IReadOnlyList<string> Actors);
+public sealed record TraceHeader(string Scenario, string Mode, long? Seed, string Strategy, IReadOnlyList<string> Actors)
+{
+    /// <summary>The resolved run (machine and workload), so a tool can re-run it exactly (e.g. to show the tables at a point).</summary>
+    public Model.Workload.RunSpec? Spec { get; init; }
+
+    /// <summary>Where the run starts: "boot" (the whole run is traced) or "after-boot" (the boot ran elsewhere and only the workload is traced).</summary>
+    public string Start { get; init; } = "boot";
+}
 
 /// <summary>
 /// Writes the trace as JSON Lines: a header object, then one object per delivered message with
@@ -51,6 +58,13 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
         }
 
         writer.WriteString("strategy", header.Strategy);
+        writer.WriteString("start", header.Start);
+        if (header.Spec is { } spec)
+        {
+            writer.WritePropertyName("spec");
+            spec.ToJson().WriteTo(writer);
+        }
+
         writer.WriteStartArray("actors");
         foreach (var n in names)
         {

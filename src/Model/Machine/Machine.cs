@@ -109,6 +109,39 @@ public sealed class Machine
     public IReadOnlyList<(ulong Start, ulong End)> Removed => removed;
 
     /// <summary>
+    /// An independent copy of this machine's state (tables, allocator, TLBs, Xen, counters, ranges,
+    /// after_bootmem). The locks must be free: copies are taken between runs, when no CPU holds one.
+    /// </summary>
+    public Machine Clone()
+    {
+        if (Lock.Owner is not null || HotplugMutex.Owner is not null)
+        {
+            throw new InvalidOperationException("a machine is copied only while no CPU holds a lock");
+        }
+
+        var copy = new Machine(Config);
+        copy.Memory.CopyFrom(Memory);
+        copy.Allocator.Restore(Allocator.Snapshot());
+        for (var i = 0; i < Tlbs.Length; i++)
+        {
+            copy.Tlbs[i].CopyFrom(Tlbs[i]);
+        }
+
+        if (Xen is not null)
+        {
+            copy.Xen!.CopyFrom(Xen);
+        }
+
+        Array.Copy(DirectPagesCount, copy.DirectPagesCount, DirectPagesCount.Length);
+        copy.Level1IdentUsed = Level1IdentUsed;
+        copy.hotAdded.AddRange(hotAdded);
+        copy.removed.AddRange(removed);
+        copy.freed.UnionWith(freed);
+        copy.Globals.after_bootmem = Globals.after_bootmem;
+        return copy;
+    }
+
+    /// <summary>
     /// Applies one step of kernel code for <paramref name="cpu"/>: the composition, in the kernel's
     /// order, of the owner-side steps below (<see cref="MemoryStep"/>, <see cref="AllocatorStep"/>,
     /// <see cref="LockStep"/>, Xen's checks, the TLBs). The actor host sends the same parts to the

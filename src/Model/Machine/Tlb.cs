@@ -66,6 +66,17 @@ public sealed class Tlb
 
     public void Insert(TlbEntry entry) => entries[entry.VirtPage] = entry;
 
+    public void CopyFrom(Tlb other)
+    {
+        entries.Clear();
+        foreach (var (k, v) in other.entries)
+        {
+            entries[k] = v;
+        }
+
+        Flushes = other.Flushes;
+    }
+
     /// <summary>__flush_tlb_all (or the local half of a shootdown).</summary>
     public void FlushAll()
     {

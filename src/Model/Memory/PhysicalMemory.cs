@@ -37,6 +37,33 @@ public sealed class PhysicalMemory
 
     public bool IsTablePage(Pfn pfn) => pages.ContainsKey(pfn.Value);
 
+    /// <summary>Makes this memory an independent copy of <paramref name="other"/> (exploration starts every schedule from one snapshot).</summary>
+    public void CopyFrom(PhysicalMemory other)
+    {
+        pages.Clear();
+        foreach (var (pfn, page) in other.pages)
+        {
+            var copy = new TablePage(page.Pfn, page.Level, page.Origin) { Parent = page.Parent, Name = page.Name };
+            Array.Copy(page.Entries, copy.Entries, page.Entries.Length);
+            pages[pfn] = copy;
+        }
+
+        lastWrite.Clear();
+        foreach (var kv in other.lastWrite)
+        {
+            lastWrite[kv.Key] = kv.Value;
+        }
+
+        freedAt.Clear();
+        foreach (var kv in other.freedAt)
+        {
+            freedAt[kv.Key] = kv.Value;
+        }
+
+        TrackWrites = other.TrackWrites;
+        CurrentSeq = other.CurrentSeq;
+    }
+
     public TablePage? Find(Pfn pfn) => pages.TryGetValue(pfn.Value, out var p) ? p : null;
 
     /// <summary>A table page, or an all-zero view for a frame that never held one.</summary>

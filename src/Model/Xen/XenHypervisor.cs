@@ -119,6 +119,16 @@ public sealed class XenHypervisor
 
     public bool HasWritableAlias(Pfn pfn) => writableAliases.Contains(pfn.Value);
 
+    public void CopyFrom(XenHypervisor other)
+    {
+        writableAliases.Clear();
+        writableAliases.UnionWith(other.writableAliases);
+        MmuUpdates = other.MmuUpdates;
+        TrappedPteWrites = other.TrappedPteWrites;
+        UpdateVaMappings = other.UpdateVaMappings;
+        MmuextOps = other.MmuextOps;
+    }
+
     /// <summary>
     /// A leaf or clear written into a table (set_pte trapped for L1, mmu_update for L2–L4).
     /// Returns Xen's refusal, or null when accepted.
