@@ -88,13 +88,7 @@ public static class Simulation
     {
         var sw = Stopwatch.StartNew();
         var machine = new Machine.Machine(config);
-        foreach (var ev in plan.AllEvents)
-        {
-            if (ev.Cpu < 0 || ev.Cpu >= machine.Tlbs.Length)
-            {
-                throw new MachineConfigException($"{ev.Describe()}: the machine has {machine.Tlbs.Length} CPU(s)");
-            }
-        }
+        machine.Validate(plan);
 
         var log = new List<LogLine>();
         void Emit(LogLine l)
@@ -155,6 +149,7 @@ public static class Simulation
     public static RunResult RunFrom(BootSnapshot boot, WorkloadPlan plan)
     {
         var sw = Stopwatch.StartNew();
+        boot.Machine.Validate(plan);
         var machine = boot.Machine.Clone();
         var cpus = Enumerable.Range(0, machine.Tlbs.Length).Select(i => new CpuContext(i)).ToArray();
         var interpreter = new SequentialInterpreter(machine);

@@ -148,13 +148,7 @@ public sealed class ActorHost : IDisposable
     {
         options ??= DefaultOptions();
         var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
-        foreach (var ev in plan.AllEvents)
-        {
-            if (ev.Cpu < 0 || ev.Cpu >= machine.Tlbs.Length)
-            {
-                throw new MachineConfigException($"{ev.Describe()}: the machine has {machine.Tlbs.Length} CPU(s)");
-            }
-        }
+        machine.Validate(plan);
 
         var topology = new Topology(machine.Tlbs.Length, config.Xen);
         var run = new RunContext(topology, machine, options.Mode, options.Trace);

