@@ -13,11 +13,11 @@ public static class Cpu
     }
 
     /// <summary>To the host (not a model message): a printk line.</summary>
-    public sealed record Printk(int Cpu, KernelFn Fn, string Text);
+    public sealed record Printk(int Cpu, KernelFn Fn, string Text, int Epoch = 0);
 
     /// <summary>To the host: the CPU finished a program.</summary>
-    public sealed record ProgramDone(int Cpu, string Label);
+    public sealed record ProgramDone(int Cpu, string Label, int Epoch = 0);
 
     /// <summary>To the host: the CPU's code hit a fatal event, with its kernel call chain.</summary>
-    public sealed record Stopped(int Cpu, string CallChain, FatalEvent Fatal);
+    public sealed record Stopped(int Cpu, string CallChain, FatalEvent Fatal, int Epoch = 0);
 }

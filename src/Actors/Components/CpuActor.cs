@@ -15,7 +15,6 @@ namespace BootActors.Actors.Components;
 internal sealed class CpuActor : ModelActor
 {
     private readonly int index;
-    private readonly CpuContext context;
     private readonly Queue<Cpu.RunProgram> programs = new();
     private CpuThread? thread;
     private string label = "";
@@ -28,7 +27,17 @@ internal sealed class CpuActor : ModelActor
         : base(run, run.Topology.Cpu(index))
     {
         this.index = index;
-        context = run.CpuContexts[index];
+    }
+
+    private CpuContext Registers => Run.CpuContexts[index];
+
+    protected override void OnReset()
+    {
+        programs.Clear();
+        thread = null;
+        plan = new();
+        stage = 0;
+        awaiting = 0;
     }
 
     public static Props Props(RunContext run, int index) => Akka.Actor.Props.Create(() => new CpuActor(run, index));
@@ -62,7 +71,7 @@ internal sealed class CpuActor : ModelActor
 
         var p = programs.Dequeue();
         label = p.Label;
-        thread = new CpuThread(context, p.Program(context), p.Label);
+        thread = new CpuThread(Registers, p.Program(Registers), p.Label);
         Continue();
     }
 
@@ -91,7 +100,7 @@ internal sealed class CpuActor : ModelActor
             return;
         }
 
-        context.Rax = last.Value;
+        Registers.Rax = last.Value;
         Continue();
     }
 
@@ -102,7 +111,7 @@ internal sealed class CpuActor : ModelActor
             if (!thread.Advance())
             {
                 thread = null;
-                Run.Host.Tell(new Cpu.ProgramDone(index, label));
+                Run.Host.Tell(new Cpu.ProgramDone(index, label, Run.Epoch));
                 StartNext();
                 return;
             }
@@ -114,7 +123,7 @@ internal sealed class CpuActor : ModelActor
                 case EffectKind.Leave:
                     continue;
                 case EffectKind.Printk:
-                    Run.Host.Tell(new Cpu.Printk(index, e.Fn, (string)e.Payload!));
+                    Run.Host.Tell(new Cpu.Printk(index, e.Fn, (string)e.Payload!, Run.Epoch));
                     continue;
                 case EffectKind.Fatal:
                     Stop((FatalEvent)e.Payload!);
@@ -144,7 +153,7 @@ internal sealed class CpuActor : ModelActor
         thread = null;
         StoppedRun = true;
         Run.Halted = true;
-        Run.Host.Tell(new Cpu.Stopped(index, chain, fatal));
+        Run.Host.Tell(new Cpu.Stopped(index, chain, fatal, Run.Epoch));
     }
 
     /// <summary>Who carries out a step, in what order: the same parts Model.Machine.Apply composes.</summary>

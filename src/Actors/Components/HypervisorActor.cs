@@ -28,6 +28,14 @@ internal sealed class HypervisorActor : ModelActor
 
     public static Props Props(RunContext run) => Akka.Actor.Props.Create(() => new HypervisorActor(run));
 
+    protected override void OnReset()
+    {
+        queue.Clear();
+        current = null;
+        acksDue = 0;
+        pendingRefusal = null;
+    }
+
     protected override void Handle(int from, ModelMessage message)
     {
         switch (message)

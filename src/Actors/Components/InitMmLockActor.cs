@@ -23,6 +23,11 @@ internal sealed class InitMmLockActor : ModelActor
 
     public static Props Props(RunContext run, ulong lockId) => Akka.Actor.Props.Create(() => new InitMmLockActor(run, lockId));
 
+    protected override void OnReset()
+    {
+        waiting.Clear();
+    }
+
     protected override void Handle(int from, ModelMessage message)
     {
         if (message is not StepMessage m || m.Step.Value != lockId)

@@ -24,6 +24,11 @@ internal sealed class TlbActor : ModelActor
 
     public static Props Props(RunContext run, int cpu) => Akka.Actor.Props.Create(() => new TlbActor(run, cpu));
 
+    protected override void OnReset()
+    {
+        walks.Clear();
+    }
+
     protected override void Handle(int from, ModelMessage message)
     {
         switch (message)

@@ -15,6 +15,9 @@ public static class Conductor
     /// <summary>The step bound was reached.</summary>
     public sealed record StepLimit(long Delivered);
 
+    /// <summary>Forget the previous run and order the next one with this strategy.</summary>
+    public sealed record Reset(IScheduleStrategy Strategy, long MaxSteps, int Epoch);
+
     /// <summary>Stop delivering.</summary>
     public sealed record Halt
     {
@@ -31,8 +34,9 @@ public static class Conductor
 internal sealed class ConductorActor : ReceiveActor
 {
     private readonly RunContext run;
-    private readonly IScheduleStrategy strategy;
-    private readonly long maxSteps;
+    private IScheduleStrategy strategy;
+    private long maxSteps;
+    private int epoch;
     private readonly List<PendingMessage> pending = new();
     private readonly List<long[]> clocks = new();
     private long nextId;
@@ -41,21 +45,44 @@ internal sealed class ConductorActor : ReceiveActor
     private bool halted;
     private int phase;
 
-    public ConductorActor(RunContext run, IScheduleStrategy strategy, long maxSteps)
+    public ConductorActor(RunContext run, IScheduleStrategy initialStrategy, long initialMaxSteps)
     {
         this.run = run;
-        this.strategy = strategy;
-        this.maxSteps = maxSteps;
+        strategy = initialStrategy;
+        maxSteps = initialMaxSteps;
         Receive<ModelEnvelope>(e =>
         {
+            if (e.Epoch != epoch)
+            {
+                return;
+            }
+
             Add(e);
             Pump();
         });
         Receive<Processed>(p =>
         {
+            if (p.Epoch != epoch)
+            {
+                return;
+            }
+
             inFlight = false;
             halted |= p.Stopped;
             Pump();
+        });
+        Receive<Conductor.Reset>(r =>
+        {
+            strategy = r.Strategy;
+            maxSteps = r.MaxSteps;
+            epoch = r.Epoch;
+            pending.Clear();
+            clocks.Clear();
+            nextId = 0;
+            seq = 0;
+            inFlight = false;
+            halted = false;
+            phase = 0;
         });
         Receive<Conductor.StartPhase>(s =>
         {

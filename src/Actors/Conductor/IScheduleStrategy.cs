@@ -20,6 +20,11 @@ public interface IScheduleStrategy
 
     /// <summary>Picks the index of the next delivery among <paramref name="pending"/> (never empty).</summary>
     int Choose(IReadOnlyList<PendingMessage> pending);
+
+    /// <summary>Called once per run before the first choice, with the run's actors.</summary>
+    void Attach(Topology topology)
+    {
+    }
 }
 
 /// <summary>Seeded uniform random choice; the same seed gives the same schedule.</summary>

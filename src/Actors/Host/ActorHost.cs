@@ -84,6 +84,89 @@ public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode M
     }
 }
 
+/// <summary>The actors of a run, kept for the next run of the same shape.</summary>
+public sealed class ActorSession : IDisposable
+{
+    private readonly ActorHost owner;
+    private readonly RunContext run;
+    private readonly IActorRef host;
+    private bool used;
+
+    internal ActorSession(ActorHost owner, ActorSystem system, int cpus, bool xen, HostMode mode, string? dispatcher, string name)
+    {
+        this.owner = owner;
+        var topology = new Topology(cpus, xen);
+        Topology = topology;
+
+        // The first Start gives the real machine; until then the context holds none.
+        run = new RunContext(topology, null!, mode, null);
+        host = system.ActorOf(RunHostActor.Props(run, dispatcher), name);
+    }
+
+    public Topology Topology { get; }
+
+    public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
+    {
+        options ??= owner.DefaultOptions();
+        if (config.Cpus != Topology.Cpus && Math.Max(1, config.Cpus) != Topology.Cpus || config.Xen != (Topology.Hypervisor >= 0))
+        {
+            throw new ArgumentException($"this session's actors are for {Topology.Cpus} CPU(s), {(Topology.Hypervisor >= 0 ? "Xen" : "native")}");
+        }
+
+        if (used && run.Mode != HostMode.Controlled)
+        {
+            throw new InvalidOperationException("free-mode actors serve one run only");
+        }
+
+        used = true;
+        var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
+        machine.Validate(plan);
+        var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
+        strategy.Attach(Topology);
+        var sw = Stopwatch.StartNew();
+        RunHost.Finished finished;
+        try
+        {
+            finished = host.Ask<RunHost.Finished>(new RunHost.Start(machine, plan, strategy, options), options.Timeout + TimeSpan.FromSeconds(10))
+                .GetAwaiter().GetResult();
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+        {
+            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
+                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
+        }
+
+        var result = new RunResult
+        {
+            Machine = machine,
+            Stop = finished.Stop,
+            Log = finished.Log,
+            Steps = finished.Delivered,
+            Elapsed = sw.Elapsed,
+            LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
+        };
+        List<int> interleaving;
+        lock (run.Interleaving)
+        {
+            interleaving = run.Interleaving.ToList();
+        }
+
+        return new ActorRunResult(result, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
+    }
+
+    public void Dispose()
+    {
+        // Stop the actors before anyone reads the machine they owned.
+        try
+        {
+            host.GracefulStop(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+        }
+        catch (TaskCanceledException)
+        {
+        }
+    }
+}
+
 /// <summary>
 /// The actor host: one ActorSystem, any number of runs. Each run builds the same
 /// <see cref="Machine"/> the sequential interpreter would, gives each actor the part it owns, and
@@ -144,50 +227,23 @@ public sealed class ActorHost : IDisposable
 
     public ActorSystem System => system;
 
+    /// <summary>One run on fresh actors (any mode).</summary>
     public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
     {
         options ??= DefaultOptions();
-        var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
-        machine.Validate(plan);
+        using var session = OpenSession(config.Cpus, config.Xen, options.Mode, options.ControlledDispatcher);
+        return session.Run(config, plan, options);
+    }
 
-        var topology = new Topology(machine.Tlbs.Length, config.Xen);
-        var run = new RunContext(topology, machine, options.Mode, options.Trace);
-        var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
-        var sw = Stopwatch.StartNew();
-        var host = system.ActorOf(RunHostActor.Props(run, plan, strategy, options), $"run-{Interlocked.Increment(ref runs)}");
-        RunHost.Finished finished;
-        try
-        {
-            finished = host.Ask<RunHost.Finished>(RunHost.Start.Instance, options.Timeout + TimeSpan.FromSeconds(10))
-                .GetAwaiter().GetResult();
-        }
-        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
-        {
-            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
-                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
-        }
-        finally
-        {
-            // Stop the run's actors before anyone reads the machine they own.
-            host.GracefulStop(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        }
-
-        var result = new RunResult
-        {
-            Machine = machine,
-            Stop = finished.Stop,
-            Log = finished.Log,
-            Steps = finished.Delivered,
-            Elapsed = sw.Elapsed,
-            LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
-        };
-        List<int> interleaving;
-        lock (run.Interleaving)
-        {
-            interleaving = run.Interleaving.ToList();
-        }
-
-        return new ActorRunResult(result, finished.Delivered, options.Mode, options.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
+    /// <summary>
+    /// A set of actors for machines of one shape (CPU count, native or Xen) that serves many runs in
+    /// turn — an exploration's schedules — each starting from fresh state. Controlled mode only for
+    /// more than one run.
+    /// </summary>
+    public ActorSession OpenSession(int cpus, bool xen, HostMode mode = HostMode.Controlled, string? dispatcher = ModelDispatcher)
+    {
+        var n = Interlocked.Increment(ref runs);
+        return new ActorSession(this, system, Math.Max(1, cpus), xen, mode, mode == HostMode.Controlled ? dispatcher : null, $"run-{n}");
     }
 
     public void Dispose()

@@ -12,31 +12,33 @@ namespace BootActors.Actors.Host;
 /// <summary>The host's protocol with the facade.</summary>
 public static class RunHost
 {
-    public sealed record Start
-    {
-        public static readonly Start Instance = new();
-    }
+    /// <summary>Run this machine (a fresh one, or a copy of a booted one in <see cref="ActorRunOptions.AfterBoot"/>) on the host's actors.</summary>
+    public sealed record Start(Model.Machine.Machine Machine, WorkloadPlan Plan, IScheduleStrategy Strategy, ActorRunOptions Options);
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
     public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false);
 
-    internal sealed record RunTimeout(TimeSpan After);
+    internal sealed record RunTimeout(TimeSpan After, int Epoch);
 
     internal sealed record ActorFailed(string Actor, Exception Cause);
 }
 
 /// <summary>
-/// Runs one machine on the actor host: creates the model actors under itself (supervising them),
-/// starts the boot on CPU0, sets after_bootmem, then runs the workload's steps; ends on the first
-/// fatal event, an actor failure, a deadlock, the step bound or the timeout — each reported as such.
+/// Runs machines on the actor host: creates the model actors under itself once (supervising them),
+/// and for each Start resets them, starts the boot on CPU0 (or starts from a booted copy), sets
+/// after_bootmem, then runs the workload's steps; a run ends on the first fatal event, an actor
+/// failure, a deadlock, the step bound or the timeout — each reported as such. Reuse across runs
+/// (an exploration's schedules) needs controlled mode; a failed actor ends the host's usefulness.
 /// </summary>
 internal sealed class RunHostActor : ReceiveActor, IWithTimers
 {
     private readonly RunContext run;
-    private readonly WorkloadPlan plan;
-    private readonly IScheduleStrategy strategy;
-    private readonly ActorRunOptions options;
-    private readonly List<LogLine> log = new();
+    private readonly string? dispatcher;
+    private WorkloadPlan plan = WorkloadPlan.BootOnly;
+    private ActorRunOptions options = new();
+    private List<LogLine> log = new();
+    private bool created;
+    private string? broken;
     private readonly long[] clock;
     private readonly HashSet<int> running = new();
     private readonly Dictionary<int, string> runningLabels = new();
@@ -47,22 +49,37 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private bool finished;
     private bool stoppedEarly;
 
-    public RunHostActor(RunContext run, WorkloadPlan plan, IScheduleStrategy strategy, ActorRunOptions options)
+    public RunHostActor(RunContext run, string? dispatcher)
     {
         this.run = run;
-        this.plan = plan;
-        this.strategy = strategy;
-        this.options = options;
+        this.dispatcher = dispatcher;
         clock = new long[run.Topology.Count];
-        Receive<RunHost.Start>(_ => Begin());
+        Receive<RunHost.Start>(Begin);
         Receive<Cpu.Printk>(p =>
         {
+            if (p.Epoch != run.Epoch)
+            {
+                return;
+            }
+
             var line = new LogLine(p.Cpu, p.Fn.ToString(), p.Text);
             log.Add(line);
             options.OnLog?.Invoke(line);
         });
-        Receive<Cpu.ProgramDone>(d => OnProgramDone(d.Cpu));
-        Receive<Cpu.Stopped>(s => End(new RunStop(s.Cpu, s.CallChain, s.Fatal)));
+        Receive<Cpu.ProgramDone>(d =>
+        {
+            if (d.Epoch == run.Epoch)
+            {
+                OnProgramDone(d.Cpu);
+            }
+        });
+        Receive<Cpu.Stopped>(s =>
+        {
+            if (s.Epoch == run.Epoch)
+            {
+                End(new RunStop(s.Cpu, s.CallChain, s.Fatal));
+            }
+        });
         Receive<Conductor.Conductor.Quiescent>(q =>
         {
             if (q.Phase == phase && running.Count > 0 && !finished)
@@ -87,17 +104,26 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             End(new RunStop(-1, "conductor", new FatalEvent(ErrorKind.Timeout,
                 $"the run reached its step bound after {l.Delivered} deliveries without finishing")));
         });
-        Receive<RunHost.RunTimeout>(t => End(new RunStop(-1, "host", new FatalEvent(ErrorKind.Timeout,
-            $"the run did not finish within {t.After.TotalSeconds:0.#} s ({run.Delivered} messages delivered; still running: " +
-            $"{string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"))})"))));
-        Receive<RunHost.ActorFailed>(f => End(new RunStop(-1, f.Actor, new FatalEvent(ErrorKind.ActorFailed,
-            $"actor {f.Actor} failed: {f.Cause.GetType().Name}: {f.Cause.Message}"))));
+        Receive<RunHost.RunTimeout>(t =>
+        {
+            if (t.Epoch == run.Epoch)
+            {
+                End(new RunStop(-1, "host", new FatalEvent(ErrorKind.Timeout,
+                    $"the run did not finish within {t.After.TotalSeconds:0.#} s ({run.Delivered} messages delivered; still running: " +
+                    $"{string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"))})")));
+            }
+        });
+        Receive<RunHost.ActorFailed>(f =>
+        {
+            broken = $"actor {f.Actor} failed: {f.Cause.GetType().Name}: {f.Cause.Message}";
+            End(new RunStop(-1, f.Actor, new FatalEvent(ErrorKind.ActorFailed, broken)));
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(RunContext run, WorkloadPlan plan, IScheduleStrategy strategy, ActorRunOptions options) =>
-        Akka.Actor.Props.Create(() => new RunHostActor(run, plan, strategy, options));
+    public static Props Props(RunContext run, string? dispatcher) =>
+        Akka.Actor.Props.Create(() => new RunHostActor(run, dispatcher));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(0, TimeSpan.Zero, ex =>
@@ -106,37 +132,40 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             return Directive.Stop;
         });
 
-    private void Begin()
+    private void Begin(RunHost.Start start)
     {
         replyTo = Sender;
+        if (broken is not null)
+        {
+            Sender.Tell(new RunHost.Finished(new RunStop(-1, "host", new FatalEvent(ErrorKind.ActorFailed,
+                $"this host cannot run again: {broken}")), [], 0, 0));
+            return;
+        }
+
+        run.Reset(start.Machine, start.Options.Trace);
+        plan = start.Plan;
+        options = start.Options;
+        log = new List<LogLine>();
+        Array.Clear(clock);
+        running.Clear();
+        runningLabels.Clear();
+        phase = -1;
+        stop = null;
+        finished = false;
+        stoppedEarly = false;
         run.Host = Self;
-        var topo = run.Topology;
-        var dispatcher = run.Controlled ? options.ControlledDispatcher : null;
-        Props On(Props p) => dispatcher is null ? p : p.WithDispatcher(dispatcher);
+        CreateActors();
+        foreach (var actor in run.Topology.Refs.Skip(1))
+        {
+            actor.Tell(new ResetActor(run.Epoch));
+        }
 
         if (run.Controlled)
         {
-            conductor = Context.ActorOf(On(ConductorActor.Props(run, strategy, options.StopAfter ?? options.MaxSteps)), "conductor");
-            run.Conductor = conductor;
+            conductor.Tell(new Conductor.Conductor.Reset(start.Strategy, options.StopAfter ?? options.MaxSteps, run.Epoch));
         }
 
-        for (var i = 0; i < topo.Cpus; i++)
-        {
-            topo.Refs[topo.Cpu(i)] = Context.ActorOf(On(CpuActor.Props(run, i)), topo.Names[topo.Cpu(i)]);
-            topo.Refs[topo.Tlb(i)] = Context.ActorOf(On(TlbActor.Props(run, i)), topo.Names[topo.Tlb(i)]);
-        }
-
-        topo.Refs[topo.Memory] = Context.ActorOf(On(PhysicalMemoryActor.Props(run)), "memory");
-        topo.Refs[topo.Allocator] = Context.ActorOf(On(PageAllocatorActor.Props(run)), "allocator");
-        topo.Refs[topo.PageTableLock] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.PageTableLock)), "page_table_lock");
-        topo.Refs[topo.HotplugMutex] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.HotplugMutexLock)), "hotplug_mutex");
-        if (topo.Hypervisor >= 0)
-        {
-            topo.Refs[topo.Hypervisor] = Context.ActorOf(On(HypervisorActor.Props(run)), "hypervisor");
-        }
-
-        topo.Refs[Topology.Host] = Self;
-        Timers.StartSingleTimer("run-timeout", new RunHost.RunTimeout(options.Timeout), options.Timeout);
+        Timers.StartSingleTimer("run-timeout", new RunHost.RunTimeout(options.Timeout, run.Epoch), options.Timeout);
 
         if (options.AfterBoot is { } boot)
         {
@@ -161,6 +190,41 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
 
         var m = run.Machine;
         StartPhase(0, [(0, ctx => m.Code.InitMemoryMapping(ctx, 0, m.End), "boot: init_memory_mapping(0, end)")]);
+    }
+
+    private void CreateActors()
+    {
+        if (created)
+        {
+            return;
+        }
+
+        created = true;
+        var topo = run.Topology;
+        Props On(Props p) => dispatcher is null ? p : p.WithDispatcher(dispatcher);
+
+        if (run.Controlled)
+        {
+            conductor = Context.ActorOf(On(ConductorActor.Props(run, new FifoStrategy(), long.MaxValue)), "conductor");
+            run.Conductor = conductor;
+        }
+
+        for (var i = 0; i < topo.Cpus; i++)
+        {
+            topo.Refs[topo.Cpu(i)] = Context.ActorOf(On(CpuActor.Props(run, i)), topo.Names[topo.Cpu(i)]);
+            topo.Refs[topo.Tlb(i)] = Context.ActorOf(On(TlbActor.Props(run, i)), topo.Names[topo.Tlb(i)]);
+        }
+
+        topo.Refs[topo.Memory] = Context.ActorOf(On(PhysicalMemoryActor.Props(run)), "memory");
+        topo.Refs[topo.Allocator] = Context.ActorOf(On(PageAllocatorActor.Props(run)), "allocator");
+        topo.Refs[topo.PageTableLock] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.PageTableLock)), "page_table_lock");
+        topo.Refs[topo.HotplugMutex] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.HotplugMutexLock)), "hotplug_mutex");
+        if (topo.Hypervisor >= 0)
+        {
+            topo.Refs[topo.Hypervisor] = Context.ActorOf(On(HypervisorActor.Props(run)), "hypervisor");
+        }
+
+        topo.Refs[Topology.Host] = Self;
     }
 
     private void StartPhase(int number, IReadOnlyList<(int Cpu, Func<CpuContext, IEnumerable<Effect>> Program, string Label)> programs)
@@ -243,6 +307,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         finished = true;
         stop = result;
         run.Halted = true;
+        Timers.Cancel("run-timeout");
         if (run.Controlled)
         {
             conductor.Tell(Conductor.Conductor.Halt.Instance);

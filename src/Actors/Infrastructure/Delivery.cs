@@ -1,13 +1,16 @@
 namespace BootActors.Actors.Infrastructure;
 
 /// <summary>A model message on its way: to the conductor in controlled mode.</summary>
-public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[] SenderClock);
+public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[] SenderClock, int Epoch = 0);
 
 /// <summary>A model message handed to its receiver (by the conductor, or directly in free mode).</summary>
 public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock);
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>
-public sealed record Processed(long Seq, bool Stopped);
+public sealed record Processed(long Seq, bool Stopped, int Epoch = 0);
+
+/// <summary>Forget the previous run: the actors are reused for the next one (exploration).</summary>
+public sealed record ResetActor(int Epoch);
 
 /// <summary>How messages travel.</summary>
 public enum HostMode

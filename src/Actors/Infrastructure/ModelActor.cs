@@ -17,6 +17,17 @@ public abstract class ModelActor : ReceiveActor
         Self = self;
         clock = new long[run.Topology.Count];
         Receive<Deliver>(OnDeliver);
+        Receive<ResetActor>(_ =>
+        {
+            Array.Clear(clock);
+            StoppedRun = false;
+            OnReset();
+        });
+    }
+
+    /// <summary>Clears the actor's per-run state (it is reused for the next schedule).</summary>
+    protected virtual void OnReset()
+    {
     }
 
     protected RunContext Run { get; }
@@ -46,7 +57,7 @@ public abstract class ModelActor : ReceiveActor
         var snapshot = (long[])clock.Clone();
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot));
+            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot, Run.Epoch));
         }
         else
         {
@@ -67,7 +78,7 @@ public abstract class ModelActor : ReceiveActor
 
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun));
+            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, Run.Epoch));
         }
     }
 }

@@ -12,22 +12,44 @@ public sealed class RunContext
     public RunContext(Topology topology, Machine machine, HostMode mode, ITraceSink? trace)
     {
         Topology = topology;
-        Machine = machine;
         Mode = mode;
+        Machine = machine;
         Trace = trace;
-        CpuContexts = Enumerable.Range(0, topology.Cpus).Select(i => new Model.Kernel.CpuContext(i)).ToArray();
+        CpuContexts = NewContexts(topology);
     }
 
     /// <summary>Each CPU actor's registers (the host reads CPU0's boot last_map_addr at the end).</summary>
-    public Model.Kernel.CpuContext[] CpuContexts { get; }
+    public Model.Kernel.CpuContext[] CpuContexts { get; private set; }
 
     public Topology Topology { get; }
 
-    public Machine Machine { get; }
+    public Machine Machine { get; private set; }
 
     public HostMode Mode { get; }
 
-    public ITraceSink? Trace { get; }
+    public ITraceSink? Trace { get; private set; }
+
+    /// <summary>Which run of a reused set of actors this is; messages of an earlier run are ignored.</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Starts the next run on the same actors (controlled mode, between runs: nothing is in flight).</summary>
+    public void Reset(Machine machine, ITraceSink? trace)
+    {
+        Machine = machine;
+        Trace = trace;
+        CpuContexts = NewContexts(Topology);
+        Halted = false;
+        Interlocked.Exchange(ref freeSeq, 0);
+        lock (Interleaving)
+        {
+            Interleaving.Clear();
+        }
+
+        Epoch++;
+    }
+
+    private static Model.Kernel.CpuContext[] NewContexts(Topology t) =>
+        Enumerable.Range(0, t.Cpus).Select(i => new Model.Kernel.CpuContext(i)).ToArray();
 
     /// <summary>The conductor (controlled mode only).</summary>
     public IActorRef Conductor { get; set; } = ActorRefs.Nobody;

@@ -146,4 +146,7 @@ public sealed record FatalEvent(ErrorKind Kind, string Message)
 {
     /// <summary>Host-specific positions the report refers to (e.g. where a TLB entry was cached and where its source changed).</summary>
     public IReadOnlyDictionary<string, long>? Positions { get; init; }
+
+    /// <summary>The page-table entry the event is about, when there is one (the overwritten entry of a lost update).</summary>
+    public EntryLocation? At { get; init; }
 }

@@ -173,9 +173,12 @@ public sealed class Mmu
 
         var oldWhat = old.Large ? $"the {(level == Level.Pmd ? "2 MiB" : "1 GiB")} leaf {old}" : $"{level.Below().Name()} page {old.Frame}";
         var newWhat = value.Large || level == Level.Pte ? $"leaf {value}" : $"{level.Below().Name()} page {value.Frame}";
-        return StepResult.Fail(ErrorKind.OverwrotePresentEntry,
+        return StepResult.Fail(new FatalEvent(ErrorKind.OverwrotePresentEntry,
             $"{what} overwrote present {level.Name()}[{index}] of table {table}: it linked {oldWhat}, now {newWhat}; " +
             $"the translation of virtual page {new VirtAddr(lost.Va)} to frame {new PhysAddr(lost.Pa).Pfn} (in use) is lost" +
-            (old.Large ? string.Empty : $" — {old.Frame} and the mappings under it are no longer reachable"));
+            (old.Large ? string.Empty : $" — {old.Frame} and the mappings under it are no longer reachable"))
+        {
+            At = new EntryLocation(table, level, index),
+        });
     }
 }

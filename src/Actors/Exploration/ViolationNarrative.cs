@@ -1,0 +1,92 @@
+using System.Globalization;
+using BootActors.Actors.Components;
+using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Trace;
+using BootActors.Model.Interpreter;
+using BootActors.Model.Kernel;
+using BootActors.Model.Paging;
+
+namespace BootActors.Actors.Exploration;
+
+/// <summary>
+/// Explains a violation in kernel terms from the schedule that produced it: for a lost update, every
+/// read and write of the overwritten entry by each CPU, with its step; for a stale TLB use, where the
+/// translation was cached, where its source changed, and the use; otherwise the last steps of each CPU.
+/// </summary>
+public static class ViolationNarrative
+{
+    public static IReadOnlyList<string> Explain(RunStop stop, IReadOnlyList<TraceRecord> records, Topology topology)
+    {
+        var lines = new List<string>();
+        if (stop.Fatal.At is { } at)
+        {
+            lines.AddRange(EntryHistory(at, records, topology));
+        }
+        else if (stop.Fatal.Positions is { } pos)
+        {
+            foreach (var (name, seq) in pos.OrderBy(p => p.Value))
+            {
+                var r = records.FirstOrDefault(x => x.Seq == seq);
+                var what = r is null ? "" : $": {Who(r, topology)} {r.Message.TypeName} {Describe.Effect(r.Message.Tag.Step)}";
+                lines.Add($"step {seq} ({name}){what}");
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            foreach (var cpu in records.Select(r => r.Message.Tag.Cpu).Where(c => c >= 0).Distinct().Order())
+            {
+                foreach (var r in records.Where(r => r.Message.Tag.Cpu == cpu && r.Message is StepRequest).TakeLast(3))
+                {
+                    lines.Add($"CPU{cpu} {Describe.Effect(r.Message.Tag.Step)} (step {r.Seq})");
+                }
+            }
+        }
+
+        lines.Add($"CPU{stop.Cpu} {stop.CallChain}: {stop.Fatal.Kind.JsonName()}: {stop.Fatal.Message}");
+        return lines;
+    }
+
+    /// <summary>The one-paragraph form: "CPU1 read pud[8] empty in phys_pud_init (step 41); …".</summary>
+    public static string Summary(IReadOnlyList<string> lines) => string.Join("; ", lines);
+
+    private static IEnumerable<string> EntryHistory(EntryLocation at, IReadOnlyList<TraceRecord> records, Topology topology)
+    {
+        var entry = $"{at.Level.Name()}[{at.Index}]";
+        var pendingReads = new Dictionary<int, TraceRecord>();
+        foreach (var r in records)
+        {
+            var m = r.Message;
+            var e = m.Tag.Step;
+            if (m.Tag.Cpu < 0 || e.Table != at.Table || e.Index != at.Index || e.Level != at.Level)
+            {
+                continue;
+            }
+
+            var cpu = m.Tag.Cpu;
+            var fromCpu = topology.IsCpu(r.From);
+            if (e.Kind == EffectKind.ReadEntry && fromCpu)
+            {
+                pendingReads[cpu] = r;
+            }
+            else if (e.Kind == EffectKind.ReadEntry && m is StepReply reply && pendingReads.Remove(cpu, out var request))
+            {
+                // Memory read the entry when the request was delivered; the reply only carries the value back.
+                var v = new PageTableEntry(reply.Result.Value);
+                var what = v.IsNone ? "empty" : v.Large ? $"= leaf {v}" : $"= {at.Level.Below().Name()} page {v.Frame}";
+                yield return $"CPU{cpu} read {entry} {what} in {e.Fn} (step {request.Seq})";
+            }
+            else if (e.Kind == EffectKind.Populate && fromCpu && m is not Hypervisor.UpdateVaMapping)
+            {
+                yield return $"CPU{cpu} {Model.Machine.Mmu.PopulateName(at.Level)} {entry} with {at.Level.Below().Name()} page {new Pfn(e.Value)} in {e.Fn} (step {r.Seq})";
+            }
+            else if (e.Kind == EffectKind.SetEntry && fromCpu)
+            {
+                yield return $"CPU{cpu} {Model.Machine.Mmu.SetName(at.Level)} {entry} = {new PageTableEntry(e.Value)} in {e.Fn} (step {r.Seq})";
+            }
+        }
+    }
+
+    private static string Who(TraceRecord r, Topology topology) =>
+        $"{topology.Names[r.From]}→{topology.Names[r.To]}".ToString(CultureInfo.InvariantCulture);
+}
