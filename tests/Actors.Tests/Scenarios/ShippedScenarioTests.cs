@@ -1,14 +1,15 @@
+using BootActors.Actors.Host;
 using BootActors.Actors.Scenarios;
 using BootActors.Model;
 
 namespace BootActors.Actors.Tests.Scenarios;
 
 /// <summary>
-/// The scenarios in config/scenarios: each loads, and the sequential interpreter's run meets its
-/// expect block (what its comment tells the user to expect). The claims the comments make about
-/// --set variations are pinned here too.
+/// The scenarios in config/scenarios: each loads, and a run on the default host (the actor host,
+/// controlled, seed 0 — what `bootactors run NAME` does) meets its expect block (what its comment
+/// tells the user to expect). The claims the comments make about --set variations are pinned here too.
 /// </summary>
-public sealed class ShippedScenarioTests
+public sealed class ShippedScenarioTests(ActorHostFixture hosts) : IClassFixture<ActorHostFixture>
 {
     public static TheoryData<string> Files() => new(Names());
 
@@ -34,7 +35,7 @@ public sealed class ShippedScenarioTests
         var scenario = Load(name);
         var expect = Assert.IsType<Expectation>(scenario.Expect);
 
-        var result = Simulation.Run(scenario.Machine, scenario.Workload);
+        var result = hosts.Host.Run(scenario.Machine, scenario.Workload).Result;
 
         var check = expect.Check(result);
         Assert.True(check.Met, $"{name}: expected {expect.Describe()}, got {check.Got}: {result.Stop?.Fatal.Message}");
@@ -93,4 +94,12 @@ public sealed class ShippedScenarioTests
     }
 
     private static Scenario Load(string name) => ScenarioLoader.Load(Path.Combine(ScenarioText.ScenariosDir(), name + ".hocon"));
+}
+
+/// <summary>One actor host (one ActorSystem) for a test class.</summary>
+public sealed class ActorHostFixture : IDisposable
+{
+    public ActorHost Host { get; } = new();
+
+    public void Dispose() => Host.Dispose();
 }
