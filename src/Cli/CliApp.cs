@@ -27,6 +27,8 @@ public static class CliApp
             var root = new RootCommand(
                 "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.");
             root.Subcommands.Add(new RunCommand(scenarios, stdout, stderr).Command);
+            root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
+            root.Subcommands.Add(new Explore.ReplayCommand(stdout).Command);
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -67,6 +69,8 @@ public static class CliApp
         // "file:line: reason" (or "file: reason" for the file as a whole).
         E820FormatException => ex.Message,
         MachineConfigException => $"cannot build this machine: {ex.Message}",
+        ScenarioException => ex.Message,
+        ArgumentException when ex.Source == "BootActors.Model" => ex.Message,
         _ => null,
     };
 }

@@ -1,0 +1,274 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BootActors.Actors.Exploration;
+using BootActors.Actors.Host;
+using BootActors.Cli.Options;
+using BootActors.Cli.Output;
+using BootActors.Cli.Scenarios;
+using BootActors.Model.Workload;
+using Spectre.Console;
+
+namespace BootActors.Cli.Explore;
+
+/// <summary><c>bootactors explore</c>: search a scenario's interleavings for a violation, shrink it, write a replay file.</summary>
+internal sealed class ExploreCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly Argument<string> scenario = new("SCENARIO") { Description = "A scenario name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file." };
+    private readonly Option<string?> strategy = new("--strategy") { Description = "random | pct | dfs | dpor [default: random].", HelpName = "NAME" };
+    private readonly Option<string?> iterations = new("--iterations") { Description = "Schedules to try at most [default: 1000; dfs/dpor also stop when the space within the bounds is covered].", HelpName = "N" };
+    private readonly Option<string?> seed = new("--seed") { Description = "Seed of random and pct [default: 0].", HelpName = "N" };
+    private readonly Option<string?> maxSteps = new("--max-steps") { Description = "Deliveries per schedule; dfs/dpor make choices only within them [default: 20000].", HelpName = "N" };
+    private readonly Option<string?> timeLimit = new("--time-limit") { Description = "Stop exploring after this long, e.g. 30s, 2m, 500ms.", HelpName = "T" };
+    private readonly Option<bool> all = new("--all") { Description = "Do not stop at the first violation: collect the distinct ones." };
+    private readonly Option<string?> replayOut = new("--replay-out") { Description = "Write each violation's replay file (and its trace) here [default: ./replays].", HelpName = "DIR" };
+    private readonly Option<string?> depth = new("--depth") { Description = "pct's bug depth d [default: 3].", HelpName = "D" };
+    private readonly Option<string?> preemptions = new("--max-preemptions") { Description = "dfs/dpor: at most this many preemptions per schedule [default: dfs 2, dpor unbounded].", HelpName = "N" };
+    private readonly Option<bool> noShrink = new("--no-shrink") { Description = "Report the schedule as found, without shrinking it." };
+    private readonly Option<string[]> set = new("--set") { Description = "Override a key of the scenario (repeatable), e.g. --set hotplug_mutex=on.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
+    private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: found, violation, schedules, seconds, replay, steps, shrunk_steps (and more)." };
+
+    private readonly IScenarioLoader loader;
+    private readonly TextWriter output;
+    private readonly TextWriter errors;
+
+    public ExploreCommand(IScenarioLoader scenarios, TextWriter stdout, TextWriter stderr)
+    {
+        loader = scenarios;
+        output = stdout;
+        errors = stderr;
+        Command = new Command("explore",
+            "Explore a scenario's interleavings on the actor host (controlled mode, one ActorSystem, every schedule from a copy of the " +
+            "booted machine): stop at the first violation (or collect them with --all), shrink it, write a replay file, and explain it in " +
+            "kernel terms.\n\nExit codes: 0 nothing found; 1 a violation found; 2 user error; 3 internal failure.");
+        Command.Arguments.Add(scenario);
+        foreach (var o in new Option[] { strategy, iterations, seed, maxSteps, timeLimit, all, replayOut, depth, preemptions, noShrink, set, json })
+        {
+            Command.Options.Add(o);
+        }
+
+        Command.SetAction(Execute);
+    }
+
+    public Command Command { get; }
+
+    private int Execute(ParseResult parse)
+    {
+        var name = parse.GetValue(scenario)!;
+        var s = loader.Load(name, parse.GetValue(set) ?? []);
+        var strategyName = (parse.GetValue(strategy) ?? "random").Trim().ToLowerInvariant();
+        if (strategyName is not ("random" or "pct" or "dfs" or "dpor"))
+        {
+            throw new UsageException($"--strategy {strategyName}: expected random, pct, dfs or dpor");
+        }
+
+        var options = new ExploreOptions
+        {
+            Strategy = strategyName,
+            Iterations = Int(parse.GetValue(iterations), "--iterations", 1000, 1),
+            Seed = Long(parse.GetValue(seed), "--seed", 0),
+            MaxSteps = Int(parse.GetValue(maxSteps), "--max-steps", 20_000, 1),
+            TimeLimit = parse.GetValue(timeLimit) is { } t ? Duration(t) : null,
+            All = parse.GetValue(all),
+            PctDepth = Int(parse.GetValue(depth), "--depth", 3, 1),
+            MaxPreemptions = parse.GetValue(preemptions) is { } p ? Int(p, "--max-preemptions", 0, 0) : strategyName == "dfs" ? 2 : null,
+            Shrink = !parse.GetValue(noShrink),
+            ReplayOut = parse.GetValue(replayOut) ?? "replays",
+        };
+
+        var spec = new RunSpec(s.Name, s.Machine, s.Workload);
+        var asJson = parse.GetValue(json);
+        using var host = ActorHost.FromConfigDirectory();
+        var explorer = new Explorer(host);
+        var result = WithProgress(options, o => explorer.Explore(spec, o), asJson);
+
+        if (asJson)
+        {
+            output.WriteLine(JsonResult(result).ToJsonString(Json));
+        }
+        else
+        {
+            new TextOutput(output).Write(Human(spec, result));
+        }
+
+        if (result.Error is not null)
+        {
+            return ExitCodes.InternalError;
+        }
+
+        return result.Found ? ExitCodes.BadOutcome : ExitCodes.Ok;
+    }
+
+    /// <summary>A progress bar on a terminal; a plain line every few seconds when stderr is redirected.</summary>
+    private ExplorationResult WithProgress(ExploreOptions options, Func<ExploreOptions, ExplorationResult> explore, bool asJson)
+    {
+        if (ReferenceEquals(errors, Console.Error) && !Console.IsErrorRedirected)
+        {
+            ExplorationResult? result = null;
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.Progress().AutoClear(true).Start(ctx =>
+            {
+                var task = ctx.AddTask($"exploring ({options.Strategy})", maxValue: options.Iterations);
+                result = explore(options with
+                {
+                    OnProgress = p =>
+                    {
+                        task.Value = p.Schedules;
+                        task.Description = $"exploring ({options.Strategy}): {p.Schedules} schedules, {p.Violations} violation(s)";
+                    },
+                });
+            });
+            return result!;
+        }
+
+        var lastReport = TimeSpan.Zero;
+        return explore(options with
+        {
+            OnProgress = p =>
+            {
+                if (p.Elapsed - lastReport >= TimeSpan.FromSeconds(2))
+                {
+                    lastReport = p.Elapsed;
+                    errors.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"explore: {p.Schedules} schedules, {p.Violations} violation(s), {p.Elapsed.TotalSeconds:0.0} s"));
+                }
+            },
+        });
+    }
+
+    private static IEnumerable<StyledLine> Human(RunSpec spec, ExplorationResult r)
+    {
+        yield return new StyledLine($"explore {spec.Name} with {r.Strategy}", LineStyle.Heading);
+        var rate = r.SchedulesPerSecond.ToString("0", CultureInfo.InvariantCulture);
+        yield return new StyledLine(string.Create(CultureInfo.InvariantCulture,
+            $"  schedules      {r.Schedules} in {r.Seconds:0.000} s ({rate}/s); distinct traces {r.DistinctTraces}, distinct end states {r.DistinctStates}"));
+        if (r.Strategy is "dfs" or "dpor")
+        {
+            yield return new StyledLine($"  search         {(r.Exhausted ? "complete within the bounds" : "stopped before the space was covered")}; " +
+                                        $"pruned by DPOR {r.Pruned}, left out by the preemption bound {r.CutByBound}");
+        }
+
+        if (r.Incomplete > 0)
+        {
+            yield return new StyledLine($"  incomplete     {r.Incomplete} schedule(s) hit --max-steps");
+        }
+
+        if (r.Error is { } error)
+        {
+            yield return new StyledLine($"  error          {error}", LineStyle.Bad);
+        }
+
+        if (!r.Found)
+        {
+            yield return new StyledLine("no violation found", LineStyle.Good);
+            yield break;
+        }
+
+        foreach (var v in r.Violations)
+        {
+            yield return new StyledLine("");
+            yield return new StyledLine($"violation: {v.Kind} on CPU{v.Cpu} (schedule {v.Schedule})", LineStyle.Bad);
+            yield return new StyledLine($"  call chain     {v.CallChain}");
+            yield return new StyledLine($"  shrunk         {v.Steps} → {v.ShrunkSteps} steps, {v.ContextSwitches} → {v.ShrunkContextSwitches} context switches");
+            yield return new StyledLine("  what happened");
+            foreach (var line in v.Narrative)
+            {
+                yield return new StyledLine($"    {line}");
+            }
+
+            if (v.ReplayPath is { } path)
+            {
+                yield return new StyledLine($"  replay         bootactors replay {path}");
+                yield return new StyledLine($"  trace          {v.TracePath}");
+            }
+        }
+    }
+
+    private static JsonObject JsonResult(ExplorationResult r)
+    {
+        var first = r.Violations.FirstOrDefault();
+        return new JsonObject
+        {
+            ["found"] = r.Found,
+            ["violation"] = first is null ? null : new JsonObject { ["kind"] = first.Kind, ["message"] = first.Message, ["cpu"] = first.Cpu, ["function"] = first.CallChain },
+            ["schedules"] = r.Schedules,
+            ["seconds"] = Math.Round(r.Seconds, 4),
+            ["replay"] = first?.ReplayPath,
+            ["steps"] = first?.Steps,
+            ["shrunk_steps"] = first?.ShrunkSteps,
+            ["context_switches"] = first?.ContextSwitches,
+            ["shrunk_context_switches"] = first?.ShrunkContextSwitches,
+            ["trace"] = first?.TracePath,
+            ["narrative"] = first is null ? null : new JsonArray(first.Narrative.Select(n => (JsonNode)n).ToArray()),
+            ["strategy"] = r.Strategy,
+            ["schedules_per_second"] = Math.Round(r.SchedulesPerSecond, 1),
+            ["distinct_traces"] = r.DistinctTraces,
+            ["distinct_states"] = r.DistinctStates,
+            ["incomplete"] = r.Incomplete,
+            ["exhausted"] = r.Exhausted,
+            ["pruned"] = r.Pruned,
+            ["cut_by_bound"] = r.CutByBound,
+            ["violations"] = new JsonArray(r.Violations.Select(v => (JsonNode)new JsonObject
+            {
+                ["kind"] = v.Kind,
+                ["message"] = v.Message,
+                ["replay"] = v.ReplayPath,
+                ["steps"] = v.Steps,
+                ["shrunk_steps"] = v.ShrunkSteps,
+            }).ToArray()),
+            ["error"] = r.Error,
+        };
+    }
+
+    internal static int Int(string? text, string option, int fallback, int min)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) || v < min)
+        {
+            throw new UsageException($"{option} {text}: expected an integer ≥ {min}");
+        }
+
+        return v;
+    }
+
+    internal static long Long(string? text, string option, long fallback)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new UsageException($"{option} {text}: expected an integer");
+    }
+
+    /// <summary>"30s", "2m", "500ms", "1h" or plain seconds.</summary>
+    internal static TimeSpan Duration(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach (var (suffix, seconds) in units)
+        {
+            if (t.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+            {
+                return TimeSpan.FromSeconds(n * seconds);
+            }
+        }
+
+        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0)
+        {
+            return TimeSpan.FromSeconds(plain);
+        }
+
+        throw new UsageException($"--time-limit {text}: expected a duration like 30s, 2m or 500ms");
+    }
+}
