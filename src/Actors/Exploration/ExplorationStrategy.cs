@@ -48,7 +48,7 @@ public abstract class ExplorationStrategy : IScheduleStrategy
     public int Choose(IReadOnlyList<PendingMessage> pending)
     {
         var view = new CpuView(pending, Topology);
-        var cpu = view.Enabled.Count == 1 ? view.Enabled[0] : ChooseCpu(view);
+        var cpu = view.Enabled.Count == 1 ? ChooseForced(view) : ChooseCpu(view);
         var index = view.IndexOf(cpu);
         var p = pending[index];
         Recorded.Add(new RecordedDelivery(Topology.Names[p.From], Topology.Names[p.To], p.Message.TypeName));
@@ -60,6 +60,9 @@ public abstract class ExplorationStrategy : IScheduleStrategy
 
     /// <summary>Which of <paramref name="view"/>'s enabled CPUs (at least two) goes next.</summary>
     protected abstract int ChooseCpu(CpuView view);
+
+    /// <summary>Only one CPU can go: a scripted strategy may still want to know (it cannot choose otherwise).</summary>
+    protected virtual int ChooseForced(CpuView view) => view.Enabled[0];
 
     /// <summary>Called after every delivery choice (also forced ones), for strategies that track transitions.</summary>
     protected virtual void AfterChoice(CpuView view, int cpu)

@@ -32,6 +32,9 @@ public sealed record ActorRunOptions
     /// <summary>Start from a copy of this booted machine and run only the workload (exploration: boot once, explore many).</summary>
     public BootSnapshot? AfterBoot { get; init; }
 
+    /// <summary>Model actors to replace by a test's probe (fixed when a session's actors are first created).</summary>
+    public IReadOnlyList<Testing.ActorReplacement> Replacements { get; init; } = [];
+
     /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
     public long? StopAfter { get; init; }
 
@@ -116,6 +119,14 @@ public sealed class ActorSession : IDisposable
         if (used && run.Mode != HostMode.Controlled)
         {
             throw new InvalidOperationException("free-mode actors serve one run only");
+        }
+
+        foreach (var r in options.Replacements)
+        {
+            if (!Topology.Names.Contains(r.Actor) || r.Actor == "host")
+            {
+                throw new ArgumentException($"cannot replace '{r.Actor}': the run's actors are {string.Join(", ", Topology.Names.Skip(1))}");
+            }
         }
 
         used = true;

@@ -202,6 +202,22 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         created = true;
         var topo = run.Topology;
         Props On(Props p) => dispatcher is null ? p : p.WithDispatcher(dispatcher);
+        foreach (var r in options.Replacements)
+        {
+            if (!topo.Names.Contains(r.Actor) || r.Actor == "host")
+            {
+                throw new ArgumentException($"cannot replace '{r.Actor}': the run's actors are {string.Join(", ", topo.Names.Skip(1))}");
+            }
+        }
+
+        void Create(int id, Props props)
+        {
+            var name = topo.Names[id];
+            var replacement = options.Replacements.FirstOrDefault(r => r.Actor == name);
+            topo.Refs[id] = replacement is null
+                ? Context.ActorOf(On(props), name)
+                : Context.ActorOf(On(Testing.ProbeRelayActor.Props(run, id, replacement, On(props))), name);
+        }
 
         if (run.Controlled)
         {
@@ -211,17 +227,17 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
 
         for (var i = 0; i < topo.Cpus; i++)
         {
-            topo.Refs[topo.Cpu(i)] = Context.ActorOf(On(CpuActor.Props(run, i)), topo.Names[topo.Cpu(i)]);
-            topo.Refs[topo.Tlb(i)] = Context.ActorOf(On(TlbActor.Props(run, i)), topo.Names[topo.Tlb(i)]);
+            Create(topo.Cpu(i), CpuActor.Props(run, i));
+            Create(topo.Tlb(i), TlbActor.Props(run, i));
         }
 
-        topo.Refs[topo.Memory] = Context.ActorOf(On(PhysicalMemoryActor.Props(run)), "memory");
-        topo.Refs[topo.Allocator] = Context.ActorOf(On(PageAllocatorActor.Props(run)), "allocator");
-        topo.Refs[topo.PageTableLock] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.PageTableLock)), "page_table_lock");
-        topo.Refs[topo.HotplugMutex] = Context.ActorOf(On(InitMmLockActor.Props(run, KernelCode.HotplugMutexLock)), "hotplug_mutex");
+        Create(topo.Memory, PhysicalMemoryActor.Props(run));
+        Create(topo.Allocator, PageAllocatorActor.Props(run));
+        Create(topo.PageTableLock, InitMmLockActor.Props(run, KernelCode.PageTableLock));
+        Create(topo.HotplugMutex, InitMmLockActor.Props(run, KernelCode.HotplugMutexLock));
         if (topo.Hypervisor >= 0)
         {
-            topo.Refs[topo.Hypervisor] = Context.ActorOf(On(HypervisorActor.Props(run)), "hypervisor");
+            Create(topo.Hypervisor, HypervisorActor.Props(run));
         }
 
         topo.Refs[Topology.Host] = Self;

@@ -44,6 +44,26 @@ public abstract class ModelActor : ReceiveActor
     /// <summary>Set by a handler that reported a fatal event: the conductor stops delivering.</summary>
     protected bool StoppedRun { get; set; }
 
+    private long? deferred;
+
+    /// <summary>
+    /// The handler finishes later (it waits for something outside the model, e.g. a test's probe):
+    /// the conductor is told only when <see cref="CompleteDelivery"/> is called.
+    /// </summary>
+    protected void DeferCompletion() => deferred = CurrentSeq;
+
+    /// <summary>Ends a deferred delivery (controlled mode: the conductor may pick the next one).</summary>
+    protected void CompleteDelivery(long seq)
+    {
+        if (Run.Controlled)
+        {
+            Run.Conductor.Tell(new Processed(seq, StoppedRun, Run.Epoch));
+        }
+    }
+
+    /// <summary>Hands a delivery to another actor that will complete it (it sends its own Processed).</summary>
+    protected void HandOver() => deferred = -1;
+
     protected abstract void Handle(int from, ModelMessage message);
 
     protected void Send(int to, ModelMessage message)
@@ -69,14 +89,23 @@ public abstract class ModelActor : ReceiveActor
     {
         VectorClock.Merge(clock, d.SenderClock);
         clock[Self]++;
-        CurrentSeq = Run.NextSeq(d.Seq, d.Message.Tag.Cpu);
-        Run.Trace?.Record(CurrentSeq, d.From, Self, d.Message, d.SenderClock, (long[])clock.Clone());
+        if (d.Forwarded)
+        {
+            CurrentSeq = Run.Controlled ? d.Seq : Run.Delivered;
+        }
+        else
+        {
+            CurrentSeq = Run.NextSeq(d.Seq, d.Message.Tag.Cpu);
+            Run.Trace?.Record(CurrentSeq, d.From, Self, d.Message, d.SenderClock, (long[])clock.Clone());
+        }
+
+        deferred = null;
         if (!(Run.Halted && !Run.Controlled))
         {
             Handle(d.From, d.Message);
         }
 
-        if (Run.Controlled)
+        if (Run.Controlled && deferred is null)
         {
             Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, Run.Epoch));
         }

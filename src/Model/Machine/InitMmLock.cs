@@ -49,6 +49,16 @@ public sealed class InitMmLock
         return LockResult.Released;
     }
 
+    public void CopyFrom(InitMmLock other)
+    {
+        Owner = other.Owner;
+        waiters.Clear();
+        foreach (var w in other.waiters)
+        {
+            waiters.Enqueue(w);
+        }
+    }
+
     public void Reset()
     {
         Owner = null;

@@ -116,17 +116,14 @@ public sealed class Machine
     public IReadOnlyList<(ulong Start, ulong End)> Removed => removed;
 
     /// <summary>
-    /// An independent copy of this machine's state (tables, allocator, TLBs, Xen, counters, ranges,
-    /// after_bootmem). The locks must be free: copies are taken between runs, when no CPU holds one.
+    /// An independent copy of this machine's state (tables, allocator, locks, TLBs, Xen, counters,
+    /// ranges, after_bootmem). A boot that stopped on a fatal event may leave a lock held; it is copied as is.
     /// </summary>
     public Machine Clone()
     {
-        if (Lock.Owner is not null || HotplugMutex.Owner is not null)
-        {
-            throw new InvalidOperationException("a machine is copied only while no CPU holds a lock");
-        }
-
         var copy = new Machine(Config);
+        copy.Lock.CopyFrom(Lock);
+        copy.HotplugMutex.CopyFrom(HotplugMutex);
         copy.Memory.CopyFrom(Memory);
         copy.Allocator.Restore(Allocator.Snapshot());
         for (var i = 0; i < Tlbs.Length; i++)
