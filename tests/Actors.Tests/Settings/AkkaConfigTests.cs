@@ -5,7 +5,7 @@ using BootActors.Actors.Tests.Scenarios;
 
 namespace BootActors.Actors.Tests.Settings;
 
-/// <summary>config/akka.hocon starts an actor system as the host will use it: Serilog logging, quiet stdout, the pinned conductor dispatcher.</summary>
+/// <summary>config/akka.hocon starts an actor system as the host will use it: Serilog logging, quiet stdout, the one-thread model dispatcher.</summary>
 public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(), "akka-config")
 {
     private static Config AkkaHocon() => BootActorsSettings.ReadAkkaConfig(Path.Combine(ScenarioText.ConfigDir(), BootActorsSettings.AkkaConfigFileName));
@@ -17,16 +17,18 @@ public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(),
 
         Assert.Equal(TimeSpan.FromSeconds(5), settings.AskTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
-        Assert.Equal(5_000_000, settings.ConductorMaxSteps);
-        Assert.Equal("bootactors.conductor-dispatcher", settings.ConductorDispatcher);
+        Assert.Equal(50_000_000, settings.ConductorMaxSteps);
+        Assert.Equal("bootactors.model-dispatcher", settings.ModelDispatcher);
     }
 
     [Fact]
-    public void TheConductorDispatcherIsPinned()
+    public void TheModelDispatcherRunsOnOneDedicatedThread()
     {
-        var dispatcher = Sys.Dispatchers.Lookup(BootActorsSettings.From(Sys.Settings.Config).ConductorDispatcher);
+        var id = BootActorsSettings.From(Sys.Settings.Config).ModelDispatcher;
+        var dispatcher = Sys.Dispatchers.Lookup(id);
 
-        Assert.IsType<PinnedDispatcher>(dispatcher);
+        Assert.IsType<Dispatcher>(dispatcher);
+        Assert.Equal(1, Sys.Settings.Config.GetInt($"{id}.dedicated-thread-pool.thread-count"));
     }
 
     [Fact]
@@ -60,11 +62,11 @@ public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(),
 public sealed class BootActorsSettingsTests
 {
     [Fact]
-    public void AConfigWithoutTheSectionGivesTheDefaultsAndTheDefaultDispatcher()
+    public void AConfigWithoutTheSectionGivesTheDefaults()
     {
         var settings = BootActorsSettings.From(ConfigurationFactory.ParseString("akka.loglevel = INFO"));
 
-        Assert.Equal(BootActorsSettings.Default with { ConductorDispatcher = "akka.actor.default-dispatcher" }, settings);
+        Assert.Equal(BootActorsSettings.Default, settings);
     }
 
     [Fact]
@@ -74,7 +76,7 @@ public sealed class BootActorsSettingsTests
 
         Assert.Equal(TimeSpan.FromMilliseconds(250), settings.AskTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
-        Assert.Equal(5_000_000, settings.ConductorMaxSteps);
+        Assert.Equal(50_000_000, settings.ConductorMaxSteps);
     }
 
     [Theory]
