@@ -65,6 +65,7 @@ public sealed class RunResult
             TablePages = new TablePages(a.HandedOut(Level.Pud), a.HandedOut(Level.Pmd), a.HandedOut(Level.Pte)),
             DirectPages = new DirectPages(m.DirectPagesCount[0], m.DirectPagesCount[1], m.DirectPagesCount[2]),
             Mapped = Mapped().Select(r => (IReadOnlyList<string>)[RunSummary.Hex(r.Start), RunSummary.Hex(r.End), RunSummary.SizeName(r.PageLevel)]).ToList(),
+            EarlyIoremapAliases = a.Aliases.Select(p => p.ToString()).ToList(),
             Outcome = Outcome.JsonName(),
             Errors = errors,
         };

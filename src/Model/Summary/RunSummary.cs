@@ -41,6 +41,9 @@ public sealed record RunSummary
 
     [JsonPropertyName("mapped")] public required IReadOnlyList<IReadOnlyList<string>> Mapped { get; init; }
 
+    /// <summary>Table pages that still have a writable early_ioremap alias when the run ended (oldest first).</summary>
+    [JsonPropertyName("early_ioremap_aliases")] public required IReadOnlyList<string> EarlyIoremapAliases { get; init; }
+
     [JsonPropertyName("outcome")] public required string Outcome { get; init; }
 
     [JsonPropertyName("errors")] public required IReadOnlyList<ErrorEntry> Errors { get; init; }
