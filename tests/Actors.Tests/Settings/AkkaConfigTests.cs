@@ -35,7 +35,7 @@ public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(),
     public void AkkaLogsThroughSerilogAndNotToStdout()
     {
         Assert.Equal(["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"], Sys.Settings.Loggers);
-        Assert.Equal("INFO", Sys.Settings.LogLevel);
+        Assert.Equal("WARNING", Sys.Settings.LogLevel);
         Assert.Equal("OFF", Sys.Settings.StdoutLogLevel);
         Assert.False(Sys.Settings.DebugAutoReceive);
         Assert.False(Sys.Settings.DebugLifecycle);
