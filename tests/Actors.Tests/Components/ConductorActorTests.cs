@@ -1,0 +1,167 @@
+using Akka.Actor;
+using Akka.TestKit;
+using BootActors.Actors.Conductor;
+using BootActors.Actors.Infrastructure;
+using ConductorMsg = BootActors.Actors.Conductor.Conductor;
+
+namespace BootActors.Actors.Tests.Components;
+
+/// <summary>
+/// The conductor of controlled mode: one message in flight at a time, the next chosen by the
+/// strategy only after the receiver's Processed; Quiescent to the host when nothing is pending;
+/// the step bound; a halt.
+/// </summary>
+public sealed class ConductorActorTests : ProtocolTestKit
+{
+    [Fact]
+    public void WithFifoItDeliversTheOldestMessageAndTheNextOnlyAfterProcessed()
+    {
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        var (a, b) = (rig.Topology.Cpu(0), rig.Topology.Cpu(1));
+
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(a, "first"), Envelope(b, "second")]));
+
+        var first = receivers[0].ExpectMsg<Deliver>(Wait);
+        Assert.Equal((1L, Topology.Host, "first"), (first.Seq, first.From, Label(first)));
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        conductor.Tell(new Processed(1, false));
+
+        var second = receivers[1].ExpectMsg<Deliver>(Wait);
+        Assert.Equal((2L, "second"), (second.Seq, Label(second)));
+        receivers[0].ExpectNoMsg(TimeSpan.Zero);
+        host.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void AMessageSentDuringADeliveryIsPendingAndDeliveredAfterTheProcessed()
+    {
+        var (rig, conductor, _, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        conductor.Tell(Envelope(rig.Topology.Cpu(1), "reply", from: rig.Topology.Cpu(0)));
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        conductor.Tell(new Processed(1, false));
+
+        var reply = receivers[1].ExpectMsg<Deliver>(Wait);
+        Assert.Equal((2L, rig.Topology.Cpu(0), "reply"), (reply.Seq, reply.From, Label(reply)));
+    }
+
+    [Fact]
+    public void WhenNothingIsPendingAfterTheLastProcessedTheHostIsToldQuiescentWithThePhase()
+    {
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(3, [Envelope(rig.Topology.Cpu(0), "only")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+        host.ExpectNoMsg(TimeSpan.Zero);
+
+        conductor.Tell(new Processed(1, false));
+
+        Assert.Equal(new ConductorMsg.Quiescent(3, 1), host.ExpectMsg<ConductorMsg.Quiescent>(Wait));
+    }
+
+    [Fact]
+    public void AtTheStepBoundItStopsDeliveringAndTellsTheHostStepLimit()
+    {
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 1);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first"), Envelope(rig.Topology.Cpu(1), "second")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        conductor.Tell(new Processed(1, false));
+
+        Assert.Equal(new ConductorMsg.StepLimit(1), host.ExpectMsg<ConductorMsg.StepLimit>(Wait));
+        conductor.Tell(new Processed(1, false));
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void AProcessedThatReportsAStoppedRunEndsTheDeliveries()
+    {
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first"), Envelope(rig.Topology.Cpu(1), "second")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        conductor.Tell(new Processed(1, true));
+
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        host.ExpectNoMsg(TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void AfterHaltNothingMoreIsDelivered()
+    {
+        var (rig, conductor, _, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first"), Envelope(rig.Topology.Cpu(1), "second")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        conductor.Tell(ConductorMsg.Halt.Instance);
+        conductor.Tell(new Processed(1, false));
+
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public void TheStrategyChoosesAmongThePendingMessagesInTheOrderTheyWereSent()
+    {
+        var strategy = new RecordingStrategy(pick: 1);
+        var (rig, conductor, _, receivers) = Setup(strategy, maxSteps: 100);
+
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first"), Envelope(rig.Topology.Cpu(1), "second")]));
+
+        Assert.Equal("second", Label(receivers[1].ExpectMsg<Deliver>(Wait)));
+        Assert.Equal(["first", "second"], strategy.Seen.Single());
+    }
+
+    [Fact]
+    public void TheSeededRandomStrategyMakesTheSameChoicesForTheSameSeedAndOthersForAnother()
+    {
+        var pending = Enumerable.Range(0, 8).Select(i => new PendingMessage(i, 0, 1, new Labelled($"m{i}"))).ToList();
+        int[] Choices(long seed)
+        {
+            var s = new RandomStrategy(seed);
+            return Enumerable.Range(0, 32).Select(_ => s.Choose(pending)).ToArray();
+        }
+
+        Assert.Equal(Choices(5), Choices(5));
+        Assert.NotEqual(Choices(5), Choices(6));
+        Assert.All(Choices(7), c => Assert.InRange(c, 0, pending.Count - 1));
+    }
+
+    private static string Label(Deliver d) => ((Labelled)d.Message).Label;
+
+    private static ModelEnvelope Envelope(int to, string label, int from = Topology.Host) =>
+        new(from, to, new Labelled(label), new long[16]);
+
+    private (ProtocolRig Rig, IActorRef Conductor, TestProbe Host, TestProbe[] Receivers) Setup(IScheduleStrategy strategy, long maxSteps)
+    {
+        var rig = NewRig(ProtocolRig.Native(cpus: 2));
+        var host = CreateTestProbe();
+        rig.Run.Host = host;
+        var receivers = new[] { CreateTestProbe(), CreateTestProbe() };
+        rig.Topology.Refs[rig.Topology.Cpu(0)] = receivers[0];
+        rig.Topology.Refs[rig.Topology.Cpu(1)] = receivers[1];
+        var conductor = Sys.ActorOf(ConductorActor.Props(rig.Run, strategy, maxSteps));
+        rig.Run.Conductor = conductor;
+        return (rig, conductor, host, receivers);
+    }
+
+    /// <summary>A model message that names itself.</summary>
+    private sealed record Labelled(string Label) : ModelMessage
+    {
+        public override void Fields(Dictionary<string, string> into) => into["label"] = Label;
+    }
+
+    private sealed class RecordingStrategy(int pick) : IScheduleStrategy
+    {
+        public List<string[]> Seen { get; } = new();
+
+        public string Name => "recording";
+
+        public int Choose(IReadOnlyList<PendingMessage> pending)
+        {
+            Seen.Add(pending.Select(p => ((Labelled)p.Message).Label).ToArray());
+            return Math.Min(pick, pending.Count - 1);
+        }
+    }
+}

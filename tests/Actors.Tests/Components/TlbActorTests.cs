@@ -1,0 +1,131 @@
+using Akka.Actor;
+using BootActors.Actors.Components;
+using BootActors.Actors.Infrastructure;
+using BootActors.Model;
+using BootActors.Model.Kernel;
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Actors.Tests.Components;
+
+/// <summary>A CPU's TLB as an actor: a miss walks through PhysicalMemory, a hit is checked for staleness, a flush empties it.</summary>
+public sealed class TlbActorTests : ProtocolTestKit
+{
+    private const ulong Va = PAGE_OFFSET + 0x5000;
+
+    [Fact]
+    public void AMissSendsPhysicalMemoryAWalkThenAnswersTranslatedWithTheWalkedFrame()
+    {
+        var (rig, tlb) = Setup();
+
+        var walk = TouchMisses(rig, tlb);
+        var walked = WalkedFor(rig, walk);
+        tlb.Tell(rig.Deliver(rig.Topology.Memory, walked));
+
+        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        Assert.Equal("Translated", reply.TypeName);
+        Assert.Equal(0x5UL, reply.Result.Value);
+        ExpectProcessed(rig.LastSeq);
+        Assert.Equal(1, rig.Machine.Tlbs[0].Count);
+    }
+
+    [Fact]
+    public void AHitIsAnsweredFromTheCacheWithoutAWalk()
+    {
+        var (rig, tlb) = Setup();
+        Cache(rig, tlb);
+
+        tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
+
+        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        Assert.Equal("Translated", reply.TypeName);
+        Assert.Equal(0x5UL, reply.Result.Value);
+        ExpectProcessed(rig.LastSeq);
+    }
+
+    [Fact]
+    public void AHitAfterItsSourceEntryChangedIsAnsweredStaleTlbUse()
+    {
+        var (rig, tlb) = Setup();
+        Cache(rig, tlb);
+        rig.Machine.Memory.Write(StaticTables.level2_ident_pgt, 0, new PageTableEntry((2UL << PUD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC));
+
+        tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
+
+        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        Assert.Equal("Faulted", reply.TypeName);
+        Assert.Equal(ErrorKind.StaleTlbUse, reply.Result.Fatal?.Kind);
+        Assert.Contains("CPU0 used its cached translation of 0xffff880000005000 → frame 0x5", reply.Result.Fatal!.Message);
+        ExpectProcessed(rig.LastSeq);
+    }
+
+    [Fact]
+    public void FlushTlbAllIsAnsweredTlbFlushedAndTheNextAccessMisses()
+    {
+        var (rig, tlb) = Setup();
+        Cache(rig, tlb);
+        var flush = new Effect(EffectKind.FlushTlbAll, KernelFn.remove_pagetable);
+
+        tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, flush)));
+
+        Assert.Equal("TlbFlushed", ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0)).TypeName);
+        ExpectProcessed(rig.LastSeq);
+        Assert.Equal(0, rig.Machine.Tlbs[0].Count);
+        TouchMisses(rig, tlb);
+    }
+
+    [Fact]
+    public void AShootdownIpiFromAnotherCpuEmptiesThisTlbAndIsAcknowledgedToTheSender()
+    {
+        var (rig, tlb) = Setup(cpus: 2);
+        Cache(rig, tlb);
+        var ipi = new Effect(EffectKind.FlushTlbGlobal, KernelFn.remove_pagetable);
+
+        tlb.Tell(rig.Deliver(rig.Topology.Cpu(1), ProtocolRig.Step(1, ipi)));
+
+        Assert.Equal("IpiAcked", ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(1)).TypeName);
+        ExpectProcessed(rig.LastSeq);
+        Assert.Equal(0, rig.Machine.Tlbs[0].Count);
+    }
+
+    [Fact]
+    public void AStepThatIsNotATranslationOrAFlushMakesTheActorThrow()
+    {
+        var (rig, tlb) = Setup();
+        var read = new Effect(EffectKind.ReadEntry, KernelFn.touch, Level.Pud, 0, StaticTables.level3_ident_pgt);
+
+        EventFilter.Exception<InvalidOperationException>(contains: "tlb0 got ReadEntry from cpu0").ExpectOne(Wait, () =>
+            tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, read))));
+    }
+
+    private static StepMessage Touch() => ProtocolRig.Step(0, new Effect(EffectKind.Touch, KernelFn.touch, value: Va));
+
+    private (ProtocolRig Rig, IActorRef Tlb) Setup(int cpus = 1)
+    {
+        var rig = NewRig(ProtocolRig.Native(cpus: cpus));
+        return (rig, Sys.ActorOf(TlbActor.Props(rig.Run, 0)));
+    }
+
+    private PhysicalMemory.Walk TouchMisses(ProtocolRig rig, IActorRef tlb)
+    {
+        tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
+        var walk = ExpectSent<PhysicalMemory.Walk>(rig.Topology.Tlb(0), rig.Topology.Memory);
+        Assert.Equal(Va, walk.Step.Value);
+        ExpectProcessed(rig.LastSeq);
+        return walk;
+    }
+
+    private static PhysicalMemory.Walked WalkedFor(ProtocolRig rig, PhysicalMemory.Walk walk)
+    {
+        var (entry, result) = rig.Machine.WalkStep(walk.Tag.Cpu, walk.Step.Value, rig.LastSeq);
+        return new PhysicalMemory.Walked(entry, result) { Tag = walk.Tag };
+    }
+
+    private void Cache(ProtocolRig rig, IActorRef tlb)
+    {
+        var walk = TouchMisses(rig, tlb);
+        tlb.Tell(rig.Deliver(rig.Topology.Memory, WalkedFor(rig, walk)));
+        ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        ExpectProcessed(rig.LastSeq);
+    }
+}
