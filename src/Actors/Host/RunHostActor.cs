@@ -62,9 +62,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            var line = new LogLine(p.Cpu, p.Fn.ToString(), p.Text);
-            log.Add(line);
-            options.OnLog?.Invoke(line);
+            Log(new LogLine(p.Cpu, p.Fn.ToString(), p.Text));
         });
         Receive<Cpu.ProgramDone>(d =>
         {
@@ -87,7 +85,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
                 var waiting = string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"));
                 var pt = run.Machine.Lock.Owner is { } o ? $"CPU{o}" : "nobody";
                 var hm = run.Machine.HotplugMutex.Owner is { } h ? $"CPU{h}" : "nobody";
-                End(new RunStop(running.Min(), "deadlock", new FatalEvent(ErrorKind.SelfDeadlock,
+                End(new RunStop(running.Min(), "deadlock", new FatalEvent(ErrorKind.Deadlock,
                     $"no message can be delivered but {waiting} have not finished: they wait for a lock " +
                     $"(init_mm.page_table_lock held by {pt}, the hotplug mutex by {hm})")));
             }
@@ -183,9 +181,12 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
 
         foreach (var line in Simulation.SetupArchLines(run.Machine))
         {
-            var l = new LogLine(0, nameof(KernelFn.setup_arch), line);
-            log.Add(l);
-            options.OnLog?.Invoke(l);
+            Log(new LogLine(0, nameof(KernelFn.setup_arch), line));
+        }
+
+        if (finished)
+        {
+            return;
         }
 
         var m = run.Machine;
@@ -241,6 +242,21 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         }
 
         topo.Refs[Topology.Host] = Self;
+    }
+
+    /// <summary>Keeps a printk line and hands it to the caller's log; a callback that throws ends the run with its cause.</summary>
+    private void Log(LogLine line)
+    {
+        log.Add(line);
+        try
+        {
+            options.OnLog?.Invoke(line);
+        }
+        catch (Exception ex)
+        {
+            End(new RunStop(line.Cpu, "host", new FatalEvent(ErrorKind.ActorFailed,
+                $"the run's log callback failed on \"{line.Text}\": {ex.GetType().Name}: {ex.Message}")));
+        }
     }
 
     private void StartPhase(int number, IReadOnlyList<(int Cpu, Func<CpuContext, IEnumerable<Effect>> Program, string Label)> programs)

@@ -111,7 +111,7 @@ public sealed class SequentialInterpreter
             if (!progressed && pending.Count > 0 && pending.All(t => t.Blocked))
             {
                 var t = pending[0];
-                return new RunStop(t.Cpu.Id, t.Chain(), new FatalEvent(ErrorKind.SelfDeadlock,
+                return new RunStop(t.Cpu.Id, t.Chain(), new FatalEvent(ErrorKind.Deadlock,
                     $"every CPU waits for {Machine.Machine.LockName(t.WaitingOn)} (owner: CPU{machine.LockFor(t.WaitingOn).Owner}); nobody can release it"));
             }
         }

@@ -39,6 +39,9 @@ public enum ErrorKind
     /// <summary>A CPU tried to take init_mm.page_table_lock while holding it.</summary>
     SelfDeadlock,
 
+    /// <summary>CPUs wait for locks nobody can release (no message can be delivered, yet CPUs have not finished).</summary>
+    Deadlock,
+
     /// <summary>A wait exceeded its timeout.</summary>
     Timeout,
 
@@ -71,6 +74,7 @@ public static class ErrorKindNames
         ErrorKind.PageFault => "page_fault",
         ErrorKind.UnlockByNonOwner => "unlock_by_non_owner",
         ErrorKind.SelfDeadlock => "self_deadlock",
+        ErrorKind.Deadlock => "deadlock",
         ErrorKind.Timeout => "timeout",
         ErrorKind.ActorFailed => "actor_failed",
         _ => kind.ToString(),

@@ -120,7 +120,7 @@ public sealed class RunHostActorTests : Akka.TestKit.Xunit2.TestKit
         var stop = Assert.IsType<Model.Interpreter.RunStop>(finished.Stop);
         Assert.Equal("deadlock", stop.CallChain);
         Assert.Equal(1, stop.Cpu);
-        Assert.Equal(ErrorKind.SelfDeadlock, stop.Fatal.Kind);
+        Assert.Equal(ErrorKind.Deadlock, stop.Fatal.Kind);
         Assert.StartsWith("no message can be delivered but ", stop.Fatal.Message);
         Assert.Contains("CPU1 (CPU1 hot-add [0x200000000, 0x201000000))", stop.Fatal.Message);
         Assert.Contains("CPU2 (CPU2 hot-add [0x201000000, 0x202000000))", stop.Fatal.Message);

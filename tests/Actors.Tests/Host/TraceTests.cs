@@ -44,7 +44,7 @@ public sealed class TraceTests(ActorHostFixture fixture) : IClassFixture<ActorHo
         }
     }
 
-    [Fact(Skip = "bug: Model.Kernel.Describe.Effect names every SpinLock/SpinUnlock 'init_mm.page_table_lock', so the trace's effect field of the hotplug mutex's lock says spin_lock(&init_mm.page_table_lock) while its fields say \"lock\": \"the hotplug mutex\"")]
+    [Fact]
     public void TheHotplugMutexsLockStepsAreDescribedAsTakingTheHotplugMutex()
     {
         var (events, _) = Run(Shipped.Load("hotadd-concurrent", "hotplug_mutex=on"), HostMode.Controlled);
