@@ -27,6 +27,7 @@ public static class CliApp
             var root = new RootCommand(
                 "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.");
             root.Subcommands.Add(new RunCommand(scenarios, stdout, stderr).Command);
+            root.Subcommands.Add(new Trace.TraceCommand(stdout, stderr).Command);
             root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
             root.Subcommands.Add(new Explore.ReplayCommand(stdout).Command);
 

@@ -1,0 +1,145 @@
+using BootActors.Actors.Conductor;
+using BootActors.Actors.Host;
+using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Trace;
+using BootActors.Model;
+using BootActors.Model.Workload;
+
+namespace BootActors.Actors.TraceTools;
+
+/// <summary>The machine as it stood after one event of a trace, rebuilt by re-running the trace's run up to it.</summary>
+public sealed record TracePoint(TraceEvent Event, Model.Machine.Machine Machine, string How);
+
+/// <summary>
+/// Re-runs a traced run on the actor host and stops it after a given delivery. The trace header's
+/// run spec gives the machine and workload; the schedule is the seed's when the seed alone decides
+/// it (controlled mode, random strategy), otherwise the trace's own delivery order is followed. In
+/// both cases the re-run's deliveries are checked against the trace, so a tampered or foreign
+/// trace is refused rather than shown with the wrong tables.
+/// </summary>
+public static class TraceReplay
+{
+    public static TracePoint At(string path, long seq, TimeSpan? timeout = null)
+    {
+        using var reader = TraceReader.Open(path);
+        var header = reader.Header;
+        if (header.Spec is null)
+        {
+            throw new TraceFormatException(path, 1, "the header has no run \"spec\" (the trace was written before runs were recorded in it), so the run cannot be re-run");
+        }
+
+        RunSpec spec;
+        try
+        {
+            spec = RunSpec.FromJson(header.Spec);
+        }
+        catch (FormatException ex)
+        {
+            throw new TraceFormatException(path, 1, $"\"spec\": {ex.Message}");
+        }
+
+        // Deliveries up to the event, in delivery order (a free-mode writer may finish lines out of order).
+        var upTo = new List<TraceEvent>();
+        TraceEvent? target = null;
+        long last = 0;
+        foreach (var e in reader.Events())
+        {
+            last = Math.Max(last, e.Seq);
+            if (e.Seq <= seq)
+            {
+                upTo.Add(e);
+            }
+
+            if (e.Seq == seq)
+            {
+                target = e;
+            }
+        }
+
+        if (target is null)
+        {
+            throw new TraceFormatException(path, 0, $"there is no event #{seq} (the trace's events run from #1 to #{last})");
+        }
+
+        upTo.Sort((a, b) => a.Seq.CompareTo(b.Seq));
+        var names = header.Actors;
+        var recorded = upTo.Select(e => new RecordedDelivery(names[e.From], names[e.To], e.Type)).ToList();
+        IScheduleStrategy? strategy = header.ReproducibleFromSeed ? null : new FollowTraceStrategy(recorded, names);
+        var how = strategy is null
+            ? $"re-ran seed {header.Seed} of {spec.Name} and stopped after delivery {upTo.Count}"
+            : $"re-ran {spec.Name} following the trace's {recorded.Count} recorded deliveries";
+
+        BootSnapshot? afterBoot = null;
+        if (header.Start == "after-boot")
+        {
+            afterBoot = Simulation.SnapshotAfterBoot(spec.Machine);
+            how += " (from a fresh boot snapshot, as the trace started after the boot)";
+        }
+
+        var check = new CheckingSink(recorded, names);
+        using var host = new ActorHost();
+        var options = host.DefaultOptions() with
+        {
+            Seed = header.Seed ?? 0,
+            Strategy = strategy,
+            StopAfter = upTo.Count,
+            AfterBoot = afterBoot,
+            Trace = check,
+        };
+        if (timeout is { } t)
+        {
+            options = options with { Timeout = t };
+        }
+
+        ActorRunResult run;
+        try
+        {
+            run = host.Run(spec.Machine, spec.Workload, options);
+        }
+        catch (ScheduleDivergedException ex)
+        {
+            throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {ex.Message}");
+        }
+
+        if (check.Divergence is { } d)
+        {
+            throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {d}");
+        }
+
+        if (run.Delivered < upTo.Count)
+        {
+            var stop = run.Result.Stop is { } s ? $" ({s.Fatal.Kind}: {s.Fatal.Message})" : "";
+            throw new TraceFormatException(path, 0, $"the re-run ended after {run.Delivered} deliveries, before event #{seq}{stop}");
+        }
+
+        return new TracePoint(target, run.Result.Machine, how);
+    }
+
+    /// <summary>Compares each re-delivered message with the trace's record of the same position.</summary>
+    private sealed class CheckingSink(IReadOnlyList<RecordedDelivery> recorded, IReadOnlyList<string> names) : ITraceSink
+    {
+        private readonly object gate = new();
+        private long count;
+
+        public string? Divergence { get; private set; }
+
+        public void Record(long seq, int from, int to, ModelMessage message, long[] senderClock, long[] receiverClock)
+        {
+            lock (gate)
+            {
+                var i = count++;
+                if (Divergence is not null || i >= recorded.Count)
+                {
+                    return;
+                }
+
+                var want = recorded[(int)i];
+                var got = new RecordedDelivery(names[from], names[to], message.TypeName);
+                if (got != want)
+                {
+                    Divergence = $"delivery {i + 1} of the re-run is {got.Type} {got.From} → {got.To}, the trace has {want.Type} {want.From} → {want.To}";
+                }
+            }
+        }
+    }
+}
