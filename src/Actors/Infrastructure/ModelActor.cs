@@ -89,6 +89,12 @@ public abstract class ModelActor : ReceiveActor
     {
         VectorClock.Merge(clock, d.SenderClock);
         clock[Self]++;
+        if (!Run.Controlled && Run.Halted)
+        {
+            // A free-mode run that has stopped: what is still in flight is neither handled nor traced.
+            return;
+        }
+
         if (d.Forwarded)
         {
             CurrentSeq = Run.Controlled ? d.Seq : Run.Delivered;
@@ -100,10 +106,7 @@ public abstract class ModelActor : ReceiveActor
         }
 
         deferred = null;
-        if (!(Run.Halted && !Run.Controlled))
-        {
-            Handle(d.From, d.Message);
-        }
+        Handle(d.From, d.Message);
 
         if (Run.Controlled && deferred is null)
         {

@@ -3,6 +3,7 @@ using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model;
+using BootActors.Model.Kernel;
 using BootActors.Model.Workload;
 
 namespace BootActors.Actors.TraceTools;
@@ -104,6 +105,16 @@ public static class TraceReplay
         if (check.Divergence is { } d)
         {
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {d}");
+        }
+
+        if (run.Delivered < upTo.Count && header.Mode == "free" && run.Result.Stop is { } halted &&
+            halted.Fatal.Kind is not (Model.Kernel.ErrorKind.ActorFailed or Model.Kernel.ErrorKind.Timeout))
+        {
+            // A free-mode run goes on delivering what was already in flight while it stops; those
+            // deliveries happen after the fatal one and a controlled re-run never makes them.
+            return new TracePoint(target, run.Result.Machine,
+                how + $"; the run stopped at delivery {run.Delivered} ({halted.Fatal.Kind.JsonName()}), before #{seq}: " +
+                "the later events were in flight in the free-mode run when it stopped, and these are the tables as they stood then");
         }
 
         if (run.Delivered < upTo.Count)
