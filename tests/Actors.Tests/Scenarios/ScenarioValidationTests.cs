@@ -58,7 +58,7 @@ public sealed class ScenarioValidationTests
     [InlineData("flush = remote", "bad.hocon:5: flush: 'remote' is not a valid value (expected local or global)")]
     [InlineData("alloc_order = topdown", "bad.hocon:5: alloc_order: 'topdown' is not a valid value (expected bottom-up or top-down)")]
     [InlineData("pte_grain = pte", "bad.hocon:5: pte_grain: 'pte' is not a valid value (expected page or entry)")]
-    [InlineData("kernel_size = 0", "bad.hocon:5: kernel_size: '0' is not a size: a size must be positive")]
+    [InlineData("kernel_size = 0", "bad.hocon:5: kernel_size: '0' is not a size: the size must be positive")]
     [InlineData("cpus = two", "bad.hocon:5: cpus: 'two' is not a CPU count (expected a whole number from 1 to 4096)")]
     [InlineData("cpus = 0", "bad.hocon:5: cpus: '0' is not a CPU count (expected a whole number from 1 to 4096)")]
     [InlineData("cpus = [1, 2]", "bad.hocon:5: cpus: expected a single value, found a list [ ... ]")]
@@ -90,8 +90,8 @@ public sealed class ScenarioValidationTests
     }
 
     [Theory]
-    [InlineData("start = 4G, size = 1X", "workload[0].hotadd.size: '1X' is not a size: expected bytes with an optional K, M, G or T suffix")]
-    [InlineData("start = 4G, size = 0", "workload[0].hotadd.size: '0' is not a size: a size must be positive")]
+    [InlineData("start = 4G, size = 1X", "workload[0].hotadd.size: '1X' is not a size: expected a number of bytes with an optional K, M, G or T suffix")]
+    [InlineData("start = 4G, size = 0", "workload[0].hotadd.size: '0' is not a size: the size must be positive")]
     [InlineData("start = -1, size = 1G", "workload[0].hotadd.start: '-1' is not an address")]
     [InlineData("start = 0xffffffffffffffff, size = 1G", "workload[0].hotadd.start: the range wraps past the top of the physical address space")]
     public void ABadRangeIsRefused(string range, string message)
