@@ -43,7 +43,7 @@ internal static class HumanSummary
         }
 
         Add("");
-        var estimate = TableEstimate.For(m.End, m.Globals.direct_gbpages, m.Globals.cpu_has_pse, c.Variant);
+        var estimate = m.Code.EarlyTableEstimate(m.End);
         Add("  table pages    used  estimate", LineStyle.Heading);
         var used = (Pud: a.HandedOut(Level.Pud), Pmd: a.HandedOut(Level.Pmd), Pte: a.HandedOut(Level.Pte));
         Add(F($"    pud      {used.Pud,8}  {estimate.Pud,8}"));

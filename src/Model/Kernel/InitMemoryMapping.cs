@@ -192,19 +192,7 @@ public sealed partial class KernelCode
         const KernelFn fn = KernelFn.find_early_table_space;
         yield return Enter(fn);
 
-        var puds = (end + PUD_SIZE - 1) >> PUD_SHIFT;
-        var tables = round_up(puds * 8, PAGE_SIZE);
-        if (!g.direct_gbpages)
-        {
-            var pmds = (end + PMD_SIZE - 1) >> PMD_SHIFT;
-            tables += round_up(pmds * 8, PAGE_SIZE);
-        }
-
-        if (g.Has(Hunks.TableSpacePtes) && !g.cpu_has_pse)
-        {
-            var ptes = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
-            tables += round_up(ptes * 8, PAGE_SIZE);
-        }
+        var tables = EarlyTableEstimate(end).Bytes;
 
         // RED-PEN in the source: page tables only on node 0. start = 0x8000.
         yield return new Effect(EffectKind.FindTableSpace, fn, value: tables, arg: end);
@@ -219,6 +207,31 @@ public sealed partial class KernelCode
         yield return Printk(fn,
             $"kernel direct mapping tables up to {end:x} @ {table_start << PAGE_SHIFT:x}-{table_top << PAGE_SHIFT:x}");
         yield return Leave(fn);
+    }
+
+    /// <summary>
+    /// find_early_table_space's estimate: one term per level, each rounded up to whole pages — PUDs;
+    /// PMDs unless direct_gbpages; PTEs only with the seed's table_space_ptes hunk and !cpu_has_pse.
+    /// </summary>
+    public TableSpaceEstimate EarlyTableEstimate(ulong end)
+    {
+        var puds = (end + PUD_SIZE - 1) >> PUD_SHIFT;
+        var pud = round_up(puds * 8, PAGE_SIZE);
+        ulong pmd = 0;
+        if (!g.direct_gbpages)
+        {
+            var pmds = (end + PMD_SIZE - 1) >> PMD_SHIFT;
+            pmd = round_up(pmds * 8, PAGE_SIZE);
+        }
+
+        ulong pte = 0;
+        if (g.Has(Hunks.TableSpacePtes) && !g.cpu_has_pse)
+        {
+            var ptes = (end + PAGE_SIZE - 1) >> PAGE_SHIFT;
+            pte = round_up(ptes * 8, PAGE_SIZE);
+        }
+
+        return new TableSpaceEstimate(pud >> PAGE_SHIFT, pmd >> PAGE_SHIFT, pte >> PAGE_SHIFT);
     }
 
     /// <summary>arch_add_memory(nid, start, size) for x86-64 (the hot-add entry, after bootmem).</summary>
@@ -240,4 +253,13 @@ public sealed partial class KernelCode
         yield return Printk(fn, $"WARNING: at arch/x86/mm/init_64.c: arch_add_memory() (WARN_ON(1), start {Hex.Of(start)} size {Hex.Of(size)})");
         yield return Leave(fn);
     }
+}
+
+/// <summary>find_early_table_space's estimate by level, in pages.</summary>
+public readonly record struct TableSpaceEstimate(ulong Pud, ulong Pmd, ulong Pte)
+{
+    public ulong Total => Pud + Pmd + Pte;
+
+    /// <summary>The "tables" variable of find_early_table_space, in bytes.</summary>
+    public ulong Bytes => Total << PAGE_SHIFT;
 }
