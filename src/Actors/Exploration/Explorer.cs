@@ -216,7 +216,10 @@ public sealed class Explorer
         });
         if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed && failed.Fatal.Message.Contains("not of this run", StringComparison.Ordinal))
         {
-            throw new FormatException($"the replay file does not match its run: {failed.Fatal.Message}");
+            var why = failed.Fatal.Message;
+            const string marker = nameof(ScheduleDivergedException) + ": ";
+            var at = why.IndexOf(marker, StringComparison.Ordinal);
+            throw new FormatException($"the replay file does not match its run: {(at >= 0 ? why[(at + marker.Length)..] : why)}");
         }
 
         var got = run.Result.Stop?.Fatal.Kind.JsonName() ?? "none";
