@@ -66,25 +66,7 @@ public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode M
     }
 
     /// <summary>Switches between CPUs in delivery order.</summary>
-    public int ContextSwitches
-    {
-        get
-        {
-            var n = 0;
-            var last = -1;
-            foreach (var c in Interleaving.Where(c => c >= 0))
-            {
-                if (last >= 0 && c != last)
-                {
-                    n++;
-                }
-
-                last = c;
-            }
-
-            return n;
-        }
-    }
+    public int ContextSwitches => Exploration.ExplorationStrategy.ContextSwitches(Interleaving);
 }
 
 /// <summary>The actors of a run, kept for the next run of the same shape.</summary>
