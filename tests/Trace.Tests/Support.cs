@@ -1,37 +1,11 @@
 using System.Text.Json;
-using BootActors.Cli;
 
 namespace BootActors.Trace.Tests;
 
-/// <summary>Runs the command in-process, as a user would from a shell with both streams redirected.</summary>
+/// <summary>The CLI tests' in-process runner (tests/Cli.Tests/Cli.cs, compiled in), under the name these tests use.</summary>
 internal static class Cli
 {
-    public static CliRun Run(params string[] args)
-    {
-        var stdout = new StringWriter { NewLine = "\n" };
-        var stderr = new StringWriter { NewLine = "\n" };
-        var code = CliApp.Run(args, stdout, stderr);
-        return new CliRun(code, stdout.ToString(), stderr.ToString());
-    }
-
-    /// <summary>The repository root (where BootActors.sln is).</summary>
-    public static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BootActors.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BootActors.sln not found above the test binaries");
-    }
-}
-
-internal sealed record CliRun(int ExitCode, string Stdout, string Stderr)
-{
-    public string[] StdoutLines => Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    public static CliRun Run(params string[] args) => BootActors.Cli.Tests.Cli.Run(args);
 }
 
 /// <summary>One trace line as the tests read it, independently of the reader under test.</summary>
