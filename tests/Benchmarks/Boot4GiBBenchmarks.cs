@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using BootActors.Actors.Host;
+using BootActors.Actors.Infrastructure;
 using BootActors.Model;
-using BootActors.Model.Workload;
+using BootActors.Model.Machine;
 
 namespace BootActors.Benchmarks;
 
@@ -12,44 +12,10 @@ namespace BootActors.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory("2 boot 4 GiB native")]
-public class Boot4GiBBenchmarks
+public class Boot4GiBBenchmarks : BootBenchmarks
 {
-    private ActorHost? host;
-    private string? ran;
-    private double work;
-    private string unit = "";
-    private string note = "";
+    protected override MachineConfig Machine => Machines.Native4GiB;
 
-    [GlobalSetup]
-    public void Setup() => host = Machines.CreateHost();
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        if (ran is not null)
-        {
-            Work.Record(typeof(Boot4GiBBenchmarks), ran, work, unit, note);
-        }
-
-        host?.Dispose();
-    }
-
-    /// <summary>ActorHost.Run, controlled mode, seeded random strategy (seed 0), the one-thread model dispatcher.</summary>
     [Benchmark]
-    public RunResult ActorHostControlled()
-    {
-        var r = host!.Run(Machines.Native4GiB, WorkloadPlan.BootOnly, Machines.Options(host));
-        Machines.ExpectOk(r.Result, nameof(ActorHostControlled));
-        (ran, work, unit, note) = (nameof(ActorHostControlled), r.Delivered, "delivery", $"ok, {r.Result.Machine.Memory.TablePageCount} table pages");
-        return r.Result;
-    }
-
-    /// <summary>Simulation.Run: the sequential interpreter, the same machine.</summary>
-    [Benchmark(Baseline = true)]
-    public RunResult Sequential()
-    {
-        var r = Machines.ExpectOk(Simulation.Run(Machines.Native4GiB, WorkloadPlan.BootOnly), nameof(Sequential));
-        (ran, work, unit, note) = (nameof(Sequential), r.Steps, "step", $"ok, {r.Machine.Memory.TablePageCount} table pages");
-        return r;
-    }
+    public RunResult ActorHostControlled() => Actor(HostMode.Controlled, nameof(ActorHostControlled));
 }

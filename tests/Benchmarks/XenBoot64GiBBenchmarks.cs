@@ -1,8 +1,7 @@
 using BenchmarkDotNet.Attributes;
-using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Model;
-using BootActors.Model.Workload;
+using BootActors.Model.Machine;
 
 namespace BootActors.Benchmarks;
 
@@ -14,27 +13,9 @@ namespace BootActors.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [BenchmarkCategory("3 boot 64 GiB xen")]
-public class XenBoot64GiBBenchmarks
+public class XenBoot64GiBBenchmarks : BootBenchmarks
 {
-    private ActorHost? host;
-    private string? ran;
-    private double work;
-    private string unit = "";
-    private string note = "";
-
-    [GlobalSetup]
-    public void Setup() => host = Machines.CreateHost();
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        if (ran is not null)
-        {
-            Work.Record(typeof(XenBoot64GiBBenchmarks), ran, work, unit, note);
-        }
-
-        host?.Dispose();
-    }
+    protected override MachineConfig Machine => Machines.Xen64GiB;
 
     [Benchmark]
     public RunResult ActorHostControlled() => Actor(HostMode.Controlled, nameof(ActorHostControlled));
@@ -42,20 +23,4 @@ public class XenBoot64GiBBenchmarks
     /// <summary>Free mode: the actors tell each other directly on the default dispatcher (real interleavings).</summary>
     [Benchmark]
     public RunResult ActorHostFree() => Actor(HostMode.Free, nameof(ActorHostFree));
-
-    [Benchmark(Baseline = true)]
-    public RunResult Sequential()
-    {
-        var r = Machines.ExpectOk(Simulation.Run(Machines.Xen64GiB, WorkloadPlan.BootOnly), nameof(Sequential));
-        (ran, work, unit, note) = (nameof(Sequential), r.Steps, "step", $"ok, {r.Machine.Memory.TablePageCount} table pages");
-        return r;
-    }
-
-    private RunResult Actor(HostMode mode, string name)
-    {
-        var r = host!.Run(Machines.Xen64GiB, WorkloadPlan.BootOnly, Machines.Options(host, mode));
-        Machines.ExpectOk(r.Result, name);
-        (ran, work, unit, note) = (name, r.Delivered, "delivery", $"ok, {r.Result.Machine.Memory.TablePageCount} table pages");
-        return r.Result;
-    }
 }
