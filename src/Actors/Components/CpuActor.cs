@@ -111,7 +111,7 @@ internal sealed class CpuActor : ModelActor
             if (!thread.Advance())
             {
                 thread = null;
-                Run.Host.Tell(new Cpu.ProgramDone(index, label, Run.Epoch));
+                NotifyHost(new Cpu.ProgramDone(index, label, Epoch));
                 StartNext();
                 return;
             }
@@ -123,7 +123,7 @@ internal sealed class CpuActor : ModelActor
                 case EffectKind.Leave:
                     continue;
                 case EffectKind.Printk:
-                    Run.Host.Tell(new Cpu.Printk(index, e.Fn, (string)e.Payload!, Run.Epoch));
+                    NotifyHost(new Cpu.Printk(index, e.Fn, (string)e.Payload!, Epoch));
                     continue;
                 case EffectKind.Fatal:
                     Stop((FatalEvent)e.Payload!);
@@ -153,7 +153,7 @@ internal sealed class CpuActor : ModelActor
         thread = null;
         StoppedRun = true;
         Run.Halted = true;
-        Run.Host.Tell(new Cpu.Stopped(index, chain, fatal, Run.Epoch));
+        NotifyHost(new Cpu.Stopped(index, chain, fatal, Epoch));
     }
 
     /// <summary>Who carries out a step, in what order: the same parts Model.Machine.Apply composes.</summary>

@@ -9,14 +9,21 @@ public static class Conductor
     /// <summary>Begin a phase: these messages from the host are pending from now on.</summary>
     public sealed record StartPhase(int Phase, IReadOnlyList<ModelEnvelope> Messages);
 
-    /// <summary>Nothing pending and nothing in flight since the phase started.</summary>
-    public sealed record Quiescent(int Phase, long Delivered);
+    /// <summary>Nothing pending and nothing in flight since the phase started (of run <see cref="Epoch"/>: the host may have moved on).</summary>
+    public sealed record Quiescent(int Phase, long Delivered, int Epoch = 0);
 
-    /// <summary>The step bound was reached.</summary>
-    public sealed record StepLimit(long Delivered);
+    /// <summary>The step bound was reached (in run <see cref="Epoch"/>).</summary>
+    public sealed record StepLimit(long Delivered, int Epoch = 0);
 
     /// <summary>Forget the previous run and order the next one with this strategy.</summary>
     public sealed record Reset(IScheduleStrategy Strategy, long MaxSteps, int Epoch);
+
+    /// <summary>
+    /// A model actor's word to the run host (a printk, a finished program, a fatal stop), sent through
+    /// the conductor so that the host sees it in delivery order, before any verdict the conductor
+    /// reaches after that delivery (Quiescent, StepLimit).
+    /// </summary>
+    public sealed record ToHost(object Message, int Epoch);
 
     /// <summary>Stop delivering.</summary>
     public sealed record Halt
@@ -29,7 +36,9 @@ public static class Conductor
 /// Controlled mode: every model message comes here first. Exactly one message is in flight; when
 /// its receiver has handled it (Processed), the strategy picks the next among the pending ones.
 /// With a deterministic strategy the whole run — and its trace — is deterministic, whatever the
-/// threads do.
+/// threads do. What the actors tell the run host also passes through here (<see
+/// cref="Conductor.ToHost"/>), so the host learns that a run finished, stopped or deadlocked from
+/// this actor's one ordered stream, never from a race between mailboxes.
 /// </summary>
 internal sealed class ConductorActor : ReceiveActor
 {
@@ -59,6 +68,14 @@ internal sealed class ConductorActor : ReceiveActor
 
             Add(e);
             Pump();
+        });
+        Receive<Conductor.ToHost>(t =>
+        {
+            // The sender tells this before its Processed, so the host has it before a Quiescent that follows.
+            if (t.Epoch == epoch)
+            {
+                run.Host.Tell(t.Message);
+            }
         });
         Receive<Processed>(p =>
         {
@@ -117,14 +134,14 @@ internal sealed class ConductorActor : ReceiveActor
 
         if (pending.Count == 0)
         {
-            run.Host.Tell(new Conductor.Quiescent(phase, seq));
+            run.Host.Tell(new Conductor.Quiescent(phase, seq, epoch));
             return;
         }
 
         if (seq >= maxSteps)
         {
             halted = true;
-            run.Host.Tell(new Conductor.StepLimit(seq));
+            run.Host.Tell(new Conductor.StepLimit(seq, epoch));
             return;
         }
 
@@ -135,6 +152,6 @@ internal sealed class ConductorActor : ReceiveActor
         clocks.RemoveAt(i);
         inFlight = true;
         seq++;
-        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock));
+        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch));
     }
 }

@@ -80,7 +80,8 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         });
         Receive<Conductor.Conductor.Quiescent>(q =>
         {
-            if (q.Phase == phase && running.Count > 0 && !finished)
+            // A Quiescent of an earlier run (its conductor pumped once more after the host had moved on) says nothing of this one.
+            if (q.Epoch == run.Epoch && q.Phase == phase && running.Count > 0 && !finished)
             {
                 var waiting = string.Join(", ", running.Select(c => $"CPU{c} ({runningLabels[c]})"));
                 var pt = run.Machine.Lock.Owner is { } o ? $"CPU{o}" : "nobody";
@@ -92,6 +93,11 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         });
         Receive<Conductor.Conductor.StepLimit>(l =>
         {
+            if (l.Epoch != run.Epoch)
+            {
+                return;
+            }
+
             if (options.StopAfter is not null)
             {
                 stoppedEarly = true;

@@ -4,8 +4,13 @@ namespace BootActors.Actors.Infrastructure;
 public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[] SenderClock, int Epoch = 0);
 
 /// <summary>A model message handed to its receiver (by the conductor, or directly in free mode).</summary>
-/// <remarks><see cref="Forwarded"/>: handed on by a probe relay to the real actor; already traced.</remarks>
-public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock, bool Forwarded = false);
+/// <remarks>
+/// <see cref="Forwarded"/>: handed on by a probe relay to the real actor; already traced.
+/// <see cref="Epoch"/>: the run the conductor delivered it for. The receiver stamps everything it
+/// sends while handling it with this epoch, not with the run context's current one, which the host
+/// may already have moved on to the next run.
+/// </remarks>
+public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock, bool Forwarded = false, int Epoch = 0);
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>
 public sealed record Processed(long Seq, bool Stopped, int Epoch = 0);

@@ -38,6 +38,9 @@ public abstract class ModelActor : ReceiveActor
 
     protected Topology Topo => Run.Topology;
 
+    /// <summary>The run this actor is working for: the epoch of the delivery being handled (controlled mode), the context's in free mode (one run only).</summary>
+    protected int Epoch => Run.Controlled ? deliveryEpoch : Run.Epoch;
+
     /// <summary>The position of the delivery being handled.</summary>
     protected long CurrentSeq { get; private set; }
 
@@ -45,6 +48,9 @@ public abstract class ModelActor : ReceiveActor
     protected bool StoppedRun { get; set; }
 
     private long? deferred;
+
+    // The epoch of the delivery being handled (controlled mode): what this actor sends belongs to that run.
+    private int deliveryEpoch;
 
     /// <summary>
     /// The handler finishes later (it waits for something outside the model, e.g. a test's probe):
@@ -57,7 +63,7 @@ public abstract class ModelActor : ReceiveActor
     {
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new Processed(seq, StoppedRun, Run.Epoch));
+            Run.Conductor.Tell(new Processed(seq, StoppedRun, deliveryEpoch));
         }
     }
 
@@ -65,6 +71,23 @@ public abstract class ModelActor : ReceiveActor
     protected void HandOver() => deferred = -1;
 
     protected abstract void Handle(int from, ModelMessage message);
+
+    /// <summary>
+    /// Tells the run host something about the run (a printk, a finished program, a fatal stop). In
+    /// controlled mode it goes through the conductor, ahead of this delivery's Processed, so the host
+    /// never hears "nothing left to deliver" before it.
+    /// </summary>
+    protected void NotifyHost(object message)
+    {
+        if (Run.Controlled)
+        {
+            Run.Conductor.Tell(new Conductor.Conductor.ToHost(message, Epoch));
+        }
+        else
+        {
+            Run.Host.Tell(message);
+        }
+    }
 
     protected void Send(int to, ModelMessage message)
     {
@@ -77,7 +100,7 @@ public abstract class ModelActor : ReceiveActor
         var snapshot = (long[])clock.Clone();
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot, Run.Epoch));
+            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch));
         }
         else
         {
@@ -95,6 +118,7 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
+        deliveryEpoch = d.Epoch;
         if (d.Forwarded)
         {
             CurrentSeq = Run.Controlled ? d.Seq : Run.Delivered;
@@ -110,7 +134,7 @@ public abstract class ModelActor : ReceiveActor
 
         if (Run.Controlled && deferred is null)
         {
-            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, Run.Epoch));
+            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch));
         }
     }
 }

@@ -62,6 +62,44 @@ public sealed class ConductorActorTests : ProtocolTestKit
     }
 
     [Fact]
+    public void WhatAnActorTellsTheHostDuringADeliveryReachesTheHostBeforeTheQuiescentThatFollowsIt()
+    {
+        // The run host decides "deadlock" from Quiescent while CPUs are still running: a CPU's
+        // ProgramDone must never arrive after it, whatever the threads do. Both travel through here.
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "last step")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        var done = new BootActors.Actors.Components.Cpu.ProgramDone(0, "hot-add", 0);
+        conductor.Tell(new ConductorMsg.ToHost(done, 0));
+        conductor.Tell(new Processed(1, false));
+
+        Assert.Equal(done, host.ExpectMsg<BootActors.Actors.Components.Cpu.ProgramDone>(Wait));
+        Assert.Equal(new ConductorMsg.Quiescent(1, 1, 0), host.ExpectMsg<ConductorMsg.Quiescent>(Wait));
+    }
+
+    [Fact]
+    public void AfterAResetWhatTheActorsSayOfTheEarlierRunIsIgnoredAndTheVerdictsNameTheirRun()
+    {
+        var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.Reset(new FifoStrategy(), 100, Epoch: 7));
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "first"), Envelope(rig.Topology.Cpu(1), "second")]));
+        var first = receivers[0].ExpectMsg<Deliver>(Wait);
+        Assert.Equal(7, first.Epoch);
+
+        // A straggler of run 6 (a stopped run's Processed, a printk) neither releases nor halts run 7.
+        conductor.Tell(new Processed(1, true, 6));
+        conductor.Tell(new ConductorMsg.ToHost(new BootActors.Actors.Components.Cpu.ProgramDone(0, "old", 6), 6));
+        receivers[1].ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        host.ExpectNoMsg(TimeSpan.Zero);
+
+        conductor.Tell(new Processed(1, false, 7));
+        Assert.Equal(7, receivers[1].ExpectMsg<Deliver>(Wait).Epoch);
+        conductor.Tell(new Processed(2, false, 7));
+        Assert.Equal(new ConductorMsg.Quiescent(1, 2, 7), host.ExpectMsg<ConductorMsg.Quiescent>(Wait));
+    }
+
+    [Fact]
     public void AtTheStepBoundItStopsDeliveringAndTellsTheHostStepLimit()
     {
         var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 1);

@@ -77,6 +77,13 @@ public abstract class ProtocolTestKit : Akka.TestKit.Xunit2.TestKit
         return Assert.IsType<TMessage>(envelope.Message);
     }
 
+    /// <summary>The next thing the actor sent is word for the run host, through the conductor (controlled mode).</summary>
+    protected TMessage ExpectToHost<TMessage>()
+    {
+        var toHost = ExpectMsg<Conductor.Conductor.ToHost>(Wait);
+        return Assert.IsType<TMessage>(toHost.Message);
+    }
+
     /// <summary>The next thing the actor sent is its Processed for delivery <paramref name="seq"/>: nothing else was sent before it.</summary>
     protected void ExpectProcessed(long seq, bool stopped = false)
     {
