@@ -261,6 +261,35 @@ public class OutcomeTests
         Assert.Equal(beforeStep.XenAliases, now.XenAliases);
     }
 
+    [Fact]
+    public void AFailedEarlyIounmapStopsWithXensWritableAliasStillHeld()
+    {
+        // Item 17: a fatal stop leaves the state as just before the step. Xen after, 4 GiB: the
+        // first page unmapped is PTE page 0x1210 (level2_ident_pgt entry 14). Its early_ioremap
+        // slot is released just before unmap_low_page runs, so early_iounmap fails; the fixmap PTE
+        // is never cleared and Xen keeps the page's writable reference.
+        var released = new List<ulong>();
+        MachineState? beforeStep = null;
+        var run = SteppedRun.Execute(Flat(4 * GiB, KernelVariant.After, xen: true), WorkloadPlan.BootOnly, before: (m, e) =>
+        {
+            if (e.Kind == EffectKind.EarlyIounmap && released.Count == 0)
+            {
+                Assert.Null(m.Allocator.EarlyIounmap(e.Table));
+                released.Add(e.Table.Value);
+                beforeStep = MachineState.Of(m);
+            }
+        });
+
+        Assert.Equal([0x1210UL], released);
+        Assert.Equal(("wild_write", "early_iounmap of page 0x1210, which has no early_ioremap alias"),
+            (run.Stop!.Fatal.Kind.JsonName(), run.Stop.Fatal.Message));
+        var now = MachineState.Of(run.Machine);
+        Assert.Equal([0x1210UL], now.XenAliases);
+        Assert.Equal(beforeStep!.XenAliases, now.XenAliases);
+        Assert.Equal(beforeStep.Aliases, now.Aliases);
+        Assert.Null(beforeStep.FirstTableDifference(now));
+    }
+
     private static void AssertStopsBeforeTheStep(string name)
     {
         // Item 17: the tables, counters and mapped are exactly as just before the fatal step.
