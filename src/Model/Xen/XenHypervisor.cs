@@ -9,8 +9,9 @@ namespace BootActors.Model.Xen;
 
 /// <summary>
 /// The rules Xen 3.3.1 enforces on a 64-bit PV guest's page tables (xen/arch/x86/mm.c), as far as
-/// they decide this code's fate (model-conventions items 26 and 28): no PSE leaves, no table page
-/// linked while a writable mapping of it is live, no writable mapping of a frame in use as a table.
+/// they decide this code's fate (model-conventions items 26 and 28): no PSE leaf in a page it
+/// validates (written into a typed table, or linked by a populate), no table page linked while a
+/// writable mapping of it is live, no writable mapping of a frame in use as a table.
 /// It keeps the writable references of the early_ioremap aliases and the type of every table frame.
 /// </summary>
 public sealed class XenHypervisor
