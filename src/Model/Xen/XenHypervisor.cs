@@ -192,11 +192,7 @@ public sealed class XenHypervisor
         }
 
         var linking = Subtree(child, childLevel);
-        var links = $"{populate} links into {level.Name()}[{index}] of table {table}";
-        static string Kind(Level l) => l == Level.Pte ? "PTE" : l.Name();
-        return ValidateSubtree(child, childLevel, vaOfEntry, linking, (page, pageLevel) => page == child
-            ? $"{Kind(pageLevel)} page {page}, which {links}"
-            : $"{Kind(pageLevel)} page {page} below {Kind(childLevel)} page {child}, which {links}");
+        return ValidateSubtree(child, childLevel, vaOfEntry, linking, new Linked(populate, table, level, index, child));
     }
 
     /// <summary>
@@ -291,7 +287,7 @@ public sealed class XenHypervisor
     /// (alloc_l3_table → get_page_from_l3e → alloc_l2_table → get_page_from_l2e → alloc_l1_table →
     /// get_page_from_l1e): the first PSE leaf or writable mapping of a table frame is refused.
     /// </summary>
-    private string? ValidateSubtree(Pfn table, Level level, ulong va, IReadOnlySet<ulong> linking, Func<Pfn, Level, string> where)
+    private string? ValidateSubtree(Pfn table, Level level, ulong va, IReadOnlySet<ulong> linking, in Linked linked)
     {
         if (level == Level.Pte)
         {
@@ -307,7 +303,8 @@ public sealed class XenHypervisor
                 if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
                 {
                     return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
-                           $": validating {where(table, level)}: pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
+                           $": validating {linked.Describe(table, level)}: " +
+                           $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
                 }
             }
 
@@ -334,10 +331,11 @@ public sealed class XenHypervisor
             {
                 var l = (int)level;
                 return Log($"Bad L{l} flags {DisallowedFlags(e):x}") + "; " + Log($"Failure in alloc_l{l}_table: entry {i}") +
-                       $"; hypercall returns -EINVAL (-{EINVAL}): validating {where(table, level)}: {level.Name()}[{i}] (va {Hex.Of(entryVa)}) is a {LeafSize(level)} PSE leaf {e}; PV guests cannot map large pages";
+                       $"; hypercall returns -EINVAL (-{EINVAL}): validating {linked.Describe(table, level)}: " +
+                       $"{level.Name()}[{i}] (va {Hex.Of(entryVa)}) is a {LeafSize(level)} PSE leaf {e}; PV guests cannot map large pages";
             }
 
-            if (ValidateSubtree(e.Frame, level.Below(), entryVa, linking, where) is { } refused)
+            if (ValidateSubtree(e.Frame, level.Below(), entryVa, linking, in linked) is { } refused)
             {
                 return refused;
             }
@@ -350,6 +348,20 @@ public sealed class XenHypervisor
     private static ulong DisallowedFlags(PageTableEntry e) => e.Value & 0xfff & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD);
 
     private static string LeafSize(Level level) => level == Level.Pmd ? "2 MiB" : "1 GiB";
+
+    /// <summary>The populate whose mmu_update makes Xen validate a subtree, for its refusal message.</summary>
+    private readonly record struct Linked(string Populate, Pfn Table, Level Level, int Index, Pfn Child)
+    {
+        public string Describe(Pfn page, Level pageLevel)
+        {
+            var links = $"which {Populate} links into {Level.Name()}[{Index}] of table {Table}";
+            return page == Child
+                ? $"{Kind(pageLevel)} page {page}, {links}"
+                : $"{Kind(pageLevel)} page {page} below {Kind(Level.Below())} page {Child}, {links}";
+        }
+
+        private static string Kind(Level l) => l == Level.Pte ? "PTE" : l.Name();
+    }
 
     private string Log(string what) => $"(XEN) mm.c: d{DomId} {what}";
 

@@ -60,8 +60,8 @@ public class PseLeafValidationTests
         // it: pmd[0] ← 2 MiB leaf for 1G (0x80000000400000e3), a plain write into an unlinked page;
         // phys_pmd_init returns (1 2M counted). pud_populate(level3_ident_pgt[1] → 0x3f0000000):
         // level3_ident_pgt (0x202) is reachable, so Xen validates the pmd page → refused there.
-        var config = Flat(16 * MiB, Variant(Hunks.UnmapBeforePopulate | Hunks.PreserveExisting | Hunks.TableSpacePtes), xen: true, cpus: 2)
-            with { KernelSize = 4 * MiB };
+        var hunks = Variant(Hunks.UnmapBeforePopulate | Hunks.PreserveExisting | Hunks.TableSpacePtes);
+        var config = Flat(16 * MiB, hunks, xen: true, cpus: 2) with { KernelSize = 4 * MiB };
         var r = Run(config, new HotAdd(1, GiB, 2 * MiB));
         var s = r.Summary();
 
