@@ -1,6 +1,7 @@
 using System.Globalization;
 using BootActors.Cli.Options;
 using BootActors.Model;
+using BootActors.Model.E820;
 using BootActors.Model.Kernel;
 using BootActors.Model.Paging;
 using static BootActors.Model.Paging.X86;
@@ -20,9 +21,17 @@ internal static class HumanSummary
         string F(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
         Add("machine", LineStyle.Heading);
-        var ram = c.E820.RamRanges().Aggregate(0UL, (sum, r) => sum + (r.End - r.Start));
-        var entries = c.E820.Entries.Count;
-        Add(F($"  e820           {c.E820Origin}: {entries} {(entries == 1 ? "entry" : "entries")}, {SizeParser.Format(ram)} usable RAM"));
+        // The map the kernel booted with: under Xen a --memory size becomes xen_memory_setup's map.
+        var e820 = m.Globals.E820;
+        var ram = e820.RamRanges().Aggregate(0UL, (sum, r) => sum + (r.End - r.Start));
+        var entries = e820.Entries.Count;
+        var built = ReferenceEquals(e820, c.E820) ? "" : " → xen_memory_setup";
+        Add(F($"  e820           {c.E820Origin}{built}: {entries} {(entries == 1 ? "entry" : "entries")}, {SizeParser.Format(ram)} usable RAM"));
+        foreach (var hole in e820.Entries.Where(e => e.Type != E820Type.Ram))
+        {
+            Add(F($"    {E820Type.Name(hole.Type),-12} {hole.Start:x10} - {hole.End:x10}"));
+        }
+
         Add(F($"  guest          {(c.Xen ? "Xen PV domU" : "native")}, {c.Cpus} {(c.Cpus == 1 ? "CPU" : "CPUs")}"));
         Add(F($"  cpu_has_pse    {OnOff(m.Globals.cpu_has_pse)}{Forced(c.Xen && c.Pse, "the PV CPUID clears PSE")}"));
         Add(F($"  direct_gbpages {OnOff(m.Globals.direct_gbpages)}{Forced(c.Xen && c.Gbpages, "the PV CPUID clears PAGE1GB")}"));

@@ -30,11 +30,12 @@ public sealed class E820Map
     // round-up of an entry in the last page of the address space cannot overflow.
     private readonly (ulong StartPfn, ulong EndPfn)[] ramPfns;
 
-    private E820Map(E820Entry[] sanitised, string label)
+    private E820Map(E820Entry[] sanitised, string label, ulong? memorySize = null)
     {
         entries = sanitised;
         Entries = new ReadOnlyCollection<E820Entry>(sanitised);
         Label = label;
+        MemorySize = memorySize;
         ramPfns = sanitised
             .Where(e => e.Type == E820Type.Ram)
             .Select(e => (StartPfn: PfnUp(e.Start), EndPfn: e.End >> PageShift))
@@ -52,8 +53,15 @@ public sealed class E820Map
     public string Label { get; }
 
     /// <summary>
+    /// The SIZE of a <see cref="FromMemorySize"/> map (--memory, a scenario's memory key); null for
+    /// a map built from entries or read from a log. Under Xen such a map stands for the domain's
+    /// size only: the guest boots with xen_memory_setup's map instead (conventions item 10).
+    /// </summary>
+    public ulong? MemorySize { get; }
+
+    /// <summary>
     /// --memory SIZE: exactly one usable entry [0, SIZE) with no low-memory hole (conventions
-    /// item 9). The label defaults to "BIOS-e820" because the kernel would print such a map as
+    /// item 9; a Xen guest boots with <see cref="Xen.XenLayout.MemorySetupMap"/> instead). The label defaults to "BIOS-e820" because the kernel would print such a map as
     /// BIOS-provided; "user" is reserved for mem=/memmap=, which are not modelled (item 4).
     /// </summary>
     public static E820Map FromMemorySize(ulong bytes, string label = "BIOS-e820")
@@ -62,7 +70,7 @@ public sealed class E820Map
         // "exactly one entry" could not hold.
         ArgumentOutOfRangeException.ThrowIfZero(bytes);
         ArgumentException.ThrowIfNullOrEmpty(label);
-        return new E820Map([new E820Entry(0, bytes, E820Type.Ram)], label);
+        return new E820Map([new E820Entry(0, bytes, E820Type.Ram)], label, bytes);
     }
 
     /// <summary>

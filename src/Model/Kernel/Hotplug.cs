@@ -113,10 +113,14 @@ public sealed partial class KernelCode
 
             if (level == Level.Pte || val.Large)
             {
-                // head_64.S's [0, 1 GiB) identity tables cannot be removed (remove_pte_table's guard).
-                if (val.Frame.PhysAddr.Value < 0x40000000)
+                // remove_pte_table only (v3.9, ae9aae9eda2d): "We mapped [0,1G) memory as identity
+                // mapping when initializing, in arch/x86/kernel/head_64.S. These pagetables cannot be
+                // removed." It returns, skipping its update_page_count. remove_pmd_table and
+                // remove_pud_table have no such guard: they clear an aligned large leaf whatever frame it maps.
+                if (level == Level.Pte && val.Frame.PhysAddr.Value < 0x40000000)
                 {
-                    break;
+                    yield return Leave(fn);
+                    yield break;
                 }
 
                 // A large page only partly inside the range stays (the later code memsets it PAGE_INUSE and keeps it).

@@ -22,7 +22,7 @@ public sealed class Machine
     public Machine(MachineConfig config)
     {
         Config = config;
-        var e820 = config.E820;
+        var e820 = config.BootE820;
         var endPfn = e820.EndOfRamPfn();
         if (endPfn == 0)
         {
@@ -215,8 +215,14 @@ public sealed class Machine
 
                 return AllocatorStep(e);
             case EffectKind.EarlyIounmap:
+                // A failed early_iounmap stops the run before its fixmap PTE is cleared (item 17):
+                // Xen keeps the writable alias.
                 var unmapped = AllocatorStep(e);
-                Xen?.DropWritableAlias(e.Table);
+                if (!unmapped.IsFatal)
+                {
+                    Xen?.DropWritableAlias(e.Table);
+                }
+
                 return unmapped;
             case EffectKind.FindTableSpace:
             case EffectKind.AllocPage:

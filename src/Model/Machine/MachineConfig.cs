@@ -1,5 +1,6 @@
 using BootActors.Model.E820;
 using BootActors.Model.Kernel;
+using BootActors.Model.Xen;
 
 namespace BootActors.Model.Machine;
 
@@ -35,6 +36,18 @@ public sealed record MachineConfig
 
     /// <summary>Scenario knob flush: how hot-remove flushes at the end of remove_pagetable.</summary>
     public FlushScope RemoveFlush { get; init; } = FlushScope.Global;
+
+    /// <summary>
+    /// The map setup_arch sees. Under Xen a --memory map (<see cref="E820Map.MemorySize"/>) only
+    /// sizes the domain, and the guest gets xen_memory_setup's map around the domain builder's
+    /// layout (conventions item 10); a map from entries or a log is used as given. When the
+    /// layout cannot be built, the given map is returned and <see cref="Machine"/> reports why.
+    /// </summary>
+    public E820Map BootE820 =>
+        Xen && E820.MemorySize is not null && KernelSize != 0 &&
+        XenLayout.Compute(E820.EndOfRamPfn() << E820Map.PageShift, KernelSize, out _) is { } layout
+            ? layout.MemorySetupMap()
+            : E820;
 
     /// <summary>cpu_has_pse as the kernel sees it: the PV CPUID clears PSE (item 5).</summary>
     public bool EffectivePse => Pse && !Xen;

@@ -15,11 +15,15 @@ public sealed record RunSpec(string Name, MachineConfig Machine, WorkloadPlan Wo
     public JsonObject ToJson()
     {
         var m = Machine;
+
+        // The map the kernel booted with (under Xen, xen_memory_setup's for a --memory size): read
+        // back as given, it rebuilds the same machine.
+        var e820 = m.BootE820;
         return new JsonObject
         {
             ["name"] = Name,
-            ["e820"] = new JsonArray(m.E820.Entries.Select(e => (JsonNode)new JsonArray(Hex(e.Start), Hex(e.End), e.Type)).ToArray()),
-            ["e820_label"] = m.E820.Label,
+            ["e820"] = new JsonArray(e820.Entries.Select(e => (JsonNode)new JsonArray(Hex(e.Start), Hex(e.End), e.Type)).ToArray()),
+            ["e820_label"] = e820.Label,
             ["cpus"] = m.Cpus,
             ["pse"] = m.Pse,
             ["gbpages"] = m.Gbpages,

@@ -9,8 +9,9 @@ namespace BootActors.Model.Xen;
 
 /// <summary>
 /// The rules Xen 3.3.1 enforces on a 64-bit PV guest's page tables (xen/arch/x86/mm.c), as far as
-/// they decide this code's fate (model-conventions items 26 and 28): no PSE leaves, no table page
-/// linked while a writable mapping of it is live, no writable mapping of a frame in use as a table.
+/// they decide this code's fate (model-conventions items 26 and 28): no PSE leaf in a page it
+/// validates (written into a typed table, or linked by a populate), no table page linked while a
+/// writable mapping of it is live, no writable mapping of a frame in use as a table.
 /// It keeps the writable references of the early_ioremap aliases and the type of every table frame.
 /// </summary>
 public sealed class XenHypervisor
@@ -149,12 +150,14 @@ public sealed class XenHypervisor
             return null;
         }
 
-        if (level is Level.Pmd or Level.Pud && value.Large)
+        if (level is Level.Pmd or Level.Pud && value.Large && IsPageTableFrame(table))
         {
-            // BASE_DISALLOW_MASK forbids PSE at L2 and L3 in a PV guest (item 28).
-            var flags = (value.Value & 0xfff) & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD);
-            return Log($"Bad L{(int)level} flags {flags:x}") +
-                   $": a {(level == Level.Pmd ? "2 MiB" : "1 GiB")} PSE leaf {value} at {level.Name()}[{index}] of table {table}; PV guests cannot map large pages";
+            // mod_l2_entry/mod_l3_entry → get_page_from_l2e/l3e: BASE_DISALLOW_MASK forbids PSE in a
+            // table Xen has typed (item 28). A page not linked yet is written directly; its PSE
+            // leaves are refused when a populate makes it reachable (ValidateSubtree).
+            return Log($"Bad L{(int)level} flags {DisallowedFlags(value):x}") +
+                   $": a {LeafSize(level)} PSE leaf {value} at {level.Name()}[{index}] of table {table}, which Xen holds as an " +
+                   $"L{(int)level} table; PV guests cannot map large pages";
         }
 
         if (level == Level.Pte && value.Writable && memory.IsReachable(table) && IsPageTableFrame(value.Frame))
@@ -168,8 +171,9 @@ public sealed class XenHypervisor
 
     /// <summary>
     /// mmu_update of a p?d_populate: refused while the child has its writable early_ioremap alias
-    /// (item 26 step 2), then, when the written table is reachable, the PTE pages it links are
-    /// validated: none may map a page-table frame writable (step 3). Null when accepted.
+    /// (item 26 step 2), then, when the written table is reachable, Xen types and validates the
+    /// pages it links (step 3, item 28): no pmd or pud entry below may be a PSE leaf, no PTE page
+    /// may map a page-table frame writable. Null when accepted.
     /// </summary>
     public string? CheckPopulate(Pfn table, Level level, int index, Pfn child, ulong vaOfEntry, string populate)
     {
@@ -188,22 +192,7 @@ public sealed class XenHypervisor
         }
 
         var linking = Subtree(child, childLevel);
-        foreach (var (ptePage, va) in PtePagesInOrder(child, childLevel, vaOfEntry))
-        {
-            var entries = memory.Page(ptePage).Entries;
-            for (var i = 0; i < PTRS_PER_PTE; i++)
-            {
-                var e = new PageTableEntry(entries[i]);
-                if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
-                {
-                    return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
-                           $": validating PTE page {ptePage} linked by {populate} of {level.Name()}[{index}] in table {table}: " +
-                           $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
-                }
-            }
-        }
-
-        return null;
+        return ValidateSubtree(child, childLevel, vaOfEntry, linking, new Linked(populate, table, level, index, child));
     }
 
     /// <summary>
@@ -293,36 +282,85 @@ public sealed class XenHypervisor
         return set;
     }
 
-    private IEnumerable<(Pfn Page, ulong Va)> PtePagesInOrder(Pfn table, Level level, ulong va)
+    /// <summary>
+    /// alloc_page_type as Xen walks a newly linked subtree, depth first in virtual-address order
+    /// (alloc_l3_table → get_page_from_l3e → alloc_l2_table → get_page_from_l2e → alloc_l1_table →
+    /// get_page_from_l1e): the first PSE leaf or writable mapping of a table frame is refused.
+    /// </summary>
+    private string? ValidateSubtree(Pfn table, Level level, ulong va, IReadOnlySet<ulong> linking, in Linked linked)
     {
         if (level == Level.Pte)
         {
-            if (memory.IsTablePage(table))
+            var pte = memory.Find(table);
+            if (pte is null)
             {
-                yield return (table, va);
+                return null;
             }
 
-            yield break;
+            for (var i = 0; i < PTRS_PER_PTE; i++)
+            {
+                var e = new PageTableEntry(pte.Entries[i]);
+                if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
+                {
+                    return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
+                           $": validating {linked.Describe(table, level)}: " +
+                           $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
+                }
+            }
+
+            return null;
         }
 
         var page = memory.Find(table);
         if (page is null)
         {
-            yield break;
+            return null;
         }
 
         var span = EntrySpan(level);
-        for (var i = 0; i < 512; i++)
+        for (var i = 0; i < PTRS_PER_PMD; i++)
         {
             var e = new PageTableEntry(page.Entries[i]);
-            if (e.Present && !e.Large)
+            if (!e.Present)
             {
-                foreach (var p in PtePagesInOrder(e.Frame, level.Below(), va + ((ulong)i * span)))
-                {
-                    yield return p;
-                }
+                continue;
+            }
+
+            var entryVa = va + ((ulong)i * span);
+            if (e.Large)
+            {
+                var l = (int)level;
+                return Log($"Bad L{l} flags {DisallowedFlags(e):x}") + "; " + Log($"Failure in alloc_l{l}_table: entry {i}") +
+                       $"; hypercall returns -EINVAL (-{EINVAL}): validating {linked.Describe(table, level)}: " +
+                       $"{level.Name()}[{i}] (va {Hex.Of(entryVa)}) is a {LeafSize(level)} PSE leaf {e}; PV guests cannot map large pages";
+            }
+
+            if (ValidateSubtree(e.Frame, level.Below(), entryVa, linking, in linked) is { } refused)
+            {
+                return refused;
             }
         }
+
+        return null;
+    }
+
+    /// <summary>The flags BASE_DISALLOW_MASK catches in a large leaf (PSE, and whatever of GLOBAL/PWT/PCD it has).</summary>
+    private static ulong DisallowedFlags(PageTableEntry e) => e.Value & 0xfff & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD);
+
+    private static string LeafSize(Level level) => level == Level.Pmd ? "2 MiB" : "1 GiB";
+
+    /// <summary>The populate whose mmu_update makes Xen validate a subtree, for its refusal message.</summary>
+    private readonly record struct Linked(string Populate, Pfn Table, Level Level, int Index, Pfn Child)
+    {
+        public string Describe(Pfn page, Level pageLevel)
+        {
+            var links = $"which {Populate} links into {Level.Name()}[{Index}] of table {Table}";
+            return page == Child
+                ? $"{Kind(pageLevel)} page {page}, {links}"
+                : $"{Kind(pageLevel)} page {page} below {Kind(Level.Below())} page {Child}, {links}";
+        }
+
+        private static string Kind(Level l) => l == Level.Pte ? "PTE" : l.Name();
     }
 
     private string Log(string what) => $"(XEN) mm.c: d{DomId} {what}";

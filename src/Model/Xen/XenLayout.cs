@@ -1,3 +1,4 @@
+using BootActors.Model.E820;
 using static BootActors.Model.Paging.X86;
 
 namespace BootActors.Model.Xen;
@@ -56,6 +57,26 @@ public sealed record XenLayout
             return Math.Max(L1Linked, want);
         }
     }
+
+    /// <summary>ISA_START_ADDRESS / ISA_END_ADDRESS (include/asm-x86/e820.h): the range xen_memory_setup reserves.</summary>
+    public const ulong IsaStart = 0xa0000;
+
+    public const ulong IsaEnd = 0x100000;
+
+    /// <summary>
+    /// The map arch/x86/xen/setup.c's xen_memory_setup (v2.6.27) gives the guest (conventions item
+    /// 10): RAM [0, PFN_PHYS(nr_pages)); the ISA range reserved "because too many things think
+    /// they can poke about in there"; [__pa(mfn_list), pt_base) reserved, which keeps the
+    /// phys-to-machine list and the start info, xenstore and console pages out of RAM; then
+    /// sanitize_e820_map (conventions item 8). Returned as "Xen", the name e820_print_map uses.
+    /// </summary>
+    public E820Map MemorySetupMap() => E820Map.FromEntries(
+        [
+            new E820Entry(0, NrPages << PAGE_SHIFT, E820Type.Ram),
+            new E820Entry(IsaStart, IsaEnd, E820Type.Reserved),
+            new E820Entry(P2mStart, PtBase, E820Type.Reserved),
+        ],
+        "Xen");
 
     /// <summary>Lays out a PV guest of <paramref name="end"/> bytes; null when the builder would refuse (too little memory).</summary>
     public static XenLayout? Compute(ulong end, ulong kernelSize, out string? error)

@@ -40,12 +40,18 @@ public class HunkAloneTests
     }
 
     [Fact]
-    public void UnmapBeforePopulateAloneUnderXenMovesTheRefusalFromTheAliasToThePseLeaf()
+    public void UnmapBeforePopulateAloneUnderXenMovesTheRefusalFromTheAliasToThePgdPopulateThatLinksThePseLeaves()
     {
         // before: pud_populate(0x8[0] → 0x9) while 0x9 has its alias → refused in phys_pud_init.
-        // With the hunk the pmd page is filled first: phys_pmd_init writes a 2 MiB leaf into
-        // pmd[0] of 0x9 (no nonpse_fallback) → Xen refuses the PSE leaf (item 28), in phys_pmd_init.
-        // Same pages handed out (pud 0x8, pmd 0x9), nothing counted, nothing new mapped.
+        // With the hunk each pmd page is filled first: no nonpse_fallback, so phys_pmd_init writes
+        // 512 2 MiB leaves into it. Pmd 0x9 is not linked yet: a plain write, accepted (items 26, 28).
+        // Then unmap 0x9 and pud_populate(0x8[0] → 0x9): pud 0x8 is not linked either, so nothing
+        // is validated. Same for pud[1..3] (pmds 0xa, 0xb, 0xc): each phys_pmd_init returns and
+        // counts 512 2M, phys_pud_init returns (last_map_addr 4G). The 5-page buffer is used up
+        // exactly: table_end 0xd. Then unmap 0x8 and pgd_populate(pgd[272] → 0x8): init_level4_pgt
+        // is reachable, so Xen validates the new subtree in va order: pud 0x8 → pud[0] → pmd 0x9 →
+        // pmd[0] is a PSE leaf → "Bad L2 flags 80", alloc_l2_table fails at entry 0 → refused in
+        // init_memory_mapping. The live map is still the initial [0, 28M) 4k.
         var before = Boot(Flat(End, KernelVariant.Before, xen: true)).Summary();
         var hunk = Boot(Flat(End, Variant(Hunks.UnmapBeforePopulate), xen: true)).Summary();
 
@@ -54,14 +60,16 @@ public class HunkAloneTests
         Assert.Contains("early_ioremap alias", before.Errors[0].Message);
 
         Assert.Equal("hypervisor_refused", Runs.Error(hunk));
-        Assert.EndsWith("phys_pmd_init", hunk.Errors[0].Function);
-        Assert.Contains("PSE", hunk.Errors[0].Message);
-        Assert.Contains("pmd[0] of table 0x9", hunk.Errors[0].Message);
+        Assert.Equal("init_memory_mapping", hunk.Errors[0].Function);
+        Assert.Contains("Bad L2 flags 80", hunk.Errors[0].Message);
+        Assert.Contains("Failure in alloc_l2_table: entry 0", hunk.Errors[0].Message);
+        Assert.Contains("validating pmd page 0x9 below pud page 0x8, which pgd_populate links into pgd[272] of table 0x201", hunk.Errors[0].Message);
+        Assert.Contains("pmd[0] (va 0xffff880000000000) is a 2 MiB PSE leaf", hunk.Errors[0].Message);
         Assert.DoesNotContain("alias", hunk.Errors[0].Message);
 
         Assert.Equal(
-            ("0xa", "1/1/0", "0/0/0", "0x0-0x1c00000 4k"),
-            (hunk.TableEnd, Tables(hunk), Direct(hunk), Mapped(hunk)));
+            ("0xd", "0xd", "1/4/0", "0/2048/0", "0x100000000", "0x0-0x1c00000 4k"),
+            (hunk.TableEnd, hunk.TableTop, Tables(hunk), Direct(hunk), hunk.LastMapAddr, Mapped(hunk)));
     }
 
     [Fact]

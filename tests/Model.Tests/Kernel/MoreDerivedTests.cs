@@ -168,16 +168,45 @@ public class MoreDerivedTests
     }
 
     [Fact]
-    public void AOneGiBXenGuestPutsItsTablesOnThePhysToMachineList()
+    public void AOneGiBXenGuestKeepsItsTablesOffItsPhysToMachineList()
     {
-        // Layout: p2m 2 MiB [0xa00000, 0xc00000), special pages to pt_base 0xc03000; L1 = 8,
-        // v_end 16 MiB, n = max(8, min(512, 12, 512)) = 12 → initial map [0, 24M).
-        // Estimate 1 + 1 + 512 = 514 pages = 0x202000: [0x8000, 0x20a000) hits TEXT → 0xa00000;
-        // [0xa00000, 0xc02000) ends before XEN PAGETABLES → table_start 0xa00, top 0xc02, over the
-        // p2m list (not an early reservation, item 11). pmd entries 12..511 → 500 PTE pages.
+        // Layout (items 13-14): nr_pages 0x40000; kernel [0x200000, 0xa00000); p2m 0x40000 × 8 =
+        // 2 MiB [0xa00000, 0xc00000); start info/xenstore/console [0xc00000, 0xc03000); pt_base
+        // 0xc03000. count_pgtables: try_end = (0xc03000 + 129 pages) | 0x3fffff = 0xffffff; L2 = 1,
+        // L1 = 8; pages 140, 0xc03000 + 0x8c000 ≤ 0x1000000 → nr_pt_frames 11, segment
+        // [0xc03000, 0xc0e000), v_end 16 MiB. n = max(8, min(512, 12, 512)) = 12 → initial map [0, 24M).
+        // Map (item 10): usable [0, 0xa0000), reserved [0xa0000, 0x100000), usable
+        // [0x100000, 0xa00000), reserved [0xa00000, 0xc03000), usable [0xc03000, 1G).
+        // Estimate 1 + 1 + 512 = 514 pages = 0x202000. find_e820_area: [0x8000, 0x20a000) does not
+        // fit below 0xa0000; 0x100000 hits TEXT → 0xa00000, the end of that entry; in the last
+        // entry 0xc03000 hits XEN PAGETABLES → 0xc0e000, free → table_start 0xc0e, top 0xe10.
+        // (With the flat map of before item 10 was revised the buffer was [0xa00000, 0xc02000),
+        // on the p2m list.) level2_ident_pgt entries 0..11 are full L1s, counted 2M
+        // (a06de63000b); entries 12..511 get 500 PTE pages 0xc0e..0xe01 → table_end 0xe02. Each
+        // maps frames ≥ 24 MiB, where no table page lies (the buffer ends at 0xe10000), and lies
+        // inside the initial map for its alloc hook. 4k = 500 × 512 = 256000.
         var s = Boot(Flat(GiB, KernelVariant.Fixed, xen: true)).Summary();
         Assert.Equal(
-            ("ok", "0xa00", "0xbf4", "0xc02", "0/0/500", "256000/12/0", "0x0-0x40000000 4k"),
+            ("ok", "0xc0e", "0xe02", "0xe10", "0/0/500", "256000/12/0", "0x0-0x40000000 4k"),
+            (s.Outcome, s.TableStart, s.TableEnd, s.TableTop, Tables(s), Direct(s), Mapped(s)));
+    }
+
+    [Fact]
+    public void AFiveHundredTwelveMiBXenGuestKeepsItsTablesOutOfTheIsaHole()
+    {
+        // Layout: nr_pages 0x20000; p2m 1 MiB [0xa00000, 0xb00000); pt_base 0xb03000; try_end =
+        // (0xb03000 + 129 pages) | 0x3fffff = 0xbfffff: L2 = 1, L1 = 6; pages 138, 0xb03000 +
+        // 0x8a000 ≤ 0xc00000 → nr_pt_frames 9, segment [0xb03000, 0xb0c000), v_end 12 MiB.
+        // n = max(6, min(256, 10, 512)) = 10 → initial map [0, 20M).
+        // Estimate: 1 pud + 1 pmd (256 pmds) + 256 pte pages (0x20000 × 8 = 1 MiB) = 258 = 0x102000.
+        // Flat map (before the revision): [0x8000, 0x10a000) was free → 0x8, across the ISA range.
+        // Now [0x8000, ...) does not fit below 0xa0000; [0x100000, 0x202000) hits TEXT → 0xa00000,
+        // the end of that entry; 0xb03000 hits XEN PAGETABLES → 0xb0c000 → table_start 0xb0c, top 0xc0e.
+        // Entries 0..9 counted 2M; entries 10..255 (20M .. 512M) get 246 PTE pages 0xb0c..0xc01 →
+        // table_end 0xc02, all below 20M; 4k = 246 × 512 = 125952.
+        var s = Boot(Flat(512 * MiB, KernelVariant.Fixed, xen: true)).Summary();
+        Assert.Equal(
+            ("ok", "0xb0c", "0xc02", "0xc0e", "0/0/246", "125952/10/0", "0x0-0x20000000 4k"),
             (s.Outcome, s.TableStart, s.TableEnd, s.TableTop, Tables(s), Direct(s), Mapped(s)));
     }
 

@@ -175,7 +175,6 @@ public class OutcomeTests
 
     public static TheoryData<string> FatalCases => new()
     {
-        "xen unmap_before_populate alone: PSE leaf refused",
         "xen preserve_existing alone: PSE leaf refused in level2_ident_pgt",
         "native before + both hotplug fixes: overwrite",
         "xen after top-down 16G: populate of an unmapped page",
@@ -190,7 +189,7 @@ public class OutcomeTests
             (Flat(4 * GiB, KernelVariant.Before, xen: true), WorkloadPlan.BootOnly, "hypervisor_refused"),
         "xen without preserve_existing: pgd_populate refused by validation" =>
             (Flat(4 * GiB, Variant(Hunks.All & ~Hunks.PreserveExisting), xen: true), WorkloadPlan.BootOnly, "hypervisor_refused"),
-        "xen unmap_before_populate alone: PSE leaf refused" =>
+        "xen unmap_before_populate alone: pgd_populate refused for a PSE leaf" =>
             (Flat(4 * GiB, Variant(Hunks.UnmapBeforePopulate), xen: true), WorkloadPlan.BootOnly, "hypervisor_refused"),
         "xen preserve_existing alone: PSE leaf refused in level2_ident_pgt" =>
             (Flat(4 * GiB, Variant(Hunks.PreserveExisting), xen: true), WorkloadPlan.BootOnly, "hypervisor_refused"),
@@ -212,18 +211,83 @@ public class OutcomeTests
     [MemberData(nameof(FatalCases))]
     public void AFatalEventStopsTheRunBeforeItsOperationIsApplied(string name) => AssertStopsBeforeTheStep(name);
 
-    [Fact]
-    public void ARefusedXenPopulateKeepsOnlyTheAllocHooksReadOnlyEntryFromBeforeIt()
+    /// <summary>
+    /// Item 17: a populate refused at item 26 step (2) or (3) leaves the earlier hypercall done.
+    /// The alloc hook's update_va_mapping (make_lowmem_page_readonly) succeeded before the refused
+    /// mmu_update, so the child's direct-map PTE has lost RW (0x23 → 0x21); nothing else changed
+    /// since just before the step (the populated entry included). Xen 4 GiB, initial
+    /// map [0, 28M) through Xen's L1s 0x1206..0x120f (L1 k maps pfns 512k..512k + 511) and
+    /// level1_ident_pgt; the child's entry is L1 (pfn / 512), index pfn % 512:
+    /// * before: pud_populate(0x8[0] → 0x9), 0x9 still aliased (step 2): L1 0x1206[9] 0x9023 → 0x9021.
+    /// * unmap_before_populate alone: pgd_populate(pgd[272] → pud 0x8) links pmd 0x9, whose
+    ///   pmd[0] is a 2 MiB leaf (step 3): L1 0x1206[8] 0x8023 → 0x8021.
+    /// * all hunks but preserve_existing: pgd_populate(pgd[272] → pud 0x1210), PTE page 0x1213
+    ///   maps init_level4_pgt (step 3): 0x1210 = 512 × 9 + 0x10 → L1 0x120f[0x10] 0x1210023 → 0x1210021.
+    /// </summary>
+    [Theory]
+    [InlineData("xen before: pud_populate refused for the alias", 0x1206, 9, 0x9023, 0x8, 0)]
+    [InlineData("xen unmap_before_populate alone: pgd_populate refused for a PSE leaf", 0x1206, 8, 0x8023, 0x201, 272)]
+    [InlineData("xen without preserve_existing: pgd_populate refused by validation", 0x120f, 0x10, 0x1210023, 0x201, 272)]
+    public void ARefusedXenPopulateKeepsOnlyTheAllocHooksReadOnlyEntryFromBeforeIt(
+        string name, ulong l1, int index, ulong writable, ulong table, int entry)
     {
-        // Item 26's order: the alloc hook's update_va_mapping (make_lowmem_page_readonly) is a
-        // hypercall of its own that succeeds before the refused mmu_update. So the refused
-        // operation leaves nothing behind, but the child's direct-map PTE has lost RW: Xen before,
-        // pud_populate(0x8[0] → 0x9): entry 9 of Xen L1 0x1206 goes 0x9023 → 0x9021.
-        var (config, plan, _) = Case("xen before: pud_populate refused for the alias");
-        var r = Simulation.Run(config, plan);
-        Assert.Equal("hypervisor_refused", r.Stop!.Fatal.Kind.JsonName());
-        Assert.Equal(0x9021UL, r.Machine.Memory.Read(new Pfn(0x1206), 9).Value);
-        Assert.Equal(0UL, r.Machine.Memory.Read(new Pfn(0x8), 0).Value);
+        var (config, plan, kind) = Case(name);
+        var steps = 0L;
+        Assert.NotNull(SteppedRun.Execute(config, plan, before: (_, _) => steps++).Stop);
+        MachineState? beforeStep = null;
+        Effect refused = default;
+        var i = 0L;
+        var run = SteppedRun.Execute(config, plan, before: (m, e) =>
+        {
+            if (i++ == steps - 1)
+            {
+                beforeStep = MachineState.Of(m);
+                refused = e;
+            }
+        });
+
+        Assert.Equal(kind, run.Stop!.Fatal.Kind.JsonName());
+        Assert.Equal((EffectKind.Populate, table, entry), (refused.Kind, refused.Table.Value, (int)refused.Index));
+        Assert.Equal(writable, beforeStep!.Tables[l1].Entries[index]);
+        Assert.Equal(writable & ~0x2UL, run.Machine.Memory.Read(new Pfn(l1), index).Value);
+
+        // Everything else is as just before the refused step.
+        beforeStep.Tables[l1].Entries[index] = writable & ~0x2UL;
+        var now = MachineState.Of(run.Machine);
+        Assert.Null(beforeStep.FirstTableDifference(now));
+        Assert.Equal(beforeStep.DirectPages, now.DirectPages);
+        Assert.Equal(beforeStep.TableEnd, now.TableEnd);
+        Assert.Equal(beforeStep.Aliases, now.Aliases);
+        Assert.Equal(beforeStep.XenAliases, now.XenAliases);
+    }
+
+    [Fact]
+    public void AFailedEarlyIounmapStopsWithXensWritableAliasStillHeld()
+    {
+        // Item 17: a fatal stop leaves the state as just before the step. Xen after, 4 GiB: the
+        // first page unmapped is PTE page 0x1210 (level2_ident_pgt entry 14). Its early_ioremap
+        // slot is released just before unmap_low_page runs, so early_iounmap fails; the fixmap PTE
+        // is never cleared and Xen keeps the page's writable reference.
+        var released = new List<ulong>();
+        MachineState? beforeStep = null;
+        var run = SteppedRun.Execute(Flat(4 * GiB, KernelVariant.After, xen: true), WorkloadPlan.BootOnly, before: (m, e) =>
+        {
+            if (e.Kind == EffectKind.EarlyIounmap && released.Count == 0)
+            {
+                Assert.Null(m.Allocator.EarlyIounmap(e.Table));
+                released.Add(e.Table.Value);
+                beforeStep = MachineState.Of(m);
+            }
+        });
+
+        Assert.Equal([0x1210UL], released);
+        Assert.Equal(("wild_write", "early_iounmap of page 0x1210, which has no early_ioremap alias"),
+            (run.Stop!.Fatal.Kind.JsonName(), run.Stop.Fatal.Message));
+        var now = MachineState.Of(run.Machine);
+        Assert.Equal([0x1210UL], now.XenAliases);
+        Assert.Equal(beforeStep!.XenAliases, now.XenAliases);
+        Assert.Equal(beforeStep.Aliases, now.Aliases);
+        Assert.Null(beforeStep.FirstTableDifference(now));
     }
 
     private static void AssertStopsBeforeTheStep(string name)

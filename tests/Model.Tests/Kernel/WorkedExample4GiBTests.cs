@@ -72,10 +72,16 @@ namespace BootActors.Model.Tests.Kernel;
 ///   Item 15: level2_ident_pgt[0..9] link Xen's L1s ([0, 20 MiB)). Item 16:
 ///   n = max(10, min(2048, 14, 512)) = 14: entries 10..13 get level1_ident_pgt 0x204..0x207,
 ///   so the initial direct map is [0, 28 MiB) = [0, 0x1c00000) in 4 KiB pages.
+///   Map (item 10, xen_memory_setup): usable [0, 0xa0000), reserved [0xa0000, 0x100000) (ISA),
+///   usable [0x100000, 0xa00000), reserved [0xa00000, 0x1203000) (p2m list and start-of-day
+///   pages), usable [0x1203000, 4G). end = 4G as with the flat map.
 ///   Reservations: no EBDA; XEN PAGETABLES [0x1203000, 0x1210000).
-///   5-page buffer: [0x8000, 0xd000) free → 0x8..0xd.
-///   2053-page buffer: 0x8000 → TEXT → 0xa00000; [0xa00000, 0x1205000) hits XEN PAGETABLES →
-///   0x1210000; [0x1210000, 0x1a15000) free → table_start 0x1210, table_top 0x1a15.
+///   5-page buffer: [0x8000, 0xd000) fits in the first entry and is free → 0x8..0xd.
+///   2053-page buffer (0x805000): does not fit below 0xa0000; 0x100000 hits TEXT → 0xa00000, the
+///   end of the second entry; the third starts at pt_base 0x1203000, which hits XEN PAGETABLES →
+///   0x1210000; [0x1210000, 0x1a15000) free → table_start 0x1210, table_top 0x1a15. With the flat
+///   map of before the revision, 0xa00000 + 0x805000 ran into XEN PAGETABLES as well, so none
+///   of the Xen rows below changes (the 1 GiB and 512 MiB guests do: MoreDerivedTests).
 ///  before: alloc pud 0x8, alloc pmd 0x9, then (parent order) pud_populate(0x8[0] → 0x9) while
 ///    0x9 still has its writable early_ioremap alias → hypervisor_refused (26 step 2).
 ///    table_end 0xa, table_pages 1/1/0, DirectMap 0/0/0, last_map_addr end, mapped [0, 28M) 4k.
