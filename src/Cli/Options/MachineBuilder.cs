@@ -52,7 +52,8 @@ internal static class MachineBuilder
         else if (r.E820 is { } file)
         {
             // E820FormatException's message is already "file:line: reason"; CliApp prints it as is.
-            config = config with { E820 = E820Parser.ParseFile(file), E820Origin = file };
+            var path = E820Samples.Resolve(file);
+            config = config with { E820 = E820Parser.ParseFile(path), E820Origin = path };
         }
 
         if (r.Pse is { } pse)
