@@ -22,7 +22,7 @@ public sealed record HoldPoint(KernelFn Function, EffectKind Step, Level? Level 
     public static readonly HoldPoint AfterPudValCheck = After(KernelFn.phys_pud_init, EffectKind.ReadEntry, Model.Paging.Level.Pud);
 
     /// <summary>Whether <paramref name="e"/> is a step of this kind (the occurrence is counted by the script).</summary>
-    public bool Matches(in Effect e) => e.Fn == Function && e.Kind == Step && (Level is null || e.Level == Level);
+    internal bool Matches(in Effect e) => e.Fn == Function && e.Kind == Step && (Level is null || e.Level == Level);
 
     /// <inheritdoc />
     public override string ToString() => $"after {Step}{(Level is { } l ? $" ({l.Name()})" : "")} in {Function}" + (Occurrence > 1 ? $" (#{Occurrence})" : "");
