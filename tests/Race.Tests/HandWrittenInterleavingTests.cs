@@ -1,9 +1,7 @@
 using BootActors.Actors.Components;
-using BootActors.Actors.Infrastructure;
-using BootActors.Actors.Testing;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
-using BootActors.Race.Tests.Kit;
+using BootActors.TestKit;
 using Xunit.Abstractions;
 
 namespace BootActors.Race.Tests;
@@ -16,9 +14,8 @@ public sealed class HandWrittenInterleavingTests(ITestOutputHelper output) : Boo
     {
         var script = Script.Run(1).Until(HoldPoint.AfterPudValCheck).Then(2).ToEnd().Then(1).ToEnd();
 
-        var run = RunScripted(Scenario("hotadd-concurrent"), script);
+        var stop = AssertViolation<LostUpdate>(RunScripted(Scenario("hotadd-concurrent"), script));
 
-        var stop = Assert.IsType<Model.Interpreter.RunStop>(run.Result.Stop);
         Assert.Equal(ErrorKind.OverwrotePresentEntry, stop.Fatal.Kind);
         Assert.Equal(1, stop.Cpu);
         Assert.Contains("pud_populate overwrote present pud[8]", stop.Fatal.Message);
@@ -29,6 +26,7 @@ public sealed class HandWrittenInterleavingTests(ITestOutputHelper output) : Boo
     {
         var run = RunScripted(Scenario("hotadd-concurrent"), Script.Run(1).ToEnd().Then(2).ToEnd());
 
+        AssertNoViolation(run);
         Assert.Equal(Outcome.Ok, run.Result.Outcome);
     }
 
@@ -55,16 +53,16 @@ public sealed class ProbeReplacementTests(ITestOutputHelper output) : BootRaceTe
 
         for (var i = 1; i <= 3; i++)
         {
-            var probed = probe.ExpectMsg<ProbeRelay.Probed>(TimeSpan.FromSeconds(20));
+            var probed = probe.ExpectMsg<ActorReplacement.Probed>(TimeSpan.FromSeconds(20));
             Assert.IsType<Hypervisor.MmuUpdate>(probed.Message);
             if (i < 3)
             {
-                probe.Reply(ProbeRelay.Answer.Real);
+                probe.Reply(ActorReplacement.Answer.Real);
                 continue;
             }
 
             var refused = StepResult.Fail(ErrorKind.HypervisorRefused, "(XEN) probe: the third mmu_update is refused");
-            probe.Reply(ProbeRelay.Answer.With((probed.From, new Hypervisor.HypercallDone(refused) { Tag = probed.Message.Tag })));
+            probe.Reply(ActorReplacement.Answer.With((probed.From, new Hypervisor.HypercallDone(refused) { Tag = probed.Message.Tag })));
         }
 
         var result = (await run).Result;

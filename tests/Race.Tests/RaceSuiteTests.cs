@@ -1,6 +1,4 @@
-using BootActors.Actors.Exploration;
-using BootActors.Actors.Testing;
-using BootActors.Race.Tests.Kit;
+using BootActors.TestKit;
 using Xunit.Abstractions;
 
 namespace BootActors.Race.Tests;
@@ -91,15 +89,5 @@ public sealed class RaceSuiteTests(ITestOutputHelper output) : BootRaceTest(outp
     {
         AssertViolation<HypervisorRefused>(Explore(Scenario("xen-boot-before")));
         AssertNoViolation(Explore(Scenario("xen-boot-before", "variant=after"), new ExploreOptions { Iterations = 5 }));
-    }
-
-    private void AssertReplayReproduces(FoundViolation found)
-    {
-        Assert.NotNull(found.ReplayPath);
-        var file = ReplayFile.Load(found.ReplayPath!);
-        var outcome = new Explorer(Host).Replay(file);
-
-        Assert.True(outcome.Reproduced, $"replay of {found.ReplayPath} gave {outcome.Got}, not {found.Kind}");
-        Assert.Equal(found.Message, outcome.Run.Result.Stop!.Fatal.Message);
     }
 }

@@ -1,6 +1,4 @@
-using BootActors.Actors.Exploration;
-using BootActors.Actors.Testing;
-using BootActors.Race.Tests.Kit;
+using BootActors.TestKit;
 using Xunit.Abstractions;
 
 namespace BootActors.Race.Tests;

@@ -11,7 +11,8 @@ using BootActors.Model.Workload;
 namespace BootActors.Actors.Exploration;
 
 /// <summary>How to explore.</summary>
-public sealed record ExploreOptions
+/// <remarks>Not sealed: BootActors.TestKit's <c>ExploreOptions</c> derives from it, so a race test names it from the kit's namespace alone.</remarks>
+public record ExploreOptions
 {
     /// <summary>random | pct | dfs | dpor.</summary>
     public string Strategy { get; init; } = "random";

@@ -213,9 +213,11 @@ public sealed class ActorHost : IDisposable
         ControlledDispatcher = Settings.ModelDispatcher,
     };
 
+    /// <summary>An actor host on an ActorSystem someone else owns (a TestKit's); its bootactors section configures the host.</summary>
     public ActorHost(ActorSystem system)
     {
         this.system = system;
+        Settings = BootActorsSettings.From(system.Settings.Config);
     }
 
     public ActorSystem System => system;

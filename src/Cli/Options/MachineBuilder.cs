@@ -52,7 +52,8 @@ internal static class MachineBuilder
         else if (r.E820 is { } file)
         {
             // E820FormatException's message is already "file:line: reason"; CliApp prints it as is.
-            config = config with { E820 = E820Parser.ParseFile(file), E820Origin = file };
+            var e820Path = E820Samples.Resolve(file);
+            config = config with { E820 = E820Parser.ParseFile(e820Path), E820Origin = e820Path };
         }
 
         if (r.Pse is { } pse)

@@ -31,13 +31,13 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         var running = Task.Run(() => host.Run(machine, WorkloadPlan.BootOnly, Shipped.Options(mode) with { Replacements = [replacement] }));
         for (var i = 0; i < 2; i++)
         {
-            var passed = probe.ExpectMsg<ProbeRelay.Probed>(Wait);
+            var passed = probe.ExpectMsg<ActorReplacement.Probed>(Wait);
             Assert.Equal("cpu0", passed.From);
-            probe.Reply(ProbeRelay.Answer.Real);
+            probe.Reply(ActorReplacement.Answer.Real);
         }
 
-        var third = probe.ExpectMsg<ProbeRelay.Probed>(Wait);
-        probe.Reply(ProbeRelay.Answer.With(("cpu0", new Hypervisor.HypercallDone(StepResult.Fail(refusal)) { Tag = third.Message.Tag })));
+        var third = probe.ExpectMsg<ActorReplacement.Probed>(Wait);
+        probe.Reply(ActorReplacement.Answer.With(("cpu0", new Hypervisor.HypercallDone(StepResult.Fail(refusal)) { Tag = third.Message.Tag })));
         var run = await running.WaitAsync(Wait);
 
         var stop = Assert.IsType<Model.Interpreter.RunStop>(run.Result.Stop);
@@ -65,7 +65,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         Assert.Equal(Outcome.Failed, run.Result.Outcome);
         Assert.Equal(ErrorKind.Timeout, run.Result.Stop?.Fatal.Kind);
         Assert.StartsWith("the run did not finish within 1 s", run.Result.Stop!.Fatal.Message);
-        Assert.Equal("FindEarlyTableSpace", silent.ExpectMsg<ProbeRelay.Probed>(Wait).Message.TypeName);
+        Assert.Equal("FindEarlyTableSpace", silent.ExpectMsg<ActorReplacement.Probed>(Wait).Message.TypeName);
     }
 
     [Fact]
@@ -79,8 +79,8 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         {
             Replacements = [new ActorReplacement("allocator", probe)],
         }));
-        probe.ExpectMsg<ProbeRelay.Probed>(Wait);
-        probe.Reply(ProbeRelay.Answer.With(("memory", new Nonsense())));
+        probe.ExpectMsg<ActorReplacement.Probed>(Wait);
+        probe.Reply(ActorReplacement.Answer.With(("memory", new Nonsense())));
         var run = await running.WaitAsync(Wait);
 
         Assert.Equal(Outcome.Failed, run.Result.Outcome);
