@@ -103,7 +103,7 @@ public sealed record ExplorationResult
 /// schedule after schedule from copies of the booted machine on one ActorSystem, each ordered by the
 /// chosen strategy; on a violation it shrinks the schedule, writes a replay file and explains it.
 /// </summary>
-public sealed class Explorer
+public sealed partial class Explorer
 {
     private readonly ActorHost host;
     private ActorSession? session;
@@ -261,7 +261,7 @@ public sealed class Explorer
         if (options.ReplayOut is { } dir)
         {
             Directory.CreateDirectory(dir);
-            var stem = Path.Combine(dir, $"{Safe(spec.Name)}-{strategyName}-seed{options.Seed}-{Safe(stop.Fatal.Kind.JsonName())}");
+            var stem = Path.Combine(dir, ReplayStem(spec, strategyName, options.Seed, stop.Fatal.Kind.JsonName()));
             replayPath = stem + ".replay.json";
             tracePath = stem + ".trace.jsonl";
             file = new JsonlTraceSink(new FileStream(tracePath, FileMode.Create, FileAccess.Write), HeaderFor(spec, strategyName, options.Seed));
@@ -335,6 +335,9 @@ public sealed class Explorer
             Seconds = elapsed.TotalSeconds,
             Error = error,
         };
+
+    /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
+    public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";
 
     private static string Safe(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 

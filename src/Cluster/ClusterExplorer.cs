@@ -1,0 +1,171 @@
+using Akka.Actor;
+using BootActors.Actors.Exploration;
+using BootActors.Actors.Host;
+using BootActors.Actors.Trace;
+using BootActors.Cluster.Internal;
+using BootActors.Cluster.Protocol;
+using BootActors.Cluster.Work;
+using BootActors.Model;
+using BootActors.Model.Workload;
+
+namespace BootActors.Cluster;
+
+/// <summary>What one node contributed to a cluster exploration: the schedules of it that count, by number.</summary>
+public sealed record NodeShare(string Node, int Schedules, IReadOnlyList<(int Start, int End)> Ranges);
+
+/// <summary>A cluster exploration's answer: the same result one process gives, and who ran what.</summary>
+public sealed record ClusterExplorationResult(ExplorationResult Result, IReadOnlyList<NodeShare> Workers);
+
+/// <summary>
+/// The coordinator's side of <c>bootactors explore … --cluster HOST:PORT</c>: starts the seed node,
+/// waits for the workers, explores with them (and itself, unless configured not to), then writes the
+/// replay file and trace of every violation found, as a single-process exploration does.
+/// </summary>
+public static class ClusterExplorer
+{
+    /// <summary>
+    /// Explores <paramref name="spec"/> (the scenario <paramref name="scenario"/> with <paramref name="sets"/>,
+    /// which each worker resolves from its own files) over a cluster whose seed is this process at
+    /// <paramref name="host"/>:<paramref name="port"/>.
+    /// </summary>
+    /// <exception cref="ClusterException">The workers did not come, or the strategy is not split over a cluster.</exception>
+    public static ClusterExplorationResult Explore(RunSpec spec, string scenario, IReadOnlyList<string> sets, ExploreOptions options,
+        string host, int port, int minWorkers, Action<string> say)
+    {
+        if (options.Strategy is not ("random" or "pct"))
+        {
+            throw new ClusterException($"--cluster with --strategy {options.Strategy}: only random and pct are split over a cluster so far", usage: true);
+        }
+
+        var settings = ClusterNode.Settings();
+
+        // A machine that does not boot has no schedules to share: one process reports it as it always does.
+        if (Simulation.SnapshotAfterBoot(spec.Machine).Stop is not null)
+        {
+            using var local = ActorHost.FromConfigDirectory();
+            return new ClusterExplorationResult(new Explorer(local).Explore(spec, options), []);
+        }
+
+        var terms = ExplorationTerms.From(scenario, sets, RunIdentity.SpecHash(spec), options);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(ClusterNode.SystemName, ClusterNode.Coordinator(host, port));
+        }
+        catch (Exception ex) when (Bind(ex) is { } why)
+        {
+            throw new ClusterException($"--cluster {host}:{port}: cannot listen there: {why}");
+        }
+
+        try
+        {
+            var actorHost = new ActorHost(system);
+            var plan = new IndexPlan(options.Iterations, settings.UnitSize, options.All);
+            var done = new TaskCompletionSource<CoordinatorOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var coordinator = system.ActorOf(
+                CoordinatorActor.Props(terms, plan, settings, minWorkers, options.TimeLimit, done, say, options.OnProgress), Coordinator.Name);
+            if (settings.CoordinatorExplores)
+            {
+                var local = new TaskCompletionSource<WorkerOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+                system.ActorOf(WorkerActor.Props(actorHost, settings, local, say, coordinator, _ => (spec, null)), Worker.Name);
+            }
+
+            if (minWorkers > 0)
+            {
+                say($"coordinator at {host}:{port}: waiting for {minWorkers} worker(s) (bootactors worker --join {host}:{port})");
+            }
+
+            var outcome = done.Task.GetAwaiter().GetResult();
+            if (outcome.Problem is { } problem)
+            {
+                throw new ClusterException(problem);
+            }
+
+            return Merge(spec, options, outcome, actorHost);
+        }
+        finally
+        {
+            Leave(system, settings);
+        }
+    }
+
+    private static ClusterExplorationResult Merge(RunSpec spec, ExploreOptions options, CoordinatorOutcome outcome, ActorHost host)
+    {
+        var plan = outcome.Plan!;
+        var explorer = new Explorer(host);
+        var found = plan.Findings().Select(f => Write(spec, options, explorer,
+            f.Report ?? throw new InvalidOperationException($"no node reported schedule {f.Schedule}'s violation"))).ToList();
+        var result = new ExplorationResult
+        {
+            Strategy = options.Strategy,
+            Violations = found,
+            Schedules = plan.Counted,
+            DistinctTraces = plan.DistinctTraces,
+            DistinctStates = plan.DistinctStates,
+            Incomplete = plan.Incomplete,
+            Seconds = outcome.Seconds,
+            Error = plan.Failure,
+        };
+        return new ClusterExplorationResult(result, plan.PerNode().Where(n => n.Schedules > 0).Select(n => new NodeShare(n.Node, n.Schedules, n.Ranges)).ToList());
+    }
+
+    /// <summary>The replay file and trace of a violation, written here; the re-run that writes the trace must reproduce it.</summary>
+    private static FoundViolation Write(RunSpec spec, ExploreOptions options, Explorer explorer, ViolationReport v)
+    {
+        var replay = v.ToReplay(spec, options.Strategy, options.Seed);
+        string? replayPath = null, tracePath = null;
+        if (options.ReplayOut is { } dir)
+        {
+            Directory.CreateDirectory(dir);
+            var stem = Path.Combine(dir, Explorer.ReplayStem(spec, options.Strategy, options.Seed, v.Kind));
+            replayPath = stem + ".replay.json";
+            tracePath = stem + ".trace.jsonl";
+            ReplayOutcome again;
+            using (var trace = new JsonlTraceSink(new FileStream(tracePath, FileMode.Create, FileAccess.Write), Explorer.HeaderFor(spec, options.Strategy, options.Seed)))
+            {
+                again = explorer.Replay(replay, trace);
+            }
+
+            if (!again.Reproduced)
+            {
+                throw new InvalidOperationException($"schedule {v.Schedule}'s violation ({v.Kind}) as shrunk on its node does not reproduce on the coordinator: got {again.Got}");
+            }
+
+            File.WriteAllText(replayPath, replay.ToJson());
+        }
+
+        return new FoundViolation(v.Kind, v.Message, v.Cpu, v.CallChain, v.Schedule, v.Steps, v.ShrunkSteps, v.ContextSwitches,
+            v.ShrunkContextSwitches, v.Narrative, replay, replayPath, tracePath);
+    }
+
+    private static void Leave(ActorSystem system, ClusterSettings settings)
+    {
+        try
+        {
+            CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).Wait(settings.LeaveTimeout);
+        }
+        catch (AggregateException)
+        {
+        }
+
+        system.Terminate().Wait(settings.LeaveTimeout);
+    }
+
+    internal static string? Bind(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException se)
+            {
+                return se.Message;
+            }
+
+            if (e is Akka.Remote.RemoteTransportException rt && e.InnerException is null)
+            {
+                return rt.Message;
+            }
+        }
+
+        return null;
+    }
+}
