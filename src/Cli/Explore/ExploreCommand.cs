@@ -8,6 +8,7 @@ using BootActors.Actors.Host;
 using BootActors.Cli.Options;
 using BootActors.Cli.Output;
 using BootActors.Cli.Scenarios;
+using BootActors.Cluster;
 using BootActors.Model.Workload;
 using Spectre.Console;
 
@@ -31,6 +32,8 @@ internal sealed class ExploreCommand
     private readonly Option<bool> noShrink = new("--no-shrink") { Description = "Report the schedule as found, without shrinking it." };
     private readonly Option<string[]> set = new("--set") { Description = "Override a key of the scenario (repeatable), e.g. --set hotplug_mutex=on.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: found, violation, schedules, seconds, replay, steps, shrunk_steps (and more)." };
+    private readonly Option<string?> cluster = new("--cluster") { Description = "Explore over a cluster: this process is the coordinator, the seed node at HOST:PORT; workers join it with `bootactors worker --join HOST:PORT` (random and pct; settings in config/cluster.hocon).", HelpName = "HOST:PORT" };
+    private readonly Option<string?> minWorkers = new("--min-workers") { Description = "With --cluster: wait for this many workers before exploring [default: 1].", HelpName = "N" };
 
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
@@ -46,7 +49,7 @@ internal sealed class ExploreCommand
             "booted machine): stop at the first violation (or collect them with --all), shrink it, write a replay file, and explain it in " +
             "kernel terms.\n\nExit codes: 0 nothing found; 1 a violation found; 2 user error; 3 internal failure.");
         Command.Arguments.Add(scenario);
-        foreach (var o in new Option[] { strategy, iterations, seed, maxSteps, timeLimit, all, replayOut, depth, preemptions, noShrink, set, json })
+        foreach (var o in new Option[] { strategy, iterations, seed, maxSteps, timeLimit, all, replayOut, depth, preemptions, noShrink, set, json, cluster, minWorkers })
         {
             Command.Options.Add(o);
         }
@@ -82,13 +85,44 @@ internal sealed class ExploreCommand
 
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
         var asJson = parse.GetValue(json);
-        using var host = ActorHost.FromConfigDirectory();
-        var explorer = new Explorer(host);
-        var result = WithProgress(options, o => explorer.Explore(spec, o), asJson);
+        ExplorationResult result;
+        IReadOnlyList<NodeShare>? workers = null;
+        if (parse.GetValue(cluster) is { } endpoint)
+        {
+            ClusterExplorationResult shared;
+            try
+            {
+                shared = WithProgress(options, o => Cluster.ClusterExplore.Run(spec, name, parse.GetValue(set) ?? [], o, endpoint, parse.GetValue(minWorkers), errors), asJson);
+            }
+            catch (Cluster.ClusterFailed ex)
+            {
+                errors.WriteLine($"bootactors: {ex.Message}");
+                return Cluster.ClusterExitCodes.ClusterLost;
+            }
+
+            (result, workers) = (shared.Result, shared.Workers);
+        }
+        else
+        {
+            if (parse.GetValue(minWorkers) is not null)
+            {
+                throw new UsageException("--min-workers: only with --cluster HOST:PORT");
+            }
+
+            using var host = ActorHost.FromConfigDirectory();
+            var explorer = new Explorer(host);
+            result = WithProgress(options, o => explorer.Explore(spec, o), asJson);
+        }
 
         if (asJson)
         {
-            output.WriteLine(JsonResult(result).ToJsonString(Json));
+            var node = JsonResult(result);
+            if (workers is not null)
+            {
+                node["workers"] = Cluster.ClusterExplore.Workers(workers);
+            }
+
+            output.WriteLine(node.ToJsonString(Json));
         }
         else
         {
@@ -104,11 +138,11 @@ internal sealed class ExploreCommand
     }
 
     /// <summary>A progress bar on a terminal; a plain line every few seconds when stderr is redirected.</summary>
-    private ExplorationResult WithProgress(ExploreOptions options, Func<ExploreOptions, ExplorationResult> explore, bool asJson)
+    private T WithProgress<T>(ExploreOptions options, Func<ExploreOptions, T> explore, bool asJson)
     {
         if (ReferenceEquals(errors, Console.Error) && !Console.IsErrorRedirected)
         {
-            ExplorationResult? result = null;
+            T? result = default;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             console.Progress().AutoClear(true).Start(ctx =>
             {
