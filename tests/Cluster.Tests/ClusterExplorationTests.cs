@@ -119,6 +119,30 @@ public sealed class ClusterExplorationTests
     }
 
     [Fact(Timeout = 240_000)]
+    public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
+    {
+        const int n = 600;
+        using var ws = new Workspace();
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
+            "--iterations", n.ToString());
+        await coordinator.WaitForStderr(l => l.StartsWith("explore: "), Runs.Finish, "exploring");
+        Assert.False(workers[0].HasExited, workers[0].Stderr);
+        workers[0].Interrupt();
+
+        Assert.Equal(130, await workers[0].Exit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("interrupted: this worker withdrew", workers[0].Stderr);
+
+        // Withdrawn, not downed: the coordinator hands its units on without waiting for the failure detector.
+        await coordinator.WaitForStderr(l => l.Contains("withdrew: interrupted (Ctrl-C)"), TimeSpan.FromSeconds(30), "the withdrawal");
+        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
+        Assert.Equal(0, await workers[1].Exit(Runs.Start));
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
+        Runs.AssertEachNumberOnce(cluster, n);
+        Assert.DoesNotContain("was downed", coordinator.Stderr);
+    }
+
+    [Fact(Timeout = 240_000)]
     public async Task AWorkerWhoseScenarioFilesResolveToAnotherRunIsRefusedWithAMessageAndTheOthersGoOn()
     {
         using var ws = new Workspace();

@@ -129,6 +129,13 @@ internal sealed class Node : IDisposable
         return process.ExitCode;
     }
 
+    /// <summary>SIGINT, as Ctrl-C in its terminal sends.</summary>
+    public void Interrupt()
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!;
+        kill.WaitForExit(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>SIGKILL: the process gets no chance to leave the cluster.</summary>
     public void Kill()
     {
