@@ -13,8 +13,14 @@ namespace BootActors.Cluster;
 /// <summary>What one node contributed to a cluster exploration: the schedules of it that count, by number.</summary>
 public sealed record NodeShare(string Node, int Schedules, IReadOnlyList<(int Start, int End)> Ranges);
 
-/// <summary>A cluster exploration's answer: the same result one process gives, and who ran what.</summary>
-public sealed record ClusterExplorationResult(ExplorationResult Result, IReadOnlyList<NodeShare> Workers);
+/// <summary>The coordinator's own load: units merged, work messages handled (requests and results), and the time it spent on them.</summary>
+public sealed record CoordinatorLoad(int Units, long Messages, double BusySeconds);
+
+/// <summary>A cluster exploration's answer: the same result one process gives, who ran what, and what it cost the coordinator.</summary>
+public sealed record ClusterExplorationResult(ExplorationResult Result, IReadOnlyList<NodeShare> Workers)
+{
+    public CoordinatorLoad Coordinator { get; init; } = new(0, 0, 0);
+}
 
 /// <summary>
 /// The coordinator's side of <c>bootactors explore … --cluster HOST:PORT</c>: starts the seed node,
@@ -106,7 +112,10 @@ public static class ClusterExplorer
             Seconds = outcome.Seconds,
             Error = plan.Failure,
         };
-        return new ClusterExplorationResult(result, plan.PerNode().Where(n => n.Schedules > 0).Select(n => new NodeShare(n.Node, n.Schedules, n.Ranges)).ToList());
+        return new ClusterExplorationResult(result, plan.PerNode().Where(n => n.Schedules > 0).Select(n => new NodeShare(n.Node, n.Schedules, n.Ranges)).ToList())
+        {
+            Coordinator = outcome.Load,
+        };
     }
 
     /// <summary>The replay file and trace of a violation, written here; the re-run that writes the trace must reproduce it.</summary>

@@ -11,27 +11,47 @@ public sealed class IndexPlanTests
     public void ResultsArrivingOutOfOrderAreCountedOnceEachAndCoverEveryNumber()
     {
         var plan = new IndexPlan(40, 16, all: false);
-        var a = plan.Next("a")!;
-        var b = plan.Next("b")!;
-        var c = plan.Next("a")!;
-        Assert.Equal((0, 16, 16, 32, 32, 40), (a.Start, a.End, b.Start, b.End, c.Start, c.End));
-        Assert.Null(plan.Next("b"));
+        var units = new List<(string Node, WorkUnit Unit)>();
+        for (var k = 0; plan.Next(k % 2 == 0 ? "a" : "b", 2) is { } u; k++)
+        {
+            units.Add((k % 2 == 0 ? "a" : "b", u));
+        }
 
-        Assert.True(plan.Accept("a", Clean(c)));
-        Assert.True(plan.Accept("b", Clean(b)));
-        Assert.False(plan.Finished);
-        Assert.True(plan.Accept("a", Clean(a)));
-        Assert.False(plan.Accept("a", Clean(a)));
+        Assert.Equal(Enumerable.Range(0, 40), units.SelectMany(p => Enumerable.Range(p.Unit.Start, p.Unit.Count)));
+        units.Reverse();
+        foreach (var (node, unit) in units)
+        {
+            Assert.False(plan.Finished);
+            Assert.True(plan.Accept(node, Clean(unit)));
+        }
 
+        Assert.False(plan.Accept(units[0].Node, Clean(units[0].Unit)));
         Assert.True(plan.Finished);
         Assert.Equal(40, plan.Counted);
         Assert.Equal(40, plan.PerNode().Sum(n => n.Schedules));
     }
 
     [Fact]
+    public void UnitsAreFullSizedWhileMuchIsLeftAndShrinkTowardsTheEndSoNoNodeLagsBehind()
+    {
+        var plan = new IndexPlan(1000, 16, all: true);
+        var sizes = new List<int>();
+        while (plan.Next("a", 4) is { } u)
+        {
+            sizes.Add(u.Count);
+        }
+
+        Assert.Equal(1000, sizes.Sum());
+        Assert.All(sizes.Take(46), s => Assert.Equal(16, s));
+        Assert.True(sizes.Count > 46 + 16, $"{sizes.Count} units: the last 256 schedules come in smaller ones");
+        Assert.Equal(1, sizes[^1]);
+        Assert.Equal(sizes.OrderByDescending(s => s), sizes);
+    }
+
+    [Fact]
     public void WithoutAllTheLowestNumberedViolationEndsTheExplorationOnlyOnceEveryLowerNumberRan()
     {
-        var plan = new IndexPlan(64, 16, all: false);
+        var plan = new IndexPlan(1000, 16, all: false);
         var u0 = plan.Next("a")!;
         var u1 = plan.Next("b")!;
         var u2 = plan.Next("c")!;
@@ -53,7 +73,7 @@ public sealed class IndexPlanTests
     [Fact]
     public void ALostNodesUnitsAreHandedOutAgainAndItsLateResultIsNotCounted()
     {
-        var plan = new IndexPlan(32, 16, all: true);
+        var plan = new IndexPlan(1000, 16, all: true);
         var u0 = plan.Next("a")!;
         var u1 = plan.Next("b")!;
         Assert.Equal(16, plan.Lost("b"));
@@ -64,7 +84,6 @@ public sealed class IndexPlanTests
         Assert.False(plan.Accept("b", Clean(u1)));
         Assert.True(plan.Accept("a", Clean(u0)));
         Assert.True(plan.Accept("a", Clean(again)));
-        Assert.True(plan.Finished);
         Assert.Equal(32, plan.Counted);
         Assert.Equal([("a", 32)], plan.PerNode().Where(n => n.Schedules > 0).Select(n => (n.Node, n.Schedules)));
     }
@@ -72,20 +91,19 @@ public sealed class IndexPlanTests
     [Fact]
     public void WhatAUnitDidNotRunGoesBackToBeHandedOut()
     {
-        var plan = new IndexPlan(16, 16, all: true);
+        var plan = new IndexPlan(1000, 16, all: true);
         var u = plan.Next("a")!;
         Assert.True(plan.Accept("a", Clean(u) with { Ran = 5, Statuses = Statuses(5), TraceHashes = Hashes(0, 5), StateHashes = Hashes(0, 5) }));
         var rest = plan.Next("b")!;
         Assert.Equal((5, 16), (rest.Start, rest.End));
         Assert.True(plan.Accept("b", Clean(rest)));
-        Assert.True(plan.Finished);
         Assert.Equal(16, plan.Counted);
     }
 
     [Fact]
     public void AHostFailureEndsTheExplorationAtItsNumberWithItsMessage()
     {
-        var plan = new IndexPlan(32, 16, all: true);
+        var plan = new IndexPlan(1000, 16, all: true);
         var u0 = plan.Next("a")!;
         var u1 = plan.Next("a")!;
         var statuses = Statuses(3).Append(ScheduleStatus.HostFailure).ToList();

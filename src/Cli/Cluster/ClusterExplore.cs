@@ -43,6 +43,14 @@ internal static class ClusterExplore
             ["schedules"] = s.Schedules,
             ["ranges"] = new JsonArray(s.Ranges.Select(r => (JsonNode)new JsonArray(r.Start, r.End)).ToArray()),
         }).ToArray());
+
+    /// <summary>The coordinator's load: units merged, work messages handled, and the seconds spent handling them (its own measurement).</summary>
+    public static JsonObject Load(CoordinatorLoad load) => new()
+    {
+        ["units"] = load.Units,
+        ["messages"] = load.Messages,
+        ["busy_seconds"] = Math.Round(load.BusySeconds, 6),
+    };
 }
 
 /// <summary>The cluster failed under the exploration (workers did not come, or all went): one line, exit <see cref="ClusterExitCodes.ClusterLost"/>.</summary>

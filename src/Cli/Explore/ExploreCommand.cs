@@ -86,10 +86,9 @@ internal sealed class ExploreCommand
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
         var asJson = parse.GetValue(json);
         ExplorationResult result;
-        IReadOnlyList<NodeShare>? workers = null;
+        ClusterExplorationResult? shared = null;
         if (parse.GetValue(cluster) is { } endpoint)
         {
-            ClusterExplorationResult shared;
             try
             {
                 shared = WithProgress(options, o => Cluster.ClusterExplore.Run(spec, name, parse.GetValue(set) ?? [], o, endpoint, parse.GetValue(minWorkers), errors), asJson);
@@ -100,7 +99,7 @@ internal sealed class ExploreCommand
                 return Cluster.ClusterExitCodes.ClusterLost;
             }
 
-            (result, workers) = (shared.Result, shared.Workers);
+            result = shared.Result;
         }
         else
         {
@@ -117,9 +116,10 @@ internal sealed class ExploreCommand
         if (asJson)
         {
             var node = JsonResult(result);
-            if (workers is not null)
+            if (shared is not null)
             {
-                node["workers"] = Cluster.ClusterExplore.Workers(workers);
+                node["workers"] = Cluster.ClusterExplore.Workers(shared.Workers);
+                node["coordinator"] = Cluster.ClusterExplore.Load(shared.Coordinator);
             }
 
             output.WriteLine(node.ToJsonString(Json));

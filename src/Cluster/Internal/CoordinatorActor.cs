@@ -8,7 +8,11 @@ using BootActors.Cluster.Work;
 namespace BootActors.Cluster.Internal;
 
 /// <summary>What the coordinator's part produced: the merged book, or why the exploration could not be done.</summary>
-internal sealed record CoordinatorOutcome(IndexPlan? Plan, string? Problem, double Seconds, bool TimedOut);
+internal sealed record CoordinatorOutcome(IndexPlan? Plan, string? Problem, double Seconds, bool TimedOut)
+{
+    /// <summary>The coordinator's own load: the work messages it handled (requests and results) and the time spent handling them.</summary>
+    public CoordinatorLoad Load { get; init; } = new(0, 0, 0);
+}
 
 /// <summary>
 /// The coordinator (at /user/coordinator on the seed node): checks each worker that registers (the
@@ -35,6 +39,9 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly Stopwatch clock = new();
     private readonly Address self;
     private bool timedOut;
+    private long messages;
+    private long busyTicks;
+    private int unitsDone;
     private int? lastCutoffSent;
     private string? problem;
 
@@ -98,30 +105,16 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Admission();
         Receive<Coordinator.RequestWork>(m =>
         {
+            var t = Stopwatch.GetTimestamp();
             NodeOf(Sender)?.Wants(m.Count);
             HandOut();
+            Busy(t);
         });
         Receive<Coordinator.UnitDone>(m =>
         {
-            var node = NodeOf(Sender);
-            if (node is null || !plan.Accept(node.Name, m.Result))
-            {
-                return;
-            }
-
-            node.Units++;
-            progress?.Invoke(new ExploreProgress(plan.Counted, plan.Violations, clock.Elapsed, terms.Iterations));
-            if (plan.Cutoff is { } c && c != lastCutoffSent)
-            {
-                lastCutoffSent = c;
-                foreach (var n in nodes.Values.Where(n => n.Accepted))
-                {
-                    n.Ref.Tell(new Worker.Cutoff(c));
-                }
-            }
-
-            CheckEnd();
-            HandOut();
+            var t = Stopwatch.GetTimestamp();
+            Done(m);
+            Busy(t);
         });
         Receive<Deadline>(_ =>
         {
@@ -143,6 +136,35 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
             }
         });
         Membership();
+    }
+
+    private void Done(Coordinator.UnitDone m)
+    {
+        var node = NodeOf(Sender);
+        if (node is null || !plan.Accept(node.Name, m.Result))
+        {
+            return;
+        }
+
+        unitsDone++;
+        progress?.Invoke(new ExploreProgress(plan.Counted, plan.Violations, clock.Elapsed, terms.Iterations));
+        if (plan.Cutoff is { } c && c != lastCutoffSent)
+        {
+            lastCutoffSent = c;
+            foreach (var n in nodes.Values.Where(n => n.Accepted))
+            {
+                n.Ref.Tell(new Worker.Cutoff(c));
+            }
+        }
+
+        CheckEnd();
+        HandOut();
+    }
+
+    private void Busy(long start)
+    {
+        messages++;
+        busyTicks += Stopwatch.GetTimestamp() - start;
     }
 
     /// <summary>The result is in: every worker is told, and leaves; the coordinator waits for them a while.</summary>
@@ -274,9 +296,10 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void HandOut()
     {
+        var exploring = nodes.Values.Count(n => n.Accepted);
         foreach (var node in nodes.Values.Where(n => n.Accepted).OrderBy(n => n.Name, StringComparer.Ordinal))
         {
-            while (node.Wanted > 0 && plan.Next(node.Name) is { } unit)
+            while (node.Wanted > 0 && plan.Next(node.Name, exploring) is { } unit)
             {
                 node.Wanted--;
                 node.Ref.Tell(new Worker.Assign(unit, plan.Hints));
@@ -331,7 +354,10 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Complete()
     {
-        done.TrySetResult(new CoordinatorOutcome(plan, null, clock.Elapsed.TotalSeconds, timedOut));
+        done.TrySetResult(new CoordinatorOutcome(plan, null, clock.Elapsed.TotalSeconds, timedOut)
+        {
+            Load = new CoordinatorLoad(unitsDone, messages, (double)busyTicks / Stopwatch.Frequency),
+        });
         Context.Stop(Self);
     }
 
@@ -367,8 +393,6 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         public bool Accepted { get; set; }
 
         public int Wanted { get; set; }
-
-        public int Units { get; set; }
 
         public void Wants(int n) => Wanted += n;
     }

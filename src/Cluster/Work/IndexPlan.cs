@@ -64,9 +64,15 @@ internal sealed class IndexPlan
     public WorkHints Hints => new(stopped ? -1 : Cutoff,
         firstOfKey.ToDictionary(p => p.Key, p => p.Value.Schedule, StringComparer.Ordinal));
 
-    /// <summary>The next unit for <paramref name="node"/>: the lowest numbers not yet handed out, or null.</summary>
-    public WorkUnit? Next(string node)
+    /// <summary>
+    /// The next unit for <paramref name="node"/>: the lowest numbers not yet handed out, or null. Near
+    /// the end units shrink (to a quarter of what is left per node, at least one schedule), so that no
+    /// node finishes long after the others: <paramref name="nodes"/> is how many are exploring.
+    /// </summary>
+    public WorkUnit? Next(string node, int nodes = 1)
     {
+        var left = pending.Where(r => Within(r.Start)).Sum(r => (long)Math.Min(r.End, Cutoff is { } cc ? cc + 1 : r.End) - r.Start);
+        var size = (int)Math.Clamp(left / (4L * Math.Max(1, nodes)), 1, unitSize);
         if (stopped)
         {
             return null;
@@ -82,7 +88,7 @@ internal sealed class IndexPlan
                 continue;
             }
 
-            var unitEnd = Math.Min(end, first.Start + unitSize);
+            var unitEnd = Math.Min(end, first.Start + size);
             if (unitEnd < first.End)
             {
                 pending.Add((unitEnd, first.End));
