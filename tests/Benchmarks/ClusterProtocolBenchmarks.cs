@@ -54,7 +54,7 @@ public class ClusterProtocolBenchmarks
     public int BookPerUnit()
     {
         var plan = new IndexPlan(Units * UnitSize, UnitSize, all: false);
-        var statuses = Enumerable.Repeat(ScheduleStatus.Ok, UnitSize).ToList();
+        var statuses = Enumerable.Repeat(ScheduleStatus.Ok, UnitSize).ToArray();
         var hashes = new ulong[UnitSize];
         var finished = 0;
         for (var k = 0; k < Units; k++)
@@ -62,7 +62,8 @@ public class ClusterProtocolBenchmarks
             var node = (k & 1) == 0 ? "a" : "b";
             var u = plan.Next(node)!;
             _ = plan.Hints;
-            plan.Accept(node, new UnitResult(u.Id, u.Start, u.Count, statuses, hashes, hashes, [], 0));
+            var n = u.Count;
+            plan.Accept(node, new UnitResult(u.Id, u.Start, n, statuses[..n], hashes[..n], hashes[..n], [], 0));
             finished += plan.Finished ? 1 : 0;
         }
 
