@@ -5,7 +5,6 @@ using BootActors.Actors.Trace;
 using BootActors.Cluster.Internal;
 using BootActors.Cluster.Protocol;
 using BootActors.Cluster.Work;
-using BootActors.Model;
 using BootActors.Model.Workload;
 
 namespace BootActors.Cluster;
@@ -45,11 +44,22 @@ public static class ClusterExplorer
 
         var settings = ClusterNode.Settings();
 
-        // A machine that does not boot has no schedules to share: one process reports it as it always does.
-        if (Simulation.SnapshotAfterBoot(spec.Machine).Stop is not null)
+        // The engine every node opens, opened here first: a machine that does not boot has no schedules
+        // to share (one process reports it as it always does), and pct's k is what every node computes.
+        int pctLength;
+        using (var local = ActorHost.FromConfigDirectory())
         {
-            using var local = ActorHost.FromConfigDirectory();
-            return new ClusterExplorationResult(new Explorer(local).Explore(spec, options), []);
+            bool boots;
+            using (var probe = ExplorationEngine.Open(local, spec, options))
+            {
+                pctLength = probe.PctLength;
+                boots = probe.BootStop is null;
+            }
+
+            if (!boots)
+            {
+                return new ClusterExplorationResult(new Explorer(local).Explore(spec, options), []);
+            }
         }
 
         var terms = ExplorationTerms.From(scenario, sets, RunIdentity.SpecHash(spec), options);
@@ -87,7 +97,7 @@ public static class ClusterExplorer
                 throw new ClusterException(problem);
             }
 
-            return Merge(spec, options, outcome, actorHost);
+            return Merge(spec, options, outcome, actorHost, pctLength);
         }
         finally
         {
@@ -95,20 +105,26 @@ public static class ClusterExplorer
         }
     }
 
-    private static ClusterExplorationResult Merge(RunSpec spec, ExploreOptions options, CoordinatorOutcome outcome, ActorHost host)
+    private static ClusterExplorationResult Merge(RunSpec spec, ExploreOptions options, CoordinatorOutcome outcome, ActorHost host, int pctLength)
     {
         var plan = outcome.Plan!;
         var explorer = new Explorer(host);
         var found = plan.Findings().Select(f => Write(spec, options, explorer,
             f.Report ?? throw new InvalidOperationException($"no node reported schedule {f.Schedule}'s violation"))).ToList();
+        var (states, choicePoints, beyond) = plan.Covered();
         var result = new ExplorationResult
         {
             Strategy = options.Strategy,
             Violations = found,
+            Choice = options.Choice ?? ChoiceMode.Delivery,
             Schedules = plan.Counted,
             DistinctTraces = plan.DistinctTraces,
-            DistinctStates = plan.DistinctStates,
+            DistinctStates = states,
+            DistinctEndStates = plan.DistinctEndStates,
+            ChoicePoints = choicePoints,
+            BeyondStepBound = beyond,
             Incomplete = plan.Incomplete,
+            PctLength = pctLength,
             Seconds = outcome.Seconds,
             Error = plan.Failure,
         };

@@ -11,7 +11,7 @@ public sealed class IndexPlanTests
     public void ResultsArrivingOutOfOrderAreCountedOnceEachAndCoverEveryNumber()
     {
         var plan = new IndexPlan(40, 16, all: false);
-        var units = new List<(string Node, WorkUnit Unit)>();
+        var units = new List<(string Node, ScheduleRange Unit)>();
         for (var k = 0; plan.Next(k % 2 == 0 ? "a" : "b", 2) is { } u; k++)
         {
             units.Add((k % 2 == 0 ? "a" : "b", u));
@@ -115,15 +115,15 @@ public sealed class IndexPlanTests
         Assert.Equal(4, plan.Counted);
     }
 
-    private static UnitResult Clean(WorkUnit u) =>
+    private static UnitResult Clean(ScheduleRange u) =>
         new(u.Id, u.Start, u.Count, Statuses(u.Count), Hashes(u.Start, u.Count), Hashes(u.Start, u.Count), [], 0.01);
 
-    private static UnitResult Violating(WorkUnit u, int at)
+    private static UnitResult Violating(ScheduleRange u, int at)
     {
         var ran = at - u.Start + 1;
         var statuses = Statuses(ran - 1).Append(ScheduleStatus.Violation).ToList();
         var report = new ViolationReport("k", "m", 1, "f", at, 10, 5, 3, 1, ["n"], []);
-        return new UnitResult(u.Id, u.Start, ran, statuses, Hashes(u.Start, ran), Hashes(u.Start, ran), [new Finding(at, "k|f", report)], 0.01);
+        return new UnitResult(u.Id, u.Start, ran, statuses, Hashes(u.Start, ran), Hashes(u.Start, ran), [new NodeFinding(at, "k|f", report)], 0.01);
     }
 
     private static List<ScheduleStatus> Statuses(int n) => Enumerable.Repeat(ScheduleStatus.Ok, n).ToList();

@@ -21,7 +21,7 @@ public sealed class ProtocolTests : IDisposable
         var report = new ViolationReport("overwrote_present_entry", "pud_populate overwrote present pud[8]", 2, "add_memory → phys_pud_init", 17, 177, 90, 77, 2,
             ["CPU1 read pud[8] empty", "CPU2 …"], [new RecordedDelivery("cpu1", "memory", "ReadEntry"), new RecordedDelivery("memory", "cpu1", "EntryRead"), new RecordedDelivery("cpu1", "memory", "ReadEntry")]);
         var result = new UnitResult(9, 32, 3, [ScheduleStatus.Ok, ScheduleStatus.Incomplete, ScheduleStatus.Violation], [1UL, 2UL, ulong.MaxValue], [4UL, 5UL, 6UL],
-            [new Finding(34, "OverwrotePresentEntry|add_memory", report), new Finding(33, "x|y", null)], 0.25) { Failure = "schedule 35 failed" };
+            [new NodeFinding(34, "OverwrotePresentEntry|add_memory", report), new NodeFinding(33, "x|y", null)], 0.25) { Failure = "schedule 35 failed", Coverage = new UnitCoverage(12, 3, [7UL, 9UL]) };
         return new TheoryData<string, object>
         {
             { "reg", new Coordinator.Register("0.1.0+abc") },
@@ -33,7 +33,7 @@ public sealed class ProtocolTests : IDisposable
             { "exp", new Worker.Explore(new ExplorationTerms("hotadd-concurrent", ["hotplug_mutex=on"], "ff00", "pct", 1000, -5, 20000, true, 3, null, false)) },
             { "ref", new Worker.Refused("another build") },
             { "acc", new Worker.Accepted("127.0.0.1:4053") },
-            { "asg", new Worker.Assign(new WorkUnit(3, 48, 16), new WorkHints(40, new Dictionary<string, int> { ["a|b"] = 7 })) },
+            { "asg", new Worker.Assign(new ScheduleRange(3, 48, 16), new WorkHints(40, new Dictionary<string, int> { ["a|b"] = 7 })) },
             { "cut", new Worker.Cutoff(-1) },
             { "over", new Worker.ExplorationOver("done", true) },
         };
@@ -56,7 +56,7 @@ public sealed class ProtocolTests : IDisposable
     public void ACutShortMessageIsRefusedAsASerializationErrorNotMisread()
     {
         var s = (ClusterProtocolSerializer)system.Serialization.FindSerializerFor(new Coordinator.RequestWork(1));
-        var bytes = s.ToBinary(new Worker.Assign(new WorkUnit(3, 48, 16), WorkHints.None));
+        var bytes = s.ToBinary(new Worker.Assign(new ScheduleRange(3, 48, 16), WorkHints.None));
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => s.FromBinary(bytes[..^3], "asg"));
     }
 

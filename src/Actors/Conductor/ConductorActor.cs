@@ -25,6 +25,9 @@ public static class Conductor
     /// </summary>
     public sealed record ToHost(object Message, int Epoch);
 
+    /// <summary>The strategy ended the run before it finished (it reached a state already explored), after <see cref="Delivered"/> deliveries.</summary>
+    public sealed record Cut(long Delivered, int Epoch);
+
     /// <summary>Stop delivering.</summary>
     public sealed record Halt
     {
@@ -86,6 +89,7 @@ internal sealed class ConductorActor : ReceiveActor
 
             inFlight = false;
             halted |= p.Stopped;
+            strategy.Processed();
             Pump();
         });
         Receive<Conductor.Reset>(r =>
@@ -119,9 +123,10 @@ internal sealed class ConductorActor : ReceiveActor
     public static Props Props(RunContext run, IScheduleStrategy strategy, long maxSteps) =>
         Akka.Actor.Props.Create(() => new ConductorActor(run, strategy, maxSteps));
 
+    /// <summary>A message to deliver: sent during delivery <see cref="seq"/> (or, from the host, after it).</summary>
     private void Add(ModelEnvelope e)
     {
-        pending.Add(new PendingMessage(nextId++, e.From, e.To, e.Message));
+        pending.Add(new PendingMessage(nextId++, e.From, e.To, e.Message, seq));
         clocks.Add(e.SenderClock);
     }
 
@@ -146,6 +151,13 @@ internal sealed class ConductorActor : ReceiveActor
         }
 
         var i = strategy.Choose(pending);
+        if (i == IScheduleStrategy.StopRun)
+        {
+            halted = true;
+            run.Host.Tell(new Conductor.Cut(seq, epoch));
+            return;
+        }
+
         var m = pending[i];
         var clock = clocks[i];
         pending.RemoveAt(i);

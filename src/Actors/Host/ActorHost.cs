@@ -38,6 +38,9 @@ public sealed record ActorRunOptions
     /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
     public long? StopAfter { get; init; }
 
+    /// <summary>Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the run starts: exploration attaches its access recorder here.</summary>
+    public Action<Machine>? OnStart { get; init; }
+
     /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
     public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
 }
@@ -116,6 +119,7 @@ public sealed class ActorSession : IDisposable
         machine.Validate(plan);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
+        options.OnStart?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
         try

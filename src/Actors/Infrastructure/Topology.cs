@@ -69,5 +69,14 @@ public sealed class Topology
 
     public int CpuIndex(int id) => id - 1;
 
+    /// <summary>
+    /// Whether handling a message changes fields of the actor itself (a CPU's program and registers,
+    /// a TLB's pending walks, a lock's waiters, the hypervisor's queue), beyond the machine state the
+    /// access recorder sees. PhysicalMemory and the PageAllocator keep nothing of their own: their
+    /// handlers only call the machine's functions, so two deliveries to them are independent unless
+    /// their footprints meet.
+    /// </summary>
+    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != Host;
+
     public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
 }

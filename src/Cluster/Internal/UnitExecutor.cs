@@ -16,7 +16,7 @@ namespace BootActors.Cluster.Internal;
 /// </summary>
 internal sealed class UnitExecutor : IDisposable
 {
-    private readonly BlockingCollection<WorkUnit> units = new();
+    private readonly BlockingCollection<ScheduleRange> units = new();
     private readonly ActorHost host;
     private readonly RunSpec spec;
     private readonly ExploreOptions options;
@@ -42,7 +42,7 @@ internal sealed class UnitExecutor : IDisposable
 
     public void Start() => thread.Start();
 
-    public void Add(WorkUnit unit, WorkHints latest)
+    public void Add(ScheduleRange unit, WorkHints latest)
     {
         hints = latest;
         units.Add(unit);
@@ -75,12 +75,10 @@ internal sealed class UnitExecutor : IDisposable
     {
         try
         {
-            var explorer = new Explorer(host);
-            using var runner = explorer.OpenRunner(spec, options);
-            var strategy = Explorer.CreateStrategy(options);
+            using var engine = ExplorationEngine.Open(host, spec, options);
             foreach (var unit in units.GetConsumingEnumerable(stop.Token))
             {
-                reportTo.Tell(new UnitFinished(Run(runner, strategy, unit)));
+                reportTo.Tell(new UnitFinished(Run(engine, unit)));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -92,13 +90,14 @@ internal sealed class UnitExecutor : IDisposable
         }
     }
 
-    private UnitResult Run(ScheduleRunner runner, ExplorationStrategy strategy, WorkUnit unit)
+    private UnitResult Run(ExplorationEngine engine, ScheduleRange unit)
     {
+        var coverage = new Coverage();
         var sw = Stopwatch.StartNew();
         var statuses = new List<ScheduleStatus>(unit.Count);
         var traces = new List<ulong>(unit.Count);
         var states = new List<ulong>(unit.Count);
-        var findings = new List<Finding>();
+        var findings = new List<NodeFinding>();
         string? failure = null;
         for (var i = unit.Start; i < unit.End && !stop.IsCancellationRequested; i++)
         {
@@ -108,7 +107,7 @@ internal sealed class UnitExecutor : IDisposable
                 break;
             }
 
-            var outcome = runner.Run(strategy, i);
+            var outcome = engine.RunNumbered(i, coverage);
             statuses.Add(outcome.Status);
             traces.Add(outcome.TraceHash);
             states.Add(outcome.StateHash);
@@ -128,8 +127,8 @@ internal sealed class UnitExecutor : IDisposable
             {
                 // A lower-numbered schedule of the same kind, known to the coordinator, is the one reported: no need to shrink this one.
                 var known = hints.FirstOfKey.TryGetValue(key, out var first) && first < i;
-                var report = known ? null : ViolationReport.From(runner.Explain(outcome, strategy.Name));
-                findings.Add(new Finding(i, key, report));
+                var report = known ? null : ViolationReport.From(engine.Explain(outcome.Finding!, i, null));
+                findings.Add(new NodeFinding(i, key, report));
             }
 
             if (!options.All)
@@ -138,6 +137,10 @@ internal sealed class UnitExecutor : IDisposable
             }
         }
 
-        return new UnitResult(unit.Id, unit.Start, statuses.Count, statuses, traces, states, findings, sw.Elapsed.TotalSeconds) { Failure = failure };
+        return new UnitResult(unit.Id, unit.Start, statuses.Count, statuses, traces, states, findings, sw.Elapsed.TotalSeconds)
+        {
+            Failure = failure,
+            Coverage = UnitCoverage.From(coverage),
+        };
     }
 }

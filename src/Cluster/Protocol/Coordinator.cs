@@ -46,7 +46,7 @@ public static class Worker
     public sealed record Accepted(string NodeName) : IClusterMessage;
 
     /// <summary>A unit to explore, with what the coordinator knows so far.</summary>
-    public sealed record Assign(WorkUnit Unit, WorkHints Hints) : IClusterMessage;
+    public sealed record Assign(ScheduleRange Unit, WorkHints Hints) : IClusterMessage;
 
     /// <summary>Schedules above <paramref name="Schedule"/> are not needed any more (−1: stop everything, the time is up).</summary>
     public sealed record Cutoff(int Schedule) : IClusterMessage;

@@ -139,7 +139,7 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
 
     private static Worker.Assign ReadAssign(BinaryReader r)
     {
-        var unit = new WorkUnit(r.ReadInt64(), r.ReadInt32(), r.ReadInt32());
+        var unit = new ScheduleRange(r.ReadInt64(), r.ReadInt32(), r.ReadInt32());
         var cutoff = ReadNullableInt(r);
         var n = ReadCount(r);
         var first = new Dictionary<string, int>(n);
@@ -192,6 +192,14 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
             w.Write(h);
         }
 
+        w.Write(u.Coverage.ChoicePoints);
+        w.Write(u.Coverage.BeyondStepBound);
+        w.Write(u.Coverage.States.Count);
+        foreach (var h in u.Coverage.States)
+        {
+            w.Write(h);
+        }
+
         w.Write(u.Findings.Count);
         foreach (var f in u.Findings)
         {
@@ -216,7 +224,7 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         for (var i = 0; i < ran; i++)
         {
             var s = r.ReadByte();
-            statuses[i] = s <= (byte)ScheduleStatus.HostFailure ? (ScheduleStatus)s : throw new SerializationException($"unknown schedule status {s}");
+            statuses[i] = s <= (byte)ScheduleStatus.Cut ? (ScheduleStatus)s : throw new SerializationException($"unknown schedule status {s}");
         }
 
         var traces = new ulong[ran];
@@ -231,14 +239,27 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
             states[i] = r.ReadUInt64();
         }
 
-        var n = ReadCount(r);
-        var findings = new List<Finding>(n);
-        for (var i = 0; i < n; i++)
+        var choicePoints = r.ReadInt64();
+        var beyond = r.ReadInt64();
+        var stateCount = ReadCount(r);
+        var seen = new ulong[stateCount];
+        for (var i = 0; i < stateCount; i++)
         {
-            findings.Add(new Finding(r.ReadInt32(), r.ReadString(), r.ReadBoolean() ? ReadReport(r) : null));
+            seen[i] = r.ReadUInt64();
         }
 
-        return new UnitResult(id, start, ran, statuses, traces, states, findings, seconds) { Failure = failure };
+        var n = ReadCount(r);
+        var findings = new List<NodeFinding>(n);
+        for (var i = 0; i < n; i++)
+        {
+            findings.Add(new NodeFinding(r.ReadInt32(), r.ReadString(), r.ReadBoolean() ? ReadReport(r) : null));
+        }
+
+        return new UnitResult(id, start, ran, statuses, traces, states, findings, seconds)
+        {
+            Failure = failure,
+            Coverage = new UnitCoverage(choicePoints, beyond, seen),
+        };
     }
 
     private static void WriteReport(BinaryWriter w, ViolationReport v)

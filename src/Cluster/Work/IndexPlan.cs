@@ -18,13 +18,14 @@ internal sealed class IndexPlan
     private readonly int unitSize;
     private readonly bool all;
     private readonly SortedSet<(int Start, int End)> pending = new();
-    private readonly Dictionary<long, (WorkUnit Unit, int Node)> out_ = new();
+    private readonly Dictionary<long, (ScheduleRange Unit, int Node)> out_ = new();
     private readonly ScheduleStatus[] status;
     private readonly ulong[] traceHash;
     private readonly ulong[] stateHash;
     private readonly short[] nodeOf;
-    private readonly Dictionary<string, Finding> firstOfKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, NodeFinding> firstOfKey = new(StringComparer.Ordinal);
     private readonly List<string> nodes = new();
+    private readonly List<(int Start, UnitCoverage Coverage)> coverage = new();
     private long nextId;
     private int counted;
     private bool stopped;
@@ -59,7 +60,7 @@ internal sealed class IndexPlan
     /// <summary>Nothing is left to hand out and nothing out is still needed.</summary>
     public bool Finished => !pending.Any(r => Within(r.Start)) && !out_.Values.Any(o => Within(o.Unit.Start));
 
-    public IReadOnlyCollection<WorkUnit> Out => out_.Values.Select(o => o.Unit).ToList();
+    public IReadOnlyCollection<ScheduleRange> Out => out_.Values.Select(o => o.Unit).ToList();
 
     public WorkHints Hints => new(stopped ? -1 : Cutoff,
         firstOfKey.ToDictionary(p => p.Key, p => p.Value.Schedule, StringComparer.Ordinal));
@@ -69,7 +70,7 @@ internal sealed class IndexPlan
     /// the end units shrink (to a quarter of what is left per node, at least one schedule), so that no
     /// node finishes long after the others: <paramref name="nodes"/> is how many are exploring.
     /// </summary>
-    public WorkUnit? Next(string node, int nodes = 1)
+    public ScheduleRange? Next(string node, int nodes = 1)
     {
         var left = pending.Where(r => Within(r.Start)).Sum(r => (long)Math.Min(r.End, Cutoff is { } cc ? cc + 1 : r.End) - r.Start);
         var size = (int)Math.Clamp(left / (4L * Math.Max(1, nodes)), 1, unitSize);
@@ -94,7 +95,7 @@ internal sealed class IndexPlan
                 pending.Add((unitEnd, first.End));
             }
 
-            var unit = new WorkUnit(nextId++, first.Start, unitEnd - first.Start);
+            var unit = new ScheduleRange(nextId++, first.Start, unitEnd - first.Start);
             out_[unit.Id] = (unit, NodeIndex(node));
             return unit;
         }
@@ -117,6 +118,7 @@ internal sealed class IndexPlan
         }
 
         out_.Remove(r.UnitId);
+        coverage.Add((unit.Start, r.Coverage));
         for (var k = 0; k < r.Ran; k++)
         {
             var i = unit.Start + k;
@@ -187,14 +189,25 @@ internal sealed class IndexPlan
     }
 
     /// <summary>The findings that count, lowest number first (one per kind of violation).</summary>
-    public IReadOnlyList<Finding> Findings() =>
+    public IReadOnlyList<NodeFinding> Findings() =>
         firstOfKey.Values.Where(f => Within(f.Schedule)).OrderBy(f => f.Schedule).ToList();
 
     public int DistinctTraces => Counted == 0 ? 0 : Indices().Select(i => traceHash[i]).Distinct().Count();
 
-    public int DistinctStates => Counted == 0 ? 0 : Indices().Select(i => stateHash[i]).Distinct().Count();
+    public int DistinctEndStates => Counted == 0 ? 0 : Indices().Select(i => stateHash[i]).Distinct().Count();
 
     public int Incomplete => Indices().Count(i => status[i] == ScheduleStatus.Incomplete);
+
+    /// <summary>
+    /// The distinct states seen at decision points, the decision points and the steps past the step
+    /// bound of the counted schedules. A unit never runs past the cutoff (the violation or failure
+    /// that sets it is found by the unit holding that number, which stops there), so whole units merge.
+    /// </summary>
+    public (int States, long ChoicePoints, long BeyondStepBound) Covered()
+    {
+        var counted = coverage.Where(c => Within(c.Start)).Select(c => c.Coverage).ToList();
+        return (counted.SelectMany(c => c.States).Distinct().Count(), counted.Sum(c => c.ChoicePoints), counted.Sum(c => c.BeyondStepBound));
+    }
 
     /// <summary>Per node: the schedules it ran that count, as ranges of numbers.</summary>
     public IReadOnlyList<(string Node, int Schedules, IReadOnlyList<(int Start, int End)> Ranges)> PerNode()

@@ -11,11 +11,18 @@ public sealed class InitMmLock
 
     public int? Owner { get; private set; }
 
+    /// <summary>Which lock this is (KernelCode.PageTableLock or HotplugMutexLock), for recording.</summary>
+    public ulong Id { get; init; }
+
+    /// <summary>Where uses of this lock are reported; null: not recorded.</summary>
+    public AccessRecorder? Recorder { get; set; }
+
     public IReadOnlyCollection<int> Waiters => waiters;
 
     /// <summary>Acquired: the CPU holds the lock now. Queued: it spins until <see cref="Unlock"/> hands it over.</summary>
     public LockResult Lock(int cpu)
     {
+        Recorder?.Write(Resource.Lock(Id));
         if (Owner == cpu)
         {
             return LockResult.SelfDeadlock;
@@ -38,6 +45,7 @@ public sealed class InitMmLock
     /// <summary>Releases the lock; the next waiter, if any, becomes the owner and is returned in <paramref name="next"/>.</summary>
     public LockResult Unlock(int cpu, out int? next)
     {
+        Recorder?.Write(Resource.Lock(Id));
         next = null;
         if (Owner != cpu)
         {

@@ -5,7 +5,7 @@ namespace BootActors.Cluster.Protocol;
 /// <see cref="Start"/> + <see cref="Count"/>), each a pure function of (seed, number), so any node
 /// runs the same schedule for the same number.
 /// </summary>
-public sealed record WorkUnit(long Id, int Start, int Count)
+public sealed record ScheduleRange(long Id, int Start, int Count)
 {
     public int End => Start + Count;
 

@@ -1,0 +1,342 @@
+using System.Numerics;
+using BootActors.Actors.Components;
+using BootActors.Actors.Conductor;
+using BootActors.Actors.Infrastructure;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
+using BootActors.Model.Memory;
+using PhysicalMemory = BootActors.Actors.Components.PhysicalMemory;
+
+namespace BootActors.Actors.Exploration;
+
+/// <summary>64-bit hashing (a multiply-rotate mix with a final avalanche): deterministic across processes.</summary>
+internal static class Hash64
+{
+    private const ulong K1 = 0x9E3779B97F4A7C15UL;
+    private const ulong K2 = 0xC2B2AE3D27D4EB4FUL;
+
+    public static ulong Mix(ulong h, ulong v) => BitOperations.RotateLeft(h ^ (v * K1), 31) * K2;
+
+    public static ulong Final(ulong h)
+    {
+        h ^= h >> 33;
+        h *= 0xFF51AFD7ED558CCDUL;
+        h ^= h >> 33;
+        h *= 0xC4CEB9FE1A85EC53UL;
+        return h ^ (h >> 33);
+    }
+
+    public static ulong Of(string s)
+    {
+        var h = 0x84222325CBF29CE4UL;
+        foreach (var c in s)
+        {
+            h = Mix(h, c);
+        }
+
+        return Final(Mix(h, (ulong)s.Length));
+    }
+}
+
+/// <summary>
+/// Hashes of what decides a run's future, for the state cache and the coverage count: the machine
+/// (every table page, the allocator, the locks, the TLBs, Xen's aliases, the counters and ranges),
+/// each actor's own state (as the sequence of messages it has been handed: an actor's state is a
+/// function of its inputs, and a CPU's program point of the (step, result) pairs it has gone
+/// through), and the pending messages. Table pages are rehashed only when a step wrote them, as the
+/// access recorder reports.
+/// </summary>
+internal sealed class StateHasher
+{
+    private readonly Dictionary<ulong, ulong> bootPages = new();
+    private readonly Dictionary<ulong, ulong> pages = new();
+    private readonly HashSet<ulong> dirty = new();
+    private ulong[] actorInputs = [];
+    private Machine? machine;
+
+    /// <summary>Starts a schedule on <paramref name="m"/>, a copy of <paramref name="boot"/> (whose page hashes are computed once).</summary>
+    public void Begin(Machine m, Machine boot, int actors)
+    {
+        if (bootPages.Count == 0)
+        {
+            foreach (var page in boot.Memory.TablePages)
+            {
+                bootPages[page.Pfn.Value] = PageHash(page);
+            }
+        }
+
+        machine = m;
+        pages.Clear();
+        foreach (var kv in bootPages)
+        {
+            pages[kv.Key] = kv.Value;
+        }
+
+        dirty.Clear();
+        if (actorInputs.Length != actors)
+        {
+            actorInputs = new ulong[actors];
+        }
+
+        Array.Clear(actorInputs);
+    }
+
+    /// <summary>A delivery to <paramref name="to"/> (an actor that keeps state of its own) from <paramref name="from"/>.</summary>
+    public void Delivered(int from, int to, ulong message) =>
+        actorInputs[to] = Hash64.Mix(Hash64.Mix(actorInputs[to] + 1, (ulong)from), message);
+
+    /// <summary>The table pages a step wrote (from its footprint).</summary>
+    public void Wrote(ReadOnlySpan<Access> footprint)
+    {
+        foreach (var a in footprint)
+        {
+            if (a.Mode != AccessMode.Read && Resource.KindOf(a.Resource) is ResourceKind.Entry or ResourceKind.Page or ResourceKind.PageMeta)
+            {
+                dirty.Add(Resource.PfnOf(a.Resource).Value);
+            }
+        }
+    }
+
+    /// <summary>The state now: the machine, every actor's inputs, and the pending messages.</summary>
+    public ulong State(IReadOnlyList<PendingMessage> pending, Topology topology, ChoiceMode mode)
+    {
+        var h = MachineHash();
+        for (var i = 0; i < actorInputs.Length; i++)
+        {
+            h = Hash64.Mix(h, actorInputs[i]);
+        }
+
+        return Hash64.Final(Hash64.Mix(h, PendingHash(pending, topology, mode)));
+    }
+
+    /// <summary>The machine alone (the tables' pages rehashed where written).</summary>
+    public ulong MachineHash()
+    {
+        var m = machine ?? throw new InvalidOperationException("no schedule begun");
+        foreach (var pfn in dirty)
+        {
+            if (m.Memory.Find(new Model.Paging.Pfn(pfn)) is { } page)
+            {
+                pages[pfn] = PageHash(page);
+            }
+            else
+            {
+                pages.Remove(pfn);
+            }
+        }
+
+        dirty.Clear();
+        ulong tables = 0;
+        foreach (var v in pages.Values)
+        {
+            tables += v;
+        }
+
+        return Hash64.Mix(tables, SmallState(m));
+    }
+
+    /// <summary>The machine hashed from scratch (what <see cref="MachineHash"/> must equal).</summary>
+    public static ulong FullMachineHash(Machine m)
+    {
+        ulong tables = 0;
+        foreach (var page in m.Memory.TablePages)
+        {
+            tables += PageHash(page);
+        }
+
+        return Hash64.Mix(tables, SmallState(m));
+    }
+
+    private static ulong PageHash(TablePage page)
+    {
+        var h = Hash64.Mix(Hash64.Mix(page.Pfn.Value, (ulong)page.Level), (ulong)page.Origin);
+        h = Hash64.Mix(h, page.Parent is { } p ? Hash64.Mix(p.Table.Value, (ulong)p.Index) : ulong.MaxValue);
+        var entries = page.Entries;
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (entries[i] != 0)
+            {
+                h = Hash64.Mix(h, Hash64.Mix((ulong)i, entries[i]));
+            }
+        }
+
+        return Hash64.Final(h);
+    }
+
+    /// <summary>Everything but the table pages; Xen's hypercall counts and the trace positions are statistics, left out.</summary>
+    private static ulong SmallState(Machine m)
+    {
+        var a = m.Allocator.Snapshot();
+        var h = Hash64.Mix(Hash64.Mix(Hash64.Mix(a.TableStart, a.TableEnd), a.TableTop), a.NextDynamic);
+        foreach (var p in a.Aliases)
+        {
+            h = Hash64.Mix(h, p.Value);
+        }
+
+        foreach (var n in a.HandedOut)
+        {
+            h = Hash64.Mix(h, (ulong)n);
+        }
+
+        foreach (var lk in new[] { m.Lock, m.HotplugMutex })
+        {
+            h = Hash64.Mix(h, lk.Owner is { } o ? (ulong)o : ulong.MaxValue);
+            foreach (var w in lk.Waiters)
+            {
+                h = Hash64.Mix(h, (ulong)w);
+            }
+        }
+
+        foreach (var tlb in m.Tlbs)
+        {
+            ulong entries = 0;
+            foreach (var e in tlb.Entries)
+            {
+                entries += TlbEntryHash(e);
+            }
+
+            h = Hash64.Mix(h, entries);
+        }
+
+        if (m.Xen is { } xen)
+        {
+            ulong aliases = 0;
+            foreach (var p in xen.WritableAliases)
+            {
+                aliases += Hash64.Final(p);
+            }
+
+            h = Hash64.Mix(h, aliases);
+        }
+
+        foreach (var c in m.DirectPagesCount)
+        {
+            h = Hash64.Mix(h, c);
+        }
+
+        foreach (var (s, e) in m.HotAdded)
+        {
+            h = Hash64.Mix(Hash64.Mix(h, s), e);
+        }
+
+        h = Hash64.Mix(h, 0xadd);
+        foreach (var (s, e) in m.Removed)
+        {
+            h = Hash64.Mix(Hash64.Mix(h, s), e);
+        }
+
+        ulong freed = 0;
+        foreach (var f in m.Freed)
+        {
+            freed += Hash64.Final(f);
+        }
+
+        return Hash64.Mix(Hash64.Mix(Hash64.Mix(h, freed), (ulong)m.Level1IdentUsed), m.Globals.after_bootmem ? 1UL : 0);
+    }
+
+    private static ulong TlbEntryHash(TlbEntry e)
+    {
+        var h = Hash64.Mix(Hash64.Mix(Hash64.Mix(e.VirtPage, e.Frame.Value), (ulong)e.PageLevel), e.Flags);
+        for (var i = 0; i < e.Sources.Length; i++)
+        {
+            h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, e.Sources[i].Table.Value), (ulong)e.Sources[i].Index), e.SourceValues[i]);
+        }
+
+        return Hash64.Final(h);
+    }
+
+    /// <summary>
+    /// The pending messages, as a set of per-pair queues (the global order of sending does not
+    /// decide what can happen next); in CPU mode also each message's rank among its CPU's.
+    /// </summary>
+    private static ulong PendingHash(IReadOnlyList<PendingMessage> pending, Topology topology, ChoiceMode mode)
+    {
+        ulong sum = 0;
+        for (var i = 0; i < pending.Count; i++)
+        {
+            var p = pending[i];
+            int rank = 0, cpuRank = 0;
+            var cpu = ChoiceView.CpuOf(p, topology);
+            for (var j = 0; j < i; j++)
+            {
+                if (pending[j].From == p.From && pending[j].To == p.To)
+                {
+                    rank++;
+                }
+
+                if (mode == ChoiceMode.Cpu && ChoiceView.CpuOf(pending[j], topology) == cpu)
+                {
+                    cpuRank++;
+                }
+            }
+
+            var h = Hash64.Mix(Hash64.Mix(Hash64.Mix((ulong)p.From, (ulong)p.To), (ulong)rank), (ulong)cpuRank);
+            sum += Hash64.Final(Hash64.Mix(h, Message(p.Message)));
+        }
+
+        return sum;
+    }
+
+    /// <summary>A message's content: its type, the CPU it serves, its step and result and what else it carries.</summary>
+    public static ulong Message(ModelMessage m)
+    {
+        var h = Hash64.Mix(Hash64.Of(m.TypeName), (ulong)(m.Tag.Cpu + 1));
+        switch (m)
+        {
+            case Cpu.RunProgram run:
+                return Hash64.Final(Hash64.Mix(h, Hash64.Of(run.Label)));
+            case PhysicalMemory.ApplyUpdate a:
+                h = Hash64.Mix(Hash64.Mix(Effect(h, a.Step), a.StepToo ? 1UL : 0), (ulong)a.StopAt);
+                return Hash64.Final(a.ClearRw is { } ro ? Hash64.Mix(Hash64.Mix(h, ro.Table.Value), (ulong)ro.Index) : h);
+            case PhysicalMemory.Walked w:
+                h = Result(h, w.Result);
+                return Hash64.Final(w.Entry is { } e ? Hash64.Mix(h, TlbEntryHash(e)) : h);
+            case StepMessage s:
+                return Hash64.Final(Effect(h, s.Step));
+            case StepDone d:
+                return Hash64.Final(Result(Effect(h, d.Step), d.Result));
+            case PhysicalMemory.Walk or Hypervisor.MmuUpdate or Hypervisor.UpdateVaMapping or Hypervisor.PteStores or Hypervisor.FixmapStore or Hypervisor.MmuextOp:
+                return Hash64.Final(Effect(h, ((StepRequest)m).Step));
+            case PhysicalMemory.UpdateApplied or Hypervisor.HypercallDone:
+                return Hash64.Final(Result(h, ((StepReply)m).Result));
+        }
+
+        // A message type this hasher does not know: its trace fields (all it says about itself), and its step or result.
+        var fields = new Dictionary<string, string>();
+        m.Fields(fields);
+        foreach (var kv in fields.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            h = Hash64.Mix(Hash64.Mix(h, Hash64.Of(kv.Key)), Hash64.Of(kv.Value));
+        }
+
+        if (m is StepRequest r)
+        {
+            h = Effect(h, r.Step);
+        }
+        else if (m is StepReply rep)
+        {
+            h = Result(h, rep.Result);
+        }
+
+        return Hash64.Final(h);
+    }
+
+    private static ulong Effect(ulong h, in Effect e)
+    {
+        h = Hash64.Mix(h, (ulong)e.Kind | ((ulong)e.Fn << 8) | ((ulong)e.Level << 16) | ((ulong)(ushort)e.Index << 24));
+        h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, e.Table.Value), e.Value), e.Arg);
+        return e.Payload switch
+        {
+            null => h,
+            string s => Hash64.Mix(h, Hash64.Of(s)),
+            FatalEvent f => Hash64.Mix(Hash64.Mix(h, (ulong)f.Kind), Hash64.Of(f.Message)),
+            var o => Hash64.Mix(h, Hash64.Of(o.ToString() ?? o.GetType().Name)),
+        };
+    }
+
+    private static ulong Result(ulong h, in StepResult r)
+    {
+        h = Hash64.Mix(Hash64.Mix(h, r.Value), r.Blocked ? 1UL : 0);
+        return r.Fatal is { } f ? Hash64.Mix(Hash64.Mix(h, (ulong)f.Kind + 1), Hash64.Of(f.Message)) : h;
+    }
+}
