@@ -103,6 +103,26 @@ public sealed class ClusterExplorationTests
     }
 
     [Fact(Timeout = 240_000)]
+    public async Task PctsFirstViolationIsFoundAtTheSameScheduleNumberAsInOneProcess()
+    {
+        using var ws = new Workspace();
+        string[] explore = ["hotadd-concurrent", "--strategy", "pct", "--depth", "2", "--seed", "1", "--iterations", "200"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--replay-out", ws.Replays("cluster")]);
+        Assert.Equal(1, await coordinator.Exit(Runs.Finish));
+        foreach (var w in workers)
+        {
+            Assert.Equal(0, await w.Exit(Runs.Start));
+        }
+
+        var single = ws.Start("one process", ["explore", .. explore, "--json", "--replay-out", ws.Replays("single")]);
+        Assert.Equal(1, await single.Exit(Runs.Finish));
+        var one = Runs.Json(single);
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(Comparable(one), Comparable(cluster));
+        Assert.Equal(File.ReadAllBytes(one["replay"]!.GetValue<string>()), File.ReadAllBytes(cluster["replay"]!.GetValue<string>()));
+    }
+
+    [Fact(Timeout = 240_000)]
     public async Task WorkersExitNonZeroWithAMessageWhenTheCoordinatorIsKilled()
     {
         using var ws = new Workspace();
