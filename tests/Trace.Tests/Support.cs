@@ -6,6 +6,8 @@ namespace BootActors.Trace.Tests;
 internal static class Cli
 {
     public static CliRun Run(params string[] args) => BootActors.Cli.Tests.Cli.Run(args);
+
+    public static string RepoRoot() => BootActors.Cli.Tests.Cli.RepoRoot();
 }
 
 /// <summary>One trace line as the tests read it, independently of the reader under test.</summary>

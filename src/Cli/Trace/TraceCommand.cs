@@ -176,11 +176,11 @@ internal sealed class TraceCommand
             var header = TraceReader.ReadHeaderOf(path);
             var range = EventFilter.Range(header, p.GetValue(from), p.GetValue(to));
             var target = p.GetValue(outFile)!;
-            var written = TraceExport.Write(path, fmt, range, target);
-            output.WriteLine($"wrote {written} event(s) of {path} to {target} ({fmt})");
-            if (fmt == "mermaid" && written > MermaidExporter.ReadableArrows)
+            var result = TraceExport.Write(path, fmt, range, target);
+            output.WriteLine($"wrote {result.Written} event(s) of {path} to {target} ({fmt})");
+            if (result.Note is { } note)
             {
-                errors.WriteLine($"bootactors: note: {written} arrows are more than a diagram can show readably; --from/--to cut it");
+                errors.WriteLine($"bootactors: note: {note}");
             }
 
             output.Flush();
@@ -193,7 +193,7 @@ internal sealed class TraceCommand
 /// <summary>Opens the output file and runs the chosen exporter.</summary>
 internal static class TraceExport
 {
-    public static long Write(string path, string format, EventFilter range, string target)
+    public static ExportResult Write(string path, string format, EventFilter range, string target)
     {
         FileStream stream;
         try
@@ -212,7 +212,7 @@ internal static class TraceExport
                 case "shiviz":
                 {
                     using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-                    return ShivizExporter.Write(path, range, text);
+                    return new ExportResult(ShivizExporter.Write(path, range, text));
                 }
 
                 case "mermaid":
@@ -225,13 +225,13 @@ internal static class TraceExport
                 case "chrome":
                 {
                     using var reader = TraceReader.Open(path);
-                    return ChromeExporter.Write(reader, range, stream);
+                    return new ExportResult(ChromeExporter.Write(reader, range, stream));
                 }
 
                 default:
                 {
                     using var reader = TraceReader.Open(path);
-                    return HtmlExporter.Write(reader, Path.GetFileName(path), range, stream);
+                    return new ExportResult(HtmlExporter.Write(reader, Path.GetFileName(path), range, stream));
                 }
             }
         }
