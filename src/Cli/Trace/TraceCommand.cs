@@ -157,9 +157,14 @@ internal sealed class TraceCommand
         var outFile = new Option<string>("-o", "--output") { Description = "The file to write.", HelpName = "OUT", Required = true };
         var from = FromOption();
         var to = ToOption();
+        var compare = new Option<string?>("--compare")
+        {
+            Description = "html only: a second trace to show side by side (e.g. a passing and a failing schedule), aligned up to their first divergence, which is marked.",
+            HelpName = "B.jsonl",
+        };
         var c = new Command("export", "Write the trace in a format other tools (or a browser) read.");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { format, outFile, from, to })
+        foreach (var o in new Option[] { format, outFile, from, to, compare })
         {
             c.Options.Add(o);
         }
@@ -176,7 +181,18 @@ internal sealed class TraceCommand
             var header = TraceReader.ReadHeaderOf(path);
             var range = EventFilter.Range(header, p.GetValue(from), p.GetValue(to));
             var target = p.GetValue(outFile)!;
-            var result = TraceExport.Write(path, fmt, range, target);
+            var other = p.GetValue(compare);
+            if (other is not null && fmt != "html")
+            {
+                throw new UsageException($"--compare {other}: only the html viewer shows two traces side by side (use 'trace diff' for the others)");
+            }
+
+            if (other is not null)
+            {
+                TraceReader.ReadHeaderOf(other);
+            }
+
+            var result = TraceExport.Write(path, fmt, range, target, other);
             output.WriteLine($"wrote {result.Written} event(s) of {path} to {target} ({fmt})");
             if (result.Note is { } note)
             {
@@ -193,7 +209,7 @@ internal sealed class TraceCommand
 /// <summary>Opens the output file and runs the chosen exporter.</summary>
 internal static class TraceExport
 {
-    public static ExportResult Write(string path, string format, EventFilter range, string target)
+    public static ExportResult Write(string path, string format, EventFilter range, string target, string? compare = null)
     {
         FileStream stream;
         try
@@ -229,10 +245,7 @@ internal static class TraceExport
                 }
 
                 default:
-                {
-                    using var reader = TraceReader.Open(path);
-                    return new ExportResult(HtmlExporter.Write(reader, Path.GetFileName(path), range, stream));
-                }
+                    return HtmlExporter.Write(path, range, stream, compare);
             }
         }
     }
