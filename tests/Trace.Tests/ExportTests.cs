@@ -344,6 +344,65 @@ public sealed class ExportTests(TraceFiles traces)
     }
 
     [Fact]
+    public void TheHtmlExportIsOneFileThatFetchesNothingWithTheTraceCompressedInside()
+    {
+        var output = traces.PathFor("seed0.html");
+        Assert.Equal(0, Cli.Run("trace", "export", traces.HotaddSeed0, "--format", "html", "-o", output).ExitCode);
+
+        var html = File.ReadAllText(output);
+        Assert.StartsWith("<!DOCTYPE html>", html, StringComparison.Ordinal);
+
+        // No external script, style, image or fetch: the page works offline.
+        Assert.DoesNotMatch(new Regex(@"<(script|link|img|iframe)[^>]+(src|href)\s*=", RegexOptions.IgnoreCase), html);
+        Assert.DoesNotContain("fetch(", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("XMLHttpRequest", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("@import", html, StringComparison.Ordinal);
+
+        // The embedded data is base64 of gzip; inflated, it ends with its directory and holds every event.
+        var m = Regex.Match(html, @"<script id=""trace-data"" type=""application/octet-stream""[^>]*>\s*([A-Za-z0-9+/=]+)\s*</script>");
+        Assert.True(m.Success);
+        using var inflated = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(new MemoryStream(Convert.FromBase64String(m.Groups[1].Value)), System.IO.Compression.CompressionMode.Decompress))
+        {
+            gzip.CopyTo(inflated);
+        }
+
+        var raw = inflated.ToArray();
+        var length = BitConverter.ToUInt32(raw, raw.Length - 4);
+        using var dir = JsonDocument.Parse(raw.AsMemory(raw.Length - 4 - (int)length, (int)length));
+        var a = dir.RootElement.GetProperty("traces")[0];
+        var expected = RawEvent.ReadAll(traces.HotaddSeed0).ToList();
+        Assert.Equal(expected.Count, a.GetProperty("count").GetInt64());
+        var seq = dir.RootElement.GetProperty("sections").GetProperty("a.seq");
+        var seqs = Enumerable.Range(0, expected.Count).Select(i => (long)BitConverter.ToUInt32(raw, seq[0].GetInt32() + 4 * i));
+        Assert.Equal(expected.Select(e => e.Seq), seqs);
+        Assert.Equal(expected.FindIndex(e => e.Fields.ContainsKey("error")), a.GetProperty("violation").GetInt32());
+        Assert.True(new FileInfo(output).Length * 5 < new FileInfo(traces.HotaddSeed0).Length, "the page is not compressed");
+    }
+
+    [Fact]
+    public void TheSameTraceExportsToTheSameBytes()
+    {
+        foreach (var format in new[] { "html", "chrome", "shiviz", "mermaid" })
+        {
+            var first = traces.PathFor($"same-1.{format}");
+            var second = traces.PathFor($"same-2.{format}");
+            Assert.Equal(0, Cli.Run("trace", "export", traces.HotaddSeed0, "--format", format, "-o", first).ExitCode);
+            Assert.Equal(0, Cli.Run("trace", "export", traces.HotaddSeed0, "--format", format, "-o", second).ExitCode);
+            Assert.True(File.ReadAllBytes(first).AsSpan().SequenceEqual(File.ReadAllBytes(second)), $"{format}: two exports differ");
+        }
+    }
+
+    [Fact]
+    public void CompareIsForTheHtmlViewerOnly()
+    {
+        var run = Cli.Run("trace", "export", traces.HotaddSeed0, "--format", "chrome", "--compare", traces.HotaddSeed1, "-o", traces.PathFor("x.json"));
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith("bootactors: --compare ", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("only the html viewer shows two traces side by side", run.Stderr);
+    }
+
+    [Fact]
     public void AnUnknownFormatIsAUsageError()
     {
         var run = Cli.Run("trace", "export", traces.HotaddSeed0, "--format", "svg", "-o", traces.PathFor("x.svg"));
