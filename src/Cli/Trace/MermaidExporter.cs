@@ -5,9 +5,6 @@ using BootActors.Model.Paging;
 
 namespace BootActors.Cli.Trace;
 
-/// <summary>What an export wrote, and what the user should be told about it (one line on stderr).</summary>
-internal sealed record ExportResult(long Written, string? Note = null);
-
 /// <summary>
 /// A Mermaid <c>sequenceDiagram</c>: a participant per actor, one arrow per message (solid for
 /// requests, dashed for replies), labelled with its seq, type and the entry it concerns; the
