@@ -74,6 +74,7 @@ public sealed class Mmu
         }
 
         var entries = page.Entries;
+        var observer = Memory.Observer;
         ulong pages = 0;
         for (var i = firstIndex; i < stopAt; i++, addr += PAGE_SIZE)
         {
@@ -81,6 +82,14 @@ public sealed class Mmu
             {
                 if (!g.after_bootmem)
                 {
+                    for (var k = i; observer is not null && k < PTRS_PER_PTE; k++)
+                    {
+                        if (entries[k] != 0)
+                        {
+                            observer.EntryChanged(pte_page, page.Level, k, entries[k], 0);
+                        }
+                    }
+
                     Array.Clear(entries, i, PTRS_PER_PTE - i);
                 }
 
@@ -92,7 +101,9 @@ public sealed class Mmu
                 continue;
             }
 
+            // Written in place, not through Memory.Write, for speed: tell the observer all the same.
             entries[i] = g.Leaf(addr).Value;
+            observer?.EntryChanged(pte_page, page.Level, i, 0, entries[i]);
             pages++;
         }
 

@@ -31,6 +31,12 @@ public sealed class PhysicalMemory
     /// <summary>init_level4_pgt.</summary>
     public Pfn Root { get; }
 
+    /// <summary>
+    /// Told of every entry that changes from now on (a write, a zeroed page's old entries, a freed
+    /// page's entries), on the thread that changes it: for tools that keep the tables' history.
+    /// </summary>
+    public IEntryObserver? Observer { get; set; }
+
     public int TablePageCount => pages.Count;
 
     public IEnumerable<TablePage> TablePages => pages.Values;
@@ -75,6 +81,7 @@ public sealed class PhysicalMemory
     {
         if (pages.TryGetValue(pfn.Value, out var existing))
         {
+            Cleared(existing);
             Array.Clear(existing.Entries);
             existing.Level = level;
             existing.Origin = origin;
@@ -89,7 +96,11 @@ public sealed class PhysicalMemory
 
     public void Free(Pfn pfn)
     {
-        pages.TryRemove(pfn.Value, out _);
+        if (pages.TryRemove(pfn.Value, out var freed))
+        {
+            Cleared(freed);
+        }
+
         if (TrackWrites)
         {
             freedAt[pfn.Value] = CurrentSeq;
@@ -103,7 +114,13 @@ public sealed class PhysicalMemory
     public void Write(Pfn table, int index, PageTableEntry value)
     {
         var page = Page(table);
+        var before = page.Entries[index];
         page.Entries[index] = value.Value;
+        if (Observer is { } observer && before != value.Value)
+        {
+            observer.EntryChanged(table, page.Level, index, before, value.Value);
+        }
+
         if (TrackWrites)
         {
             lastWrite[(table.Value, index)] = CurrentSeq;
@@ -113,6 +130,22 @@ public sealed class PhysicalMemory
             pages.TryGetValue(value.Frame.Value, out var child))
         {
             child.Parent = new EntryRef(table, index);
+        }
+    }
+
+    private void Cleared(TablePage page)
+    {
+        if (Observer is not { } observer)
+        {
+            return;
+        }
+
+        for (var i = 0; i < page.Entries.Length; i++)
+        {
+            if (page.Entries[i] != 0)
+            {
+                observer.EntryChanged(page.Pfn, page.Level, i, page.Entries[i], 0);
+            }
         }
     }
 
@@ -175,6 +208,12 @@ public sealed class PhysicalMemory
 
     /// <summary>Whether __va(pfn) is mapped by the live tables now.</summary>
     public bool IsMappedInLinearMap(Pfn pfn) => WalkVirt(X86.__va(pfn.PhysAddr.Value)).Mapped;
+}
+
+/// <summary>Hears of each page-table entry that changes (<see cref="PhysicalMemory.Observer"/>).</summary>
+public interface IEntryObserver
+{
+    void EntryChanged(Pfn table, Level level, int index, ulong before, ulong after);
 }
 
 public enum TablePageOrigin : byte
