@@ -190,10 +190,16 @@ public sealed class XenHypervisor
         var linking = Subtree(child, childLevel);
         foreach (var (ptePage, va) in PtePagesInOrder(child, childLevel, vaOfEntry))
         {
-            var entries = memory.Page(ptePage).Entries;
+            var page = memory.Page(ptePage);
+            if (page.Run is { } run && (run.IsEmpty || (run.First & (_PAGE_PRESENT | _PAGE_RW)) != (_PAGE_PRESENT | _PAGE_RW)))
+            {
+                // No entry of the page is a present writable mapping.
+                continue;
+            }
+
             for (var i = 0; i < PTRS_PER_PTE; i++)
             {
-                var e = new PageTableEntry(entries[i]);
+                var e = new PageTableEntry(page[i]);
                 if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
                 {
                     return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
@@ -246,7 +252,7 @@ public sealed class XenHypervisor
 
         for (var i = firstIndex; i < PTRS_PER_PTE && addr < end; i++, addr += PAGE_SIZE)
         {
-            if (page.Entries[i] != 0)
+            if (page[i] != 0)
             {
                 continue;
             }
@@ -281,9 +287,9 @@ public sealed class XenHypervisor
             return set;
         }
 
-        foreach (var raw in page.Entries)
+        for (var i = 0; i < PTRS_PER_PTE; i++)
         {
-            var e = new PageTableEntry(raw);
+            var e = new PageTableEntry(page[i]);
             if (e.Present && !e.Large && memory.IsTablePage(e.Frame))
             {
                 set.UnionWith(Subtree(e.Frame, level.Below()));
@@ -314,7 +320,7 @@ public sealed class XenHypervisor
         var span = EntrySpan(level);
         for (var i = 0; i < 512; i++)
         {
-            var e = new PageTableEntry(page.Entries[i]);
+            var e = new PageTableEntry(page[i]);
             if (e.Present && !e.Large)
             {
                 foreach (var p in PtePagesInOrder(e.Frame, level.Below(), va + ((ulong)i * span)))
