@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BootActors.Cli.Scenarios;
 using BootActors.Model.E820;
+using BootActors.Model.Files;
 using BootActors.Model.Machine;
 
 namespace BootActors.Cli;
@@ -24,12 +25,14 @@ public static class CliApp
 
         try
         {
+            // Akka's log goes through Serilog; configured before any actor system starts, it goes to stderr.
+            Logging.CliLogging.ConfigureOnce();
             var root = new RootCommand(
-                "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.");
+                "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.\n\n" + ExitCodes.HelpText);
             root.Subcommands.Add(new RunCommand(scenarios, stdout, stderr).Command);
             root.Subcommands.Add(new Trace.TraceCommand(stdout, stderr).Command);
             root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
-            root.Subcommands.Add(new Explore.ReplayCommand(stdout).Command);
+            root.Subcommands.Add(new Explore.ReplayCommand(stdout, stderr).Command);
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
@@ -54,6 +57,12 @@ public static class CliApp
             stderr.WriteLine($"bootactors: {message}");
             return ExitCodes.UsageError;
         }
+        catch (OutputFileException ex) when (ex.Path == "standard output")
+        {
+            // Nothing more can be said on stdout; stderr may still work.
+            TryWriteLine(stderr, $"bootactors: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
         catch (Exception ex)
         {
             // A bug of ours: the trace is what a report needs.
@@ -62,10 +71,25 @@ public static class CliApp
         }
     }
 
+    private static void TryWriteLine(TextWriter writer, string line)
+    {
+        try
+        {
+            writer.WriteLine(line);
+            writer.Flush();
+        }
+        catch (IOException)
+        {
+            // Both streams are gone; the exit code is all that is left.
+        }
+    }
+
     /// <summary>The one-line report of an exception that is the user's mistake, or null for a bug.</summary>
     private static string? UserMistake(Exception ex) => ex switch
     {
         UsageException => ex.Message,
+        InputFileException => ex.Message,
+        OutputFileException => ex.Message,
 
         // "file:line: reason" (or "file: reason" for the file as a whole).
         E820FormatException => ex.Message,

@@ -36,7 +36,12 @@ public static class TraceReplay
         }
         catch (FormatException ex)
         {
-            throw new TraceFormatException(path, 1, $"\"spec\": {ex.Message}");
+            throw new TraceFormatException(path, 1, ex.Message);
+        }
+
+        if (spec.Problem(RunSpecLimits.HostMemory()) is { } problem)
+        {
+            throw new TraceFormatException(path, 1, problem);
         }
 
         // Deliveries up to the event, in delivery order (a free-mode writer may finish lines out of order).
@@ -70,15 +75,16 @@ public static class TraceReplay
             ? $"re-ran seed {header.Seed} of {spec.Name} and stopped after delivery {upTo.Count}"
             : $"re-ran {spec.Name} following the trace's {recorded.Count} recorded deliveries";
 
+        var check = new CheckingSink(recorded, names);
+        using var host = ActorHost.FromConfigDirectory();
+        var limit = timeout ?? host.Settings.RunTimeout;
         BootSnapshot? afterBoot = null;
         if (header.Start == "after-boot")
         {
-            afterBoot = Simulation.SnapshotAfterBoot(spec.Machine);
+            afterBoot = Simulation.SnapshotAfterBoot(spec.Machine, limit);
             how += " (from a fresh boot snapshot, as the trace started after the boot)";
         }
 
-        var check = new CheckingSink(recorded, names);
-        using var host = new ActorHost();
         var options = host.DefaultOptions() with
         {
             Seed = header.Seed ?? 0,

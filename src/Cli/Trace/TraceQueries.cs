@@ -117,6 +117,7 @@ internal static class TraceQueries
         var da = new EntryDecoder();
         var db = new EntryDecoder();
         long same = 0;
+        var differ = true;
         TraceEvent? lastSame = null;
         DecodedEntry? lastSameEntry = null;
         while (true)
@@ -128,6 +129,7 @@ internal static class TraceQueries
             if (ea is null && eb is null)
             {
                 output.WriteLine($"no divergence: both traces deliver the same {same.ToString(CultureInfo.InvariantCulture)} messages in the same order");
+                differ = false;
                 break;
             }
 
@@ -157,7 +159,9 @@ internal static class TraceQueries
         }
 
         output.Flush();
-        return ExitCodes.Ok;
+
+        // As diff(1): scripts ask "are these the same schedule?" by the status.
+        return differ ? ExitCodes.BadOutcome : ExitCodes.Ok;
     }
 
     /// <summary>Same sender, receiver, type, CPU step and fields: clocks follow from the order, so they are not compared.</summary>

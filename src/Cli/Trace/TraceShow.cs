@@ -19,7 +19,7 @@ internal static class TraceShow
 
     public static int Run(string path, EventFilter filter, long? limit, TextWriter output)
     {
-        var console = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
+        var console = ProcessStreams.IsTerminalStdout(output)
             ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) })
             : null;
         limit ??= console is null ? null : TerminalDefaultLimit;
