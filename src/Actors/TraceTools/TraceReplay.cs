@@ -108,6 +108,14 @@ public static class TraceReplay
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {ex.Message}");
         }
 
+        if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed &&
+            failed.Fatal.Message.IndexOf(nameof(ScheduleDivergedException) + ": ", StringComparison.Ordinal) is var at and >= 0)
+        {
+            // The conductor could not follow the recorded order: the trace is not of this run.
+            throw new TraceFormatException(path, 0, "re-running the trace's run does not reproduce it: " +
+                failed.Fatal.Message[(at + nameof(ScheduleDivergedException).Length + 2)..]);
+        }
+
         if (check.Divergence is { } d)
         {
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {d}");
