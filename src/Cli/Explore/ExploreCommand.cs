@@ -225,7 +225,7 @@ internal sealed class ExploreCommand
 
         if (r.TimeLimitReached)
         {
-            yield return new StyledLine("  stopped        at --time-limit (the schedule running then was cut and is not counted)");
+            yield return new StyledLine("  stopped        at --time-limit (a schedule still running then was cut and is not counted)");
         }
 
         if (r.Interrupted)
