@@ -10,7 +10,7 @@ namespace BootActors.Cli;
 /// The <c>bootactors</c> command line. Callable in-process with its own writers, so tests see
 /// exactly what a user would on stdout and stderr, and the exit code (<see cref="ExitCodes"/>).
 /// </summary>
-public static class CliApp
+public static partial class CliApp
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, stdout, stderr, HoconScenarioLoader.Default);
@@ -39,9 +39,13 @@ public static class CliApp
             {
                 // One line, not System.CommandLine's error list plus full help: the mistake is named and
                 // the way to the help is given.
-                var command = parse.CommandResult.Command;
-                var path = command is RootCommand ? "bootactors" : $"bootactors {command.Name}";
-                stderr.WriteLine($"bootactors: {parse.Errors[0].Message} (see '{path} --help')");
+                var names = new List<string>();
+                for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+                {
+                    names.Insert(0, r.Command is RootCommand ? "bootactors" : r.Command.Name);
+                }
+
+                stderr.WriteLine($"bootactors: {Reword(parse.Errors[0].Message)} (see '{string.Join(' ', names)} --help')");
                 return ExitCodes.UsageError;
             }
 
@@ -70,6 +74,15 @@ public static class CliApp
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>System.CommandLine's "Cannot parse argument '5x' for option '--cpu' as expected type 'System.Nullable`1[System.Int32]'" in a user's words.</summary>
+    private static string Reword(string message) =>
+        CannotParse().Match(message) is { Success: true } m
+            ? $"{m.Groups["option"].Value} {m.Groups["value"].Value}: expected {(m.Groups["type"].Value.Contains("Int", StringComparison.Ordinal) ? "a whole number in range" : "a value of another kind")}"
+            : message;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (?:option|argument) '(?<option>[^']+)' as expected type '(?<type>[^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex CannotParse();
 
     private static void TryWriteLine(TextWriter writer, string line)
     {

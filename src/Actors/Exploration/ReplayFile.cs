@@ -88,7 +88,12 @@ public sealed record ReplayFile
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"{path}: not a replay file (not JSON: {ex.Message})", ex);
+            // System.Text.Json ends its message with its own position; the line and byte say it for a person.
+            var reason = ex.Message;
+            var cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            reason = (cut >= 0 ? reason[..cut] : reason).TrimEnd('.', ' ');
+            var at = ex.LineNumber is { } l ? $" (line {l + 1}, byte {ex.BytePositionInLine + 1})" : "";
+            throw new FormatException($"{path}: not a replay file (not JSON: {reason}{at})", ex);
         }
         catch (FormatException ex)
         {

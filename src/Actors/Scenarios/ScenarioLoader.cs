@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
-using BootActors.Model.Files;
 using BootActors.Actors.Settings;
+using BootActors.Model.Files;
 
 namespace BootActors.Actors.Scenarios;
 
@@ -92,7 +92,9 @@ public static partial class ScenarioLoader
     public static string Find(string nameOrPath, string? configDir = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
-        if (File.Exists(nameOrPath))
+
+        // Anything at that path (a directory, a FIFO too) is what the user meant; reading it says what is wrong with it.
+        if (FileStatus.Of(nameOrPath).Kind != FileKind.Missing)
         {
             return nameOrPath;
         }
