@@ -154,6 +154,11 @@ internal sealed class ExploreCommand
             return $"the boot did not finish within {bounds.TimeoutOption}, so no schedule ran; raise it with --timeout T ({boot.Fatal.Message})";
         }
 
+        if (r.Schedules == 0 && r.TimeLimitReached)
+        {
+            return "no schedule finished within --time-limit; raise it with --time-limit T";
+        }
+
         if (!r.AllCut)
         {
             return null;
