@@ -145,23 +145,35 @@ public sealed class Explorer
 
     public ExplorationResult Explore(RunSpec spec, ExploreOptions options)
     {
-        using var actors = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
-        session = actors;
+        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
         try
         {
             return ExploreOn(spec, options);
         }
         finally
         {
+            session.Dispose();
             session = null;
         }
+    }
+
+    /// <summary>
+    /// Fresh actors after a schedule the clock cut: a delivery was still being handled when the run
+    /// ended, and its reply must not reach the next schedule.
+    /// </summary>
+    private void RenewSession(RunSpec spec)
+    {
+        Session.Dispose();
+        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
     }
 
     private ExplorationResult ExploreOn(RunSpec spec, ExploreOptions options)
     {
         var sw = Stopwatch.StartNew();
         var strategy = CreateStrategy(options);
-        var boot = Simulation.SnapshotAfterBoot(spec.Machine, Until(options, sw.Elapsed));
+        // The boot is not a schedule: it gets at least the host's run timeout, within the time limit.
+        var bootLimit = options.Timeout is { } t && t > host.Settings.RunTimeout ? t : host.Settings.RunTimeout;
+        var boot = Simulation.SnapshotAfterBoot(spec.Machine, options.TimeLimit is { } l && l < bootLimit ? l : bootLimit);
         boot.Machine.Validate(spec.Workload);
         var found = new List<FoundViolation>();
         var seenKinds = new HashSet<string>();
@@ -195,6 +207,11 @@ public sealed class Explorer
             strategy.BeginSchedule(schedules);
             var run = RunSchedule(spec, boot, strategy, null, options.MaxSteps, Until(options, sw.Elapsed));
             var result = run.Result;
+            if (RunLimits.Of(result.Stop) == RunLimit.Timeout)
+            {
+                RenewSession(spec);
+            }
+
             if (RunLimits.Of(result.Stop) == RunLimit.Timeout && options.TimeLimit is { } end && sw.Elapsed >= end)
             {
                 // Cut by the time limit, not by anything of its own: not counted, not an error.

@@ -151,7 +151,7 @@ internal sealed class ExploreCommand
     {
         if (r.BootCut is { } boot)
         {
-            return $"the boot did not finish within {bounds.TimeoutOption}, so no schedule ran; raise it with --timeout T ({boot.Fatal.Message})";
+            return $"the boot did not finish ({boot.Fatal.Message}), so no schedule ran; raise --timeout or --time-limit";
         }
 
         if (r.Schedules == 0 && r.TimeLimitReached)
