@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Unicode;
 
@@ -156,7 +157,7 @@ public static class InputFile
     }
 
     private static InputFileException TooLarge(string path, long maxBytes, string what, long? size) =>
-        new(path, 0, $"too large for a {what} ({(size is { } s ? $"{Mib(s)}; " : "")}at most {Mib(maxBytes)} is read)");
-
-    private static string Mib(long bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MiB" : $"{bytes} bytes";
+        new(path, 0, size is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"too large ({s:N0} bytes; the limit for {what}s is {Workload.RunSpecLimits.Size((ulong)maxBytes)})")
+            : $"too large (more than the {Workload.RunSpecLimits.Size((ulong)maxBytes)} allowed for {what}s)");
 }

@@ -52,7 +52,9 @@ public static class JsonFields
 
     public static long Integer(JsonNode node, string path, long min, long max)
     {
-        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number || !v.TryGetValue<long>(out var n))
+        // The JSON text decides, so a node built in memory (any integer type) reads like a parsed one.
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number ||
+            !long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
         {
             throw Expected(path, "an integer", node);
         }
