@@ -27,6 +27,17 @@ public sealed class ExitCodeTests(FoundRace race) : IClassFixture<FoundRace>
     }
 
     [Fact]
+    public void TheReadmesTableIsExitCodesTable()
+    {
+        var readme = File.ReadAllLines(Path.Combine(Cli.RepoRoot(), "README.md"));
+        var start = Array.IndexOf(readme, "| code | meaning |");
+        Assert.True(start >= 0, "README.md has no exit-code table");
+        var rows = readme.Skip(start + 2).TakeWhile(l => l.StartsWith('|')).ToList();
+
+        Assert.Equal(ExitCodes.Table.Select(r => $"| {r.Code} | {r.Meaning} |"), rows);
+    }
+
+    [Fact]
     public void AnUnmetScenarioExpectationHasItsOwnExitCode()
     {
         // The sequential interpreter runs the hot-adds one after the other: no lost update, outcome ok.

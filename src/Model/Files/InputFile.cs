@@ -34,8 +34,8 @@ public static class InputFile
     /// <summary>A scenario file: a few hundred lines are plenty.</summary>
     public const long MaxScenarioBytes = 1L << 20;
 
-    /// <summary>A replay file: its deliveries are at most --max-deliveries of one schedule, about 40 bytes each.</summary>
-    public const long MaxReplayBytes = 256L << 20;
+    /// <summary>A replay file: its deliveries, about 40 bytes each, are at most one schedule's (a million fit).</summary>
+    public const long MaxReplayBytes = 64L << 20;
 
     /// <summary>One line of a trace (traces are streamed, so only a line is ever held whole).</summary>
     public const int MaxTraceLineBytes = 64 << 20;
