@@ -56,15 +56,15 @@ public static partial class CliApp
                 EnableDefaultExceptionHandler = false,
             });
         }
-        catch (Exception ex) when (UserMistake(ex) is { } message)
-        {
-            stderr.WriteLine($"bootactors: {message}");
-            return ExitCodes.UsageError;
-        }
         catch (OutputFileException ex) when (ex.Path == "standard output")
         {
             // Nothing more can be said on stdout; stderr may still work.
             TryWriteLine(stderr, $"bootactors: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        catch (Exception ex) when (UserMistake(ex) is { } message)
+        {
+            stderr.WriteLine($"bootactors: {message}");
             return ExitCodes.UsageError;
         }
         catch (Exception ex)
