@@ -69,7 +69,7 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
         using var scratch = new Scratch();
         var path = scratch.Write("big.hocon", "cpus = 1\n" + new string('#', 1 << 20) + "\n");
 
-        AssertRefused(Cli.Run("run", path), $"{path}: too large (1,048,587 bytes; the limit for scenario files is 1 MiB)");
+        AssertRefused(Cli.Run("run", path), $"{path}: too large (1,048,586 bytes; the limit for scenario files is 1 MiB)");
     }
 
     [Fact]
