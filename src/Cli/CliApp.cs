@@ -45,7 +45,7 @@ public static partial class CliApp
                     names.Insert(0, r.Command is RootCommand ? "bootactors" : r.Command.Name);
                 }
 
-                stderr.WriteLine($"bootactors: {Reword(parse.Errors[0].Message)} (see '{string.Join(' ', names)} --help')");
+                stderr.WriteLine($"bootactors: {OneLine.Of(Reword(parse.Errors[0].Message))} (see '{string.Join(' ', names)} --help')");
                 return ExitCodes.UsageError;
             }
 
@@ -59,12 +59,12 @@ public static partial class CliApp
         catch (OutputFileException ex) when (ex.Path == "standard output")
         {
             // Nothing more can be said on stdout; stderr may still work.
-            TryWriteLine(stderr, $"bootactors: {ex.Message}");
+            TryWriteLine(stderr, $"bootactors: {OneLine.Of(ex.Message)}");
             return ExitCodes.UsageError;
         }
         catch (Exception ex) when (UserMistake(ex) is { } message)
         {
-            stderr.WriteLine($"bootactors: {message}");
+            stderr.WriteLine($"bootactors: {OneLine.Of(message)}");
             return ExitCodes.UsageError;
         }
         catch (Exception ex)

@@ -150,6 +150,19 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
     }
 
     [Fact]
+    public void AJsonErrorQuotingSeveralLinesOfTheFileIsStillOneLine()
+    {
+        using var scratch = new Scratch();
+        var text = File.ReadAllText(race.ReplayPath);
+
+        // The JSON reader quotes an invalid literal up to where it gives up: here many lines of the file.
+        var at = text.IndexOf("\"pse\": true", StringComparison.Ordinal) + "\"pse\": ".Length;
+        var path = scratch.Write("broken.replay.json", text[..at] + "t" + text[(at + 4)..].Replace("true", "trueish", StringComparison.Ordinal));
+
+        AssertRefused(Cli.Run("replay", path), $"{path}: not a replay file (not JSON: ");
+    }
+
+    [Fact]
     public void ATraceHeaderWith200000ActorsIsRefusedByTheActorLimit()
     {
         using var scratch = new Scratch();

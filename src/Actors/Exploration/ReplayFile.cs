@@ -91,7 +91,7 @@ public sealed record ReplayFile
             // System.Text.Json ends its message with its own position; the line and byte say it for a person.
             var reason = ex.Message;
             var cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
-            reason = (cut >= 0 ? reason[..cut] : reason).TrimEnd('.', ' ');
+            reason = OneLine.Of((cut >= 0 ? reason[..cut] : reason).TrimEnd('.', ' '), 200);
             var at = ex.LineNumber is { } l ? $" (line {l + 1}, byte {ex.BytePositionInLine + 1})" : "";
             throw new FormatException($"{path}: not a replay file (not JSON: {reason}{at})", ex);
         }

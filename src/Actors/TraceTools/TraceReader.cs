@@ -521,7 +521,7 @@ public sealed class TraceReader : IDisposable
             cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         }
 
-        message = (cut >= 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        message = OneLine.Of((cut >= 0 ? message[..cut] : message).TrimEnd('.', ' '), 200);
         return ex.BytePositionInLine is { } b ? $"{message} (at byte {b + 1})" : message;
     }
 

@@ -142,7 +142,7 @@ internal sealed class ReplayCommand
 
         if (!outcome.Reproduced)
         {
-            errors.WriteLine($"bootactors: {path}: not reproduced: the file's violation is {replay.Kind}, the replay gave {outcome.Got}");
+            errors.WriteLine($"bootactors: {OneLine.Of($"{path}: not reproduced: the file's violation is {replay.Kind}, the replay gave {outcome.Got}")}");
             return ExitCodes.ExpectationNotMet;
         }
 
