@@ -191,6 +191,24 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
         AssertRefused(Cli.Run("trace", "pt", path, "--at", "5"), $"{path}:1: spec.cpus: 100000 is not a CPU count");
     }
 
+    [Fact]
+    public void ATraceWhoseClocksClaimAnOrderItsDeliveriesLackIsRefusedByHb()
+    {
+        using var scratch = new Scratch();
+        var lines = race.TraceLines();
+        var header = JsonNode.Parse(lines[0])!;
+        var e = JsonNode.Parse(lines[40])!.AsObject();
+        e["from_clock"] = new JsonObject(header["actors"]!.AsArray().Select(a => KeyValuePair.Create((string)a!, (JsonNode?)1_000_000)));
+        lines[40] = e.ToJsonString();
+        var path = scratch.Write("clocks.jsonl", string.Join("\n", lines) + "\n");
+
+        var run = Cli.Run("trace", "hb", path, "5", "40");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"bootactors: {path}: the vector clocks order #5 before #40, but no chain of messages in the trace links them: its clocks do not match its deliveries",
+            Assert.Single(run.StderrLines));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(6)]

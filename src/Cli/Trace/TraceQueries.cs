@@ -68,7 +68,8 @@ internal static class TraceQueries
                 output.WriteLine($"{TraceText.Title(before, header)} happens before {TraceText.Title(after, header)}");
                 output.WriteLine($"  #{before.Seq} delivered with {TraceText.Clock(before.ToClock, header)} ≤ #{after.Seq} sent with {TraceText.Clock(after.FromClock, header)}");
                 var chain = Actors.TraceTools.HappensBefore.Chain(Actors.TraceTools.HappensBefore.LinkOf(before), Actors.TraceTools.HappensBefore.LinkOf(after), between, header.Actors.Count)
-                            ?? throw new InvalidOperationException($"the clocks order #{before.Seq} before #{after.Seq} but no chain of messages links them");
+                            ?? throw new TraceFormatException(path, 0,
+                                $"the vector clocks order #{before.Seq} before #{after.Seq}, but no chain of messages in the trace links them: its clocks do not match its deliveries");
                 output.WriteLine($"chain of {chain.Count} message(s), each sent by the previous one's receiver after receiving it:");
                 for (var i = 0; i < chain.Count; i++)
                 {
