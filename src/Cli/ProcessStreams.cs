@@ -32,6 +32,28 @@ internal static class ProcessStreams
     /// <summary>Whether <paramref name="writer"/> is this process's stderr and that is a terminal (a progress bar).</summary>
     public static bool IsTerminalStderr(TextWriter writer) => ReferenceEquals(writer, Console.Error) && !Console.IsErrorRedirected;
 
+    /// <summary>
+    /// Spectre.Console's output for this process's stdout on a terminal. Spectre recognises a terminal by
+    /// comparing the writer with <see cref="Console.Out"/>, which no longer is stdout, so this says it.
+    /// </summary>
+    public static Spectre.Console.IAnsiConsoleOutput TerminalOutput(TextWriter writer) => new Terminal(writer);
+
+    private sealed class Terminal(TextWriter writer) : Spectre.Console.IAnsiConsoleOutput
+    {
+        public TextWriter Writer => writer;
+
+        public bool IsTerminal => true;
+
+        public int Width => Console.WindowWidth > 0 ? Console.WindowWidth : 80;
+
+        public int Height => Console.WindowHeight > 0 ? Console.WindowHeight : 24;
+
+        public void SetEncoding(System.Text.Encoding encoding)
+        {
+            // The writer's encoding is the console's own.
+        }
+    }
+
     /// <summary>Passes everything to <paramref name="inner"/>; a failed write becomes an <see cref="OutputFileException"/> naming the stream.</summary>
     private sealed class GuardedWriter(TextWriter inner, string name) : TextWriter
     {

@@ -16,7 +16,7 @@ internal sealed class TextOutput
         output = writer;
         if (ProcessStreams.IsTerminalStdout(writer))
         {
-            console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+            console = AnsiConsole.Create(new AnsiConsoleSettings { Out = ProcessStreams.TerminalOutput(writer) });
         }
     }
 
