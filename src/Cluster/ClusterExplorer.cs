@@ -5,6 +5,7 @@ using BootActors.Actors.Trace;
 using BootActors.Cluster.Internal;
 using BootActors.Cluster.Protocol;
 using BootActors.Cluster.Work;
+using BootActors.Model.Files;
 using BootActors.Model.Workload;
 
 namespace BootActors.Cluster;
@@ -124,6 +125,7 @@ public static class ClusterExplorer
             ChoicePoints = choicePoints,
             BeyondStepBound = beyond,
             Incomplete = plan.Incomplete,
+            TimedOut = plan.TimedOut,
             PctLength = pctLength,
             Seconds = outcome.Seconds,
             Error = plan.Failure,
@@ -141,22 +143,37 @@ public static class ClusterExplorer
         string? replayPath = null, tracePath = null;
         if (options.ReplayOut is { } dir)
         {
-            Directory.CreateDirectory(dir);
+            Explorer.CreateReplayDirectory(dir);
             var stem = Path.Combine(dir, Explorer.ReplayStem(spec, options.Strategy, options.Seed, v.Kind));
             replayPath = stem + ".replay.json";
             tracePath = stem + ".trace.jsonl";
-            ReplayOutcome again;
-            using (var trace = new JsonlTraceSink(new FileStream(tracePath, FileMode.Create, FileAccess.Write), Explorer.HeaderFor(spec, options.Strategy, options.Seed)))
+            using (var traceFile = OutputFile.Create(tracePath))
             {
-                again = explorer.Replay(replay, trace);
+                ReplayOutcome again;
+                var trace = new JsonlTraceSink(traceFile.Stream, Explorer.HeaderFor(spec, options.Strategy, options.Seed), ownsStream: false);
+                try
+                {
+                    again = explorer.Replay(replay, trace, options.Timeout);
+                }
+                finally
+                {
+                    trace.Dispose();
+                }
+
+                if (trace.WriteError is { } writeError)
+                {
+                    throw traceFile.Failed(writeError);
+                }
+
+                if (!again.Reproduced)
+                {
+                    throw new InvalidOperationException($"schedule {v.Schedule}'s violation ({v.Kind}) as shrunk on its node does not reproduce on the coordinator: got {again.Got}");
+                }
+
+                traceFile.Commit();
             }
 
-            if (!again.Reproduced)
-            {
-                throw new InvalidOperationException($"schedule {v.Schedule}'s violation ({v.Kind}) as shrunk on its node does not reproduce on the coordinator: got {again.Got}");
-            }
-
-            File.WriteAllText(replayPath, replay.ToJson());
+            OutputFile.WriteAllText(replayPath, replay.ToJson());
         }
 
         return new FoundViolation(v.Kind, v.Message, v.Cpu, v.CallChain, v.Schedule, v.Steps, v.ShrunkSteps, v.ContextSwitches,

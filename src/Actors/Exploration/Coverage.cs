@@ -19,6 +19,9 @@ public enum ScheduleStatus : byte
 
     /// <summary>Ended at a decision point whose state was explored before (the state cache).</summary>
     Cut = 4,
+
+    /// <summary>Cut off by the per-schedule timeout (--timeout) before it finished.</summary>
+    TimedOut = 5,
 }
 
 /// <summary>One schedule's outcome: what an exploration needs to count it, merge it and, if it found something, report it.</summary>
@@ -84,6 +87,9 @@ public sealed class Coverage
     /// <summary>Schedules cut off by the step bound (--max-steps) before they finished.</summary>
     public long Incomplete { get; set; }
 
+    /// <summary>Schedules cut off by the per-schedule timeout (--timeout) before they finished.</summary>
+    public long TimedOut { get; set; }
+
     /// <summary>Schedules ended early at a state explored before.</summary>
     public long CutByCache { get; set; }
 
@@ -114,6 +120,7 @@ public sealed class Coverage
         Schedules += other.Schedules;
         Violations += other.Violations;
         Incomplete += other.Incomplete;
+        TimedOut += other.TimedOut;
         CutByCache += other.CutByCache;
         ChoicePoints += other.ChoicePoints;
         BeyondStepBound += other.BeyondStepBound;
@@ -135,6 +142,9 @@ public sealed class Coverage
                 break;
             case ScheduleStatus.Incomplete:
                 Incomplete++;
+                break;
+            case ScheduleStatus.TimedOut:
+                TimedOut++;
                 break;
             case ScheduleStatus.Cut:
                 CutByCache++;

@@ -4,6 +4,7 @@ using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model;
+using BootActors.Model.Files;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
 using BootActors.Model.Workload;
@@ -52,6 +53,12 @@ public record ExploreOptions
 
     /// <summary>Called after every schedule (progress display).</summary>
     public Action<ExploreProgress>? OnProgress { get; init; }
+
+    /// <summary>Wall-clock bound of each schedule (null: the host's run timeout); the time limit shortens the last one.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Checked between schedules: a cancelled exploration ends with what it has, marked <see cref="ExplorationResult.Interrupted"/>.</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 public sealed record ExploreProgress(int Schedules, int Violations, TimeSpan Elapsed, int Iterations);
@@ -108,6 +115,21 @@ public sealed record ExplorationResult
     /// <summary>Steps past the step bound where a choice was open (not explored).</summary>
     public long BeyondStepBound { get; init; }
 
+    /// <summary>Schedules cut off by the per-schedule timeout before they finished.</summary>
+    public int TimedOut { get; init; }
+
+    /// <summary>Every schedule run was cut by a bound, so none says anything about the interleavings.</summary>
+    public bool AllCut => Schedules > 0 && Incomplete + TimedOut >= Schedules && !Found;
+
+    /// <summary>The exploration stopped at its time limit (the schedule running then is not counted).</summary>
+    public bool TimeLimitReached { get; init; }
+
+    /// <summary>The exploration was cancelled (Ctrl-C) between schedules.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>The boot itself was cut by the timeout: no schedule ran.</summary>
+    public RunStop? BootCut { get; init; }
+
     /// <summary>dfs/dpor: the search space within the bounds was covered.</summary>
     public bool Exhausted { get; init; }
 
@@ -150,6 +172,18 @@ public sealed class Explorer
     {
         var sw = Stopwatch.StartNew();
         using var engine = ExplorationEngine.Open(host, spec, options);
+        if (RunLimits.Of(engine.BootStop) != RunLimit.None)
+        {
+            return new ExplorationResult
+            {
+                Strategy = options.Strategy,
+                Violations = [],
+                BootCut = engine.BootStop,
+                Choice = engine.Mode,
+                Seconds = sw.Elapsed.TotalSeconds,
+            };
+        }
+
         if (engine.BootStop is { } bootStop)
         {
             return new ExplorationResult
@@ -167,15 +201,40 @@ public sealed class Explorer
         var order = new List<string>();
         string? error = null;
         var schedules = 0;
+        var timeLimitReached = false;
         UnitRun? unit = null;
         if (engine.StrategyName is "dfs" or "dpor")
         {
             unit = engine.OpenUnit(WorkUnit.Root, options.StateCache ? new StateCache() : null);
         }
 
-        while (schedules < options.Iterations && (unit?.HasNext ?? true) && (options.TimeLimit is not { } limit || sw.Elapsed < limit))
+        if (options.TimeLimit is { } timeLimit)
         {
-            var outcome = unit is null ? engine.RunNumbered(schedules, coverage) : unit.Next();
+            engine.TimeLeft = () => timeLimit - sw.Elapsed;
+        }
+
+        while (schedules < options.Iterations && (unit?.HasNext ?? true) && !options.Cancellation.IsCancellationRequested)
+        {
+            if (options.TimeLimit is { } limit && sw.Elapsed >= limit)
+            {
+                timeLimitReached = true;
+                break;
+            }
+
+            // random/pct count into a scratch coverage first: a schedule the time limit cut is not counted.
+            var one = unit is null ? new Coverage() : null;
+            var outcome = unit is null ? engine.RunNumbered(schedules, one) : unit.Next();
+            if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end && unit is null)
+            {
+                timeLimitReached = true;
+                break;
+            }
+
+            if (one is not null)
+            {
+                coverage.Merge(one);
+            }
+
             schedules++;
             options.OnProgress?.Invoke(new ExploreProgress(schedules, found.Count, sw.Elapsed, options.Iterations));
             if (outcome.Status == ScheduleStatus.HostFailure)
@@ -222,6 +281,9 @@ public sealed class Explorer
             DistinctEndStates = coverage.EndStates.Count,
             ChoicePoints = coverage.ChoicePoints,
             Incomplete = (int)coverage.Incomplete,
+            TimedOut = (int)coverage.TimedOut,
+            TimeLimitReached = timeLimitReached,
+            Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
             BeyondStepBound = coverage.BeyondStepBound,
             Exhausted = unit is { HasNext: false } && error is null,
             Pruned = coverage.Pruned,
@@ -235,9 +297,9 @@ public sealed class Explorer
     }
 
     /// <summary>Replays a replay file: the same deliveries in the same order, traced if asked. Throws <see cref="FormatException"/> when it does not fit its run.</summary>
-    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null)
+    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null, TimeSpan? timeout = null, long? maxDeliveries = null)
     {
-        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine);
+        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine, timeout ?? host.Settings.RunTimeout);
         var topology = new Topology(Math.Max(1, file.Spec.Machine.Cpus), file.Spec.Machine.Xen);
         var list = new ListTraceSink(trace);
         using var actors = host.OpenSession(file.Spec.Machine.Cpus, file.Spec.Machine.Xen);
@@ -246,6 +308,8 @@ public sealed class Explorer
             Strategy = new FollowTraceStrategy(file.Deliveries, topology.Names),
             AfterBoot = boot,
             Trace = list,
+            Timeout = timeout ?? host.Settings.RunTimeout,
+            MaxSteps = maxDeliveries ?? host.Settings.ConductorMaxSteps,
         });
         if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed && failed.Fatal.Message.Contains("not of this run", StringComparison.Ordinal))
         {
@@ -270,6 +334,21 @@ public sealed class Explorer
 
     /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
     public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";
+
+    /// <summary>--replay-out's folder, made if missing; a file in its way is the user's to move.</summary>
+    public static void CreateReplayDirectory(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new OutputFileException(dir, FileStatus.Of(dir).Kind == FileKind.Regular
+                ? "it is a file, and replay files go into a directory of that name"
+                : InputFile.Reason(ex, dir), ex);
+        }
+    }
 
     private static string Safe(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

@@ -41,6 +41,12 @@ public sealed record ActorRunOptions
     /// <summary>Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the run starts: exploration attaches its access recorder here.</summary>
     public Action<Machine>? OnStart { get; init; }
 
+    /// <summary>
+    /// Called with the run's machine before the first delivery: a tool that follows the state as the run
+    /// goes (the trace viewer's page-table history) attaches its observers here.
+    /// </summary>
+    public Action<Machine>? OnMachine { get; init; }
+
     /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
     public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
 }
@@ -117,6 +123,7 @@ public sealed class ActorSession : IDisposable
         used = true;
         var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
         machine.Validate(plan);
+        options.OnMachine?.Invoke(machine);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
         options.OnStart?.Invoke(machine);
@@ -173,10 +180,16 @@ public sealed class ActorHost : IDisposable
 {
     public const string ModelDispatcher = "bootactors.model-dispatcher";
 
-    /// <summary>Defaults under whatever config/akka.hocon sets.</summary>
+    /// <summary>
+    /// Defaults under whatever config/akka.hocon sets. Akka's own default logger prints to stdout,
+    /// which belongs to a command's output (one JSON object with --json); its messages go through
+    /// Serilog instead, which the CLI writes to stderr.
+    /// </summary>
     public static readonly Config Defaults = ConfigurationFactory.ParseString("""
         akka {
           loglevel = WARNING
+          loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+          logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
           stdout-loglevel = OFF
           log-dead-letters = off
           log-dead-letters-during-shutdown = off

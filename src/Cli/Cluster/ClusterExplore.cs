@@ -53,5 +53,5 @@ internal static class ClusterExplore
     };
 }
 
-/// <summary>The cluster failed under the exploration (workers did not come, or all went): one line, exit <see cref="ClusterExitCodes.ClusterLost"/>.</summary>
+/// <summary>The cluster failed under the exploration (workers did not come, or all went): one line, exit <see cref="ExitCodes.ClusterLost"/>.</summary>
 internal sealed class ClusterFailed(string message) : Exception(message);

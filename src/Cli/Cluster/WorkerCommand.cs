@@ -20,8 +20,10 @@ internal sealed class WorkerCommand
         Command = new Command("worker",
             "Join an exploration's cluster as a worker: take schedules from the coordinator, explore them on this machine's actor host, " +
             "shrink what is found, send the results back, and leave when the coordinator says the exploration is over. The worker's " +
-            "BootActors build and scenario files must be the coordinator's (it refuses others). Settings: config/cluster.hocon.\n\nExit codes:\n" +
-            ClusterExitCodes.HelpText);
+            "BootActors build and scenario files must be the coordinator's (it refuses others). Settings: config/cluster.hocon.\n\n" +
+            "Exit codes (the table in 'bootactors --help'): 0 the exploration is over and this worker left; 2 a bad option, or the coordinator " +
+            "refused this worker (another BootActors build, other scenario files); 6 the coordinator was lost or never answered; 130 Ctrl-C: " +
+            "the worker withdrew and the coordinator hands its work to others.");
         Command.Options.Add(join);
         Command.Options.Add(port);
         Command.Options.Add(hostname);
@@ -71,9 +73,9 @@ internal sealed class WorkerCommand
             {
                 WorkerEnd.Over => ExitCodes.Ok,
                 WorkerEnd.Refused => ExitCodes.UsageError,
-                WorkerEnd.Interrupted => ClusterExitCodes.Interrupted,
+                WorkerEnd.Interrupted => ExitCodes.Interrupted,
                 WorkerEnd.Failed => ExitCodes.InternalError,
-                _ => ClusterExitCodes.ClusterLost,
+                _ => ExitCodes.ClusterLost,
             };
         }
         catch (ClusterException ex) when (ex.Usage)
@@ -83,7 +85,7 @@ internal sealed class WorkerCommand
         catch (ClusterException ex)
         {
             errors.WriteLine($"bootactors: {ex.Message}");
-            return ClusterExitCodes.ClusterLost;
+            return ExitCodes.ClusterLost;
         }
         finally
         {

@@ -20,8 +20,22 @@ public sealed record ExplorationTerms(
     int? MaxPreemptions,
     bool Shrink)
 {
+    /// <summary>--choice (null: the default, deliveries).</summary>
+    public ChoiceMode? Choice { get; init; }
+
+    /// <summary>--pct-length (null: the non-preemptive schedule's length, which every node computes alike).</summary>
+    public int? PctLength { get; init; }
+
+    /// <summary>--timeout, each schedule's wall-clock bound (null: the host's run timeout).</summary>
+    public TimeSpan? Timeout { get; init; }
+
     public static ExplorationTerms From(string scenario, IReadOnlyList<string> sets, string specHash, ExploreOptions o) =>
-        new(scenario, sets, specHash, o.Strategy, o.Iterations, o.Seed, o.MaxSteps, o.All, o.PctDepth, o.MaxPreemptions, o.Shrink);
+        new(scenario, sets, specHash, o.Strategy, o.Iterations, o.Seed, o.MaxSteps, o.All, o.PctDepth, o.MaxPreemptions, o.Shrink)
+        {
+            Choice = o.Choice,
+            PctLength = o.PctLength,
+            Timeout = o.Timeout,
+        };
 
     /// <summary>The options a node explores its share with (it writes no files: the coordinator does).</summary>
     public ExploreOptions ToOptions() => new()
@@ -34,6 +48,10 @@ public sealed record ExplorationTerms(
         PctDepth = PctDepth,
         MaxPreemptions = MaxPreemptions,
         Shrink = Shrink,
+        Choice = Choice,
+        PctLength = PctLength,
+        Timeout = Timeout,
+        StateCache = false,
         ReplayOut = null,
     };
 }

@@ -164,11 +164,30 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         w.Write(t.PctDepth);
         WriteNullable(w, t.MaxPreemptions);
         w.Write(t.Shrink);
+        w.Write((byte)(t.Choice is { } c ? (int)c + 1 : 0));
+        WriteNullable(w, t.PctLength);
+        w.Write(t.Timeout is { } timeout ? timeout.Ticks : -1L);
     }
 
-    private static ExplorationTerms ReadTerms(BinaryReader r) =>
-        new(r.ReadString(), ReadStrings(r), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadBoolean(),
-            r.ReadInt32(), ReadNullableInt(r), r.ReadBoolean());
+    private static ExplorationTerms ReadTerms(BinaryReader r)
+    {
+        var terms = new ExplorationTerms(r.ReadString(), ReadStrings(r), r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(),
+            r.ReadBoolean(), r.ReadInt32(), ReadNullableInt(r), r.ReadBoolean());
+        var choice = r.ReadByte();
+        if (choice > Enum.GetValues<ChoiceMode>().Length)
+        {
+            throw new SerializationException($"unknown choice mode {choice}");
+        }
+
+        var pctLength = ReadNullableInt(r);
+        var timeout = r.ReadInt64();
+        return terms with
+        {
+            Choice = choice == 0 ? null : (ChoiceMode)(choice - 1),
+            PctLength = pctLength,
+            Timeout = timeout < 0 ? null : TimeSpan.FromTicks(timeout),
+        };
+    }
 
     private static void WriteResult(BinaryWriter w, UnitResult u)
     {
@@ -224,7 +243,7 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         for (var i = 0; i < ran; i++)
         {
             var s = r.ReadByte();
-            statuses[i] = s <= (byte)ScheduleStatus.Cut ? (ScheduleStatus)s : throw new SerializationException($"unknown schedule status {s}");
+            statuses[i] = s <= (byte)ScheduleStatus.TimedOut ? (ScheduleStatus)s : throw new SerializationException($"unknown schedule status {s}");
         }
 
         var traces = new ulong[ran];

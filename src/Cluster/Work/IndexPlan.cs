@@ -198,6 +198,8 @@ internal sealed class IndexPlan
 
     public int Incomplete => Indices().Count(i => status[i] == ScheduleStatus.Incomplete);
 
+    public int TimedOut => Indices().Count(i => status[i] == ScheduleStatus.TimedOut);
+
     /// <summary>
     /// The distinct states seen at decision points, the decision points and the steps past the step
     /// bound of the counted schedules. A unit never runs past the cutoff (the violation or failure
