@@ -20,6 +20,9 @@ public sealed record CoordinatorLoad(int Units, long Messages, double BusySecond
 public sealed record ClusterExplorationResult(ExplorationResult Result, IReadOnlyList<NodeShare> Workers)
 {
     public CoordinatorLoad Coordinator { get; init; } = new(0, 0, 0);
+
+    /// <summary>dfs/dpor: prefix units handed out, splits (work stealing), units made from DPOR's backtrack points above a unit, units re-queued after a loss.</summary>
+    public (long Units, long Splits, long FromBacktrack, long Requeued)? Prefixes { get; init; }
 }
 
 /// <summary>
@@ -38,11 +41,8 @@ public static class ClusterExplorer
     public static ClusterExplorationResult Explore(RunSpec spec, string scenario, IReadOnlyList<string> sets, ExploreOptions options,
         string host, int port, int minWorkers, Action<string> say)
     {
-        if (options.Strategy is not ("random" or "pct"))
-        {
-            throw new ClusterException($"--cluster with --strategy {options.Strategy}: only random and pct are split over a cluster so far", usage: true);
-        }
-
+        // dfs/dpor over a cluster run without the state cache: with it, which schedules run depends on their order (docs/exploration-api.md).
+        options = options with { StateCache = false };
         var settings = ClusterNode.Settings();
 
         // The engine every node opens, opened here first: a machine that does not boot has no schedules
@@ -77,7 +77,7 @@ public static class ClusterExplorer
         try
         {
             var actorHost = new ActorHost(system);
-            var plan = new IndexPlan(options.Iterations, settings.UnitSize, options.All);
+            IWorkBook plan = options.Strategy is "dfs" or "dpor" ? new PrefixPlan(options.All) : new IndexPlan(options.Iterations, settings.UnitSize, options.All);
             var done = new TaskCompletionSource<CoordinatorOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
             var coordinator = system.ActorOf(
                 CoordinatorActor.Props(terms, plan, settings, minWorkers, options.TimeLimit, done, say, options.OnProgress), Coordinator.Name);
@@ -92,7 +92,12 @@ public static class ClusterExplorer
                 say($"coordinator at {host}:{port}: waiting for {minWorkers} worker(s) (bootactors worker --join {host}:{port})");
             }
 
-            var outcome = done.Task.GetAwaiter().GetResult();
+            CoordinatorOutcome outcome;
+            using (options.Cancellation.Register(() => coordinator.Tell(CoordinatorActor.Interrupt.Instance)))
+            {
+                outcome = done.Task.GetAwaiter().GetResult();
+            }
+
             if (outcome.Problem is { } problem)
             {
                 throw new ClusterException(problem);
@@ -108,7 +113,12 @@ public static class ClusterExplorer
 
     private static ClusterExplorationResult Merge(RunSpec spec, ExploreOptions options, CoordinatorOutcome outcome, ActorHost host, int pctLength)
     {
-        var plan = outcome.Plan!;
+        if (outcome.Plan is PrefixPlan prefixes)
+        {
+            return MergePrefixes(spec, options, outcome, host, prefixes);
+        }
+
+        var plan = (IndexPlan)outcome.Plan!;
         var explorer = new Explorer(host);
         var found = plan.Findings().Select(f => Write(spec, options, explorer,
             f.Report ?? throw new InvalidOperationException($"no node reported schedule {f.Schedule}'s violation"))).ToList();
@@ -127,12 +137,52 @@ public static class ClusterExplorer
             Incomplete = plan.Incomplete,
             TimedOut = plan.TimedOut,
             PctLength = pctLength,
+            TimeLimitReached = outcome.TimedOut,
+            Interrupted = options.Cancellation.IsCancellationRequested && plan.Failure is null && !(found.Count > 0 && !options.All),
             Seconds = outcome.Seconds,
             Error = plan.Failure,
         };
         return new ClusterExplorationResult(result, plan.PerNode().Where(n => n.Schedules > 0).Select(n => new NodeShare(n.Node, n.Schedules, n.Ranges)).ToList())
         {
             Coordinator = outcome.Load,
+        };
+    }
+
+    /// <summary>dfs/dpor: the merged coverage of every counted unit, plus the shared decision points' accounting; one finding per kind, its least.</summary>
+    private static ClusterExplorationResult MergePrefixes(RunSpec spec, ExploreOptions options, CoordinatorOutcome outcome, ActorHost host, PrefixPlan plan)
+    {
+        var explorer = new Explorer(host);
+        var found = plan.Findings().Select(f => Write(spec, options, explorer, f.Report)).ToList();
+        var c = plan.Coverage;
+        var (pruned, cutByBound) = plan.Close();
+        var interrupted = options.Cancellation.IsCancellationRequested;
+        var result = new ExplorationResult
+        {
+            Strategy = options.Strategy,
+            Violations = found,
+            Choice = options.Choice ?? ChoiceMode.Delivery,
+            Schedules = plan.Counted,
+            DistinctTraces = c.Traces.Count,
+            DistinctStates = c.States.Count,
+            DistinctEndStates = c.EndStates.Count,
+            ChoicePoints = c.ChoicePoints,
+            BeyondStepBound = c.BeyondStepBound,
+            Incomplete = (int)c.Incomplete,
+            TimedOut = (int)c.TimedOut,
+            Exhausted = !plan.Cut && plan.Failure is null && !outcome.TimedOut && !interrupted,
+            Pruned = c.Pruned + pruned,
+            CutByBound = c.CutByBound + cutByBound,
+            CutByCache = c.CutByCache,
+            StateCache = false,
+            TimeLimitReached = outcome.TimedOut,
+            Interrupted = interrupted && plan.Failure is null && !(found.Count > 0 && !options.All),
+            Seconds = outcome.Seconds,
+            Error = plan.Failure,
+        };
+        return new ClusterExplorationResult(result, plan.PerNode().Where(n => n.Schedules > 0).Select(n => new NodeShare(n.Node, (int)n.Schedules, [])).ToList())
+        {
+            Coordinator = outcome.Load,
+            Prefixes = plan.Counts,
         };
     }
 

@@ -40,7 +40,8 @@ internal sealed class ExploreCommand
     };
     private readonly Option<string?> stateCache = new("--state-cache")
     {
-        Description = "dfs/dpor: on (skip a state explored before; dpor only when reached by an equivalent prefix) or off [default: on].",
+        Description = "dfs/dpor: on (skip a state explored before; dpor only when reached by an equivalent prefix) or off [default: on; " +
+                      "off with --cluster, whose nodes would each cut different schedules: a cluster explores exactly what one process does with --state-cache off].",
         HelpName = "on|off",
     };
     private readonly Option<string?> pctLength = new("--pct-length") { Description = "pct's k: change points are drawn from [1, k] [default: the length of the non-preemptive schedule].", HelpName = "K" };
@@ -55,7 +56,7 @@ internal sealed class ExploreCommand
     private readonly Option<bool> noShrink = new("--no-shrink") { Description = "Report the schedule as found, without shrinking it." };
     private readonly Option<string[]> set = new("--set") { Description = "Override a key of the scenario (repeatable), e.g. --set hotplug_mutex=on.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: found, violation, schedules, seconds, replay, steps, shrunk_steps (and more)." };
-    private readonly Option<string?> cluster = new("--cluster") { Description = "Explore over a cluster: this process is the coordinator, the seed node at HOST:PORT; workers join it with `bootactors worker --join HOST:PORT` (random and pct; settings in config/cluster.hocon).", HelpName = "HOST:PORT" };
+    private readonly Option<string?> cluster = new("--cluster") { Description = "Explore over a cluster: this process is the coordinator, the seed node at HOST:PORT; workers join it with `bootactors worker --join HOST:PORT`. random/pct: schedule i is the same on every node; dfs/dpor: split by schedule prefixes with work stealing, without the state cache (the same schedules as one process with --state-cache off). Settings in config/cluster.hocon.", HelpName = "HOST:PORT" };
     private readonly Option<string?> minWorkers = new("--min-workers") { Description = "With --cluster: wait for this many workers before exploring [default: 1].", HelpName = "N" };
 
     private readonly IScenarioLoader loader;
@@ -121,7 +122,7 @@ internal sealed class ExploreCommand
                 "cpu" => ChoiceMode.Cpu,
                 var c => throw new UsageException($"--choice {c}: expected delivery or cpu"),
             },
-            StateCache = (parse.GetValue(stateCache) ?? "on").Trim().ToLowerInvariant() switch
+            StateCache = (parse.GetValue(stateCache) ?? (parse.GetValue(cluster) is null ? "on" : "off")).Trim().ToLowerInvariant() switch
             {
                 "on" => true,
                 "off" => false,
@@ -130,6 +131,11 @@ internal sealed class ExploreCommand
             Shrink = !parse.GetValue(noShrink),
             ReplayOut = parse.GetValue(replayOut) ?? "replays",
         };
+
+        if (options.StateCache && parse.GetValue(cluster) is not null && strategyName is "dfs" or "dpor")
+        {
+            throw new UsageException("--state-cache on with --cluster: a cluster explores dfs/dpor without the state cache (which schedules it cuts depends on their order); leave it out or say off");
+        }
 
         MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload });
         if (options.ReplayOut is { } dir && FileStatus.Of(dir).Kind is not (FileKind.Directory or FileKind.Missing))

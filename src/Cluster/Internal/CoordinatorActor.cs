@@ -8,7 +8,7 @@ using BootActors.Cluster.Work;
 namespace BootActors.Cluster.Internal;
 
 /// <summary>What the coordinator's part produced: the merged book, or why the exploration could not be done.</summary>
-internal sealed record CoordinatorOutcome(IndexPlan? Plan, string? Problem, double Seconds, bool TimedOut)
+internal sealed record CoordinatorOutcome(IWorkBook? Plan, string? Problem, double Seconds, bool TimedOut)
 {
     /// <summary>The coordinator's own load: the work messages it handled (requests and results) and the time spent handling them.</summary>
     public CoordinatorLoad Load { get; init; } = new(0, 0, 0);
@@ -26,9 +26,15 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private const string WaitTimer = "wait";
     private const string DeadlineTimer = "deadline";
     private const string LeaveTimer = "leave";
+    private const string StealTimer = "steal";
+
+    /// <summary>How long a unit that had nothing to split is left alone before it is asked again.</summary>
+    private static readonly TimeSpan StealRetry = TimeSpan.FromMilliseconds(200);
 
     private readonly ExplorationTerms terms;
-    private readonly IndexPlan plan;
+    private readonly IWorkBook book;
+    private readonly IndexPlan? plan;
+    private readonly PrefixPlan? prefixes;
     private readonly ClusterSettings settings;
     private readonly int minWorkers;
     private readonly TimeSpan? timeLimit;
@@ -45,11 +51,13 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private int? lastCutoffSent;
     private string? problem;
 
-    public CoordinatorActor(ExplorationTerms terms, IndexPlan plan, ClusterSettings settings, int minWorkers, TimeSpan? timeLimit,
+    public CoordinatorActor(ExplorationTerms terms, IWorkBook book, ClusterSettings settings, int minWorkers, TimeSpan? timeLimit,
         TaskCompletionSource<CoordinatorOutcome> done, Action<string> say, Action<ExploreProgress>? progress)
     {
         this.terms = terms;
-        this.plan = plan;
+        this.book = book;
+        plan = book as IndexPlan;
+        prefixes = book as PrefixPlan;
         this.settings = settings;
         this.minWorkers = minWorkers;
         this.timeLimit = timeLimit;
@@ -62,9 +70,9 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ExplorationTerms terms, IndexPlan plan, ClusterSettings settings, int minWorkers, TimeSpan? timeLimit,
+    public static Props Props(ExplorationTerms terms, IWorkBook book, ClusterSettings settings, int minWorkers, TimeSpan? timeLimit,
         TaskCompletionSource<CoordinatorOutcome> done, Action<string> say, Action<ExploreProgress>? progress) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(terms, plan, settings, minWorkers, timeLimit, done, say, progress));
+        Akka.Actor.Props.Create(() => new CoordinatorActor(terms, book, settings, minWorkers, timeLimit, done, say, progress));
 
     private int RemoteWorkers => nodes.Values.Count(n => n.Accepted && n.Address != self);
 
@@ -93,6 +101,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<WaitedTooLong>(_ => Fail(
             $"{RemoteWorkers} of {minWorkers} worker(s) joined within {settings.MinWorkersTimeout.TotalSeconds:0} s (bootactors.cluster.min-workers-timeout); " +
             $"start them with: bootactors worker --join {self.Host}:{self.Port}"));
+        Receive<Interrupt>(_ => Fail("interrupted (Ctrl-C) before the workers came"));
         Membership();
         if (minWorkers == 0)
         {
@@ -116,10 +125,48 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Done(m);
             Busy(t);
         });
+        Receive<Coordinator.PrefixDone>(m =>
+        {
+            var t = Stopwatch.GetTimestamp();
+            PrefixDone(m);
+            Busy(t);
+        });
+        Receive<Coordinator.Split>(m =>
+        {
+            var t = Stopwatch.GetTimestamp();
+            if (NodeOf(Sender) is { } node && prefixes!.Split(node.Name, m.Part, clock.Elapsed))
+            {
+                HandOut();
+            }
+
+            Busy(t);
+        });
+        Receive<Coordinator.Above>(m =>
+        {
+            var t = Stopwatch.GetTimestamp();
+            if (NodeOf(Sender) is { } node)
+            {
+                prefixes!.Above(node.Name, m.Points);
+                HandOut();
+            }
+
+            Busy(t);
+        });
+        Receive<StealAgain>(_ => HandOut());
+        Receive<Interrupt>(_ =>
+        {
+            book.Stop();
+            foreach (var n in nodes.Values.Where(n => n.Accepted))
+            {
+                n.Ref.Tell(new Worker.Cutoff(-1));
+            }
+
+            CheckEnd();
+        });
         Receive<Deadline>(_ =>
         {
             timedOut = true;
-            plan.Stop();
+            book.Stop();
             foreach (var n in nodes.Values.Where(n => n.Accepted))
             {
                 n.Ref.Tell(new Worker.Cutoff(-1));
@@ -132,7 +179,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (!nodes.Values.Any(n => n.Accepted))
             {
                 Fail($"every worker is gone and none joined within {settings.MinWorkersTimeout.TotalSeconds:0} s (bootactors.cluster.min-workers-timeout); " +
-                     $"{plan.Counted} schedules were counted");
+                     $"{book.Counted} schedules were counted");
             }
         });
         Membership();
@@ -141,19 +188,43 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Done(Coordinator.UnitDone m)
     {
         var node = NodeOf(Sender);
-        if (node is null || !plan.Accept(node.Name, m.Result))
+        if (node is null || !plan!.Accept(node.Name, m.Result))
         {
             return;
         }
 
         unitsDone++;
-        progress?.Invoke(new ExploreProgress(plan.Counted, plan.Violations, clock.Elapsed, terms.Iterations));
-        if (plan.Cutoff is { } c && c != lastCutoffSent)
+        progress?.Invoke(new ExploreProgress(plan!.Counted, plan.Violations, clock.Elapsed, terms.Iterations));
+        if (plan!.Cutoff is { } c && c != lastCutoffSent)
         {
             lastCutoffSent = c;
             foreach (var n in nodes.Values.Where(n => n.Accepted))
             {
                 n.Ref.Tell(new Worker.Cutoff(c));
+            }
+        }
+
+        CheckEnd();
+        HandOut();
+    }
+
+    private void PrefixDone(Coordinator.PrefixDone m)
+    {
+        var node = NodeOf(Sender);
+        if (node is null || !prefixes!.Accept(node.Name, m.Result))
+        {
+            return;
+        }
+
+        unitsDone++;
+        progress?.Invoke(new ExploreProgress(prefixes.Counted, prefixes.Violations, clock.Elapsed, terms.Iterations));
+        if (prefixes.Cut && lastCutoffSent is null)
+        {
+            // A finding without --all, or a failure: the answer is known; the others stop their units.
+            lastCutoffSent = -1;
+            foreach (var n in nodes.Values.Where(n => n.Accepted))
+            {
+                n.Ref.Tell(new Worker.Cutoff(-1));
             }
         }
 
@@ -296,14 +367,52 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void HandOut()
     {
+        if (prefixes is not null)
+        {
+            HandOutPrefixes();
+            return;
+        }
+
         var exploring = nodes.Values.Count(n => n.Accepted);
         foreach (var node in nodes.Values.Where(n => n.Accepted).OrderBy(n => n.Name, StringComparer.Ordinal))
         {
-            while (node.Wanted > 0 && plan.Next(node.Name, exploring) is { } unit)
+            while (node.Wanted > 0 && plan!.Next(node.Name, exploring) is { } unit)
             {
                 node.Wanted--;
-                node.Ref.Tell(new Worker.Assign(unit, plan.Hints));
+                node.Ref.Tell(new Worker.Assign(unit, plan!.Hints));
             }
+        }
+    }
+
+    /// <summary>Queued prefixes to the nodes that want work; a node with none left asks a busy one to split (work stealing).</summary>
+    private void HandOutPrefixes()
+    {
+        var now = clock.Elapsed;
+        var waiting = false;
+        foreach (var node in nodes.Values.Where(n => n.Accepted).OrderBy(n => n.Name, StringComparer.Ordinal))
+        {
+            while (node.Wanted > 0 && prefixes!.Next(node.Name, now) is { } unit)
+            {
+                node.Wanted--;
+                node.Ref.Tell(new Worker.AssignPrefix(unit));
+            }
+
+            if (node.Wanted > 0 && !prefixes!.Holds(node.Name) && !prefixes.Finished)
+            {
+                if (prefixes.Victim(node.Name, now, StealRetry) is { } victim && nodes.Values.FirstOrDefault(n => n.Name == prefixes.HolderOf(victim.Id)) is { } holder)
+                {
+                    holder.Ref.Tell(new Worker.Steal(victim.Id));
+                }
+                else
+                {
+                    waiting = true;
+                }
+            }
+        }
+
+        if (waiting && !Timers.IsTimerActive(StealTimer))
+        {
+            Timers.StartSingleTimer(StealTimer, StealAgain.Instance, StealRetry);
         }
     }
 
@@ -315,8 +424,8 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var back = plan.Lost(node.Name);
-        say($"worker {node.Name} {why}; {back} schedule(s) it held go to the others");
+        var back = book.Lost(node.Name);
+        say($"worker {node.Name} {why}; {back} {(prefixes is null ? "schedule(s)" : "unit(s)")} it held go to the others");
         if (!nodes.Values.Any(n => n.Accepted))
         {
             Timers.StartSingleTimer(WaitTimer, WaitedTooLong.Instance, settings.MinWorkersTimeout);
@@ -327,7 +436,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void CheckEnd()
     {
-        if (!plan.Finished)
+        if (!book.Finished)
         {
             return;
         }
@@ -335,7 +444,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
         clock.Stop();
         Timers.Cancel(DeadlineTimer);
         Timers.Cancel(WaitTimer);
-        var summary = $"the exploration is over: {plan.Counted} schedules, {plan.Violations} violation(s)";
+        var summary = $"the exploration is over: {book.Counted} schedules, {book.Violations} violation(s)";
         foreach (var n in nodes.Values.Where(n => n.Accepted))
         {
             n.Ref.Tell(new Worker.ExplorationOver(summary, Completed: true));
@@ -354,7 +463,7 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Complete()
     {
-        done.TrySetResult(new CoordinatorOutcome(plan, null, clock.Elapsed.TotalSeconds, timedOut)
+        done.TrySetResult(new CoordinatorOutcome(book, null, clock.Elapsed.TotalSeconds, timedOut)
         {
             Load = new CoordinatorLoad(unitsDone, messages, (double)busyTicks / Stopwatch.Frequency),
         });
@@ -405,6 +514,17 @@ internal sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private sealed class Go
     {
         public static readonly Go Instance = new();
+    }
+
+    /// <summary>Ctrl-C on the coordinator: hand out nothing more; what is counted is the answer.</summary>
+    public sealed class Interrupt
+    {
+        public static readonly Interrupt Instance = new();
+    }
+
+    private sealed class StealAgain
+    {
+        public static readonly StealAgain Instance = new();
     }
 
     private sealed class Deadline

@@ -52,6 +52,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private IActorRef? coordinator;
     private Address? coordinatorAddress;
     private UnitExecutor? executor;
+    private PrefixExecutor? prefixes;
     private int units;
     private int schedules;
 
@@ -107,6 +108,7 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         executor?.Dispose();
+        prefixes?.Dispose();
         if (remote)
         {
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
@@ -150,8 +152,17 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
                 say($"worker {m.NodeName}: accepted; exploring {terms.Scenario} ({terms.Strategy})");
             }
 
-            executor = new UnitExecutor(host, spec, terms.ToOptions(), Self);
-            executor.Start();
+            if (terms.Strategy is "dfs" or "dpor")
+            {
+                prefixes = new PrefixExecutor(host, spec, terms.ToOptions(), Self);
+                prefixes.Start();
+            }
+            else
+            {
+                executor = new UnitExecutor(host, spec, terms.ToOptions(), Self);
+                executor.Start();
+            }
+
             coordinator!.Tell(new Coordinator.RequestWork(1 + settings.Prefetch));
             Become(Working);
         });
@@ -163,7 +174,23 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         Receive<Worker.Explore>(_ => { });
         Receive<Worker.Accepted>(_ => { });
         Receive<Worker.Assign>(m => executor!.Add(m.Unit, m.Hints));
-        Receive<Worker.Cutoff>(m => executor!.Cut(m.Schedule));
+        Receive<Worker.Cutoff>(m =>
+        {
+            executor?.Cut(m.Schedule);
+            prefixes?.Cut();
+        });
+        Receive<Worker.AssignPrefix>(m => prefixes!.Add(m.Unit));
+        Receive<Worker.Steal>(m => prefixes!.Steal(m.UnitId));
+        Receive<PrefixExecutor.Report>(m =>
+        {
+            coordinator!.Tell(m.Message);
+            if (m.Message is Coordinator.PrefixDone d)
+            {
+                units++;
+                schedules += (int)d.Result.Coverage.Schedules;
+                coordinator.Tell(new Coordinator.RequestWork(1));
+            }
+        });
         Receive<UnitExecutor.UnitFinished>(m =>
         {
             units++;
@@ -261,6 +288,8 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         {
             executor?.Dispose();
             executor = null;
+            prefixes?.Dispose();
+            prefixes = null;
             Context.Stop(Self);
         }
     }

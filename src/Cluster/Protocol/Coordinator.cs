@@ -25,6 +25,15 @@ public static class Coordinator
     /// <summary>A unit's result (the unit may have stopped early; the rest is the coordinator's to hand out again).</summary>
     public sealed record UnitDone(UnitResult Result) : IClusterMessage;
 
+    /// <summary>dfs/dpor: a prefix unit split (the answer to <see cref="Worker.Steal"/>).</summary>
+    public sealed record Split(PrefixSplit Part) : IClusterMessage;
+
+    /// <summary>dpor: backtrack points for decision points the coordinator holds.</summary>
+    public sealed record Above(PrefixAbove Points) : IClusterMessage;
+
+    /// <summary>dfs/dpor: a prefix unit's result.</summary>
+    public sealed record PrefixDone(PrefixResult Result) : IClusterMessage;
+
     /// <summary>The worker leaves (Ctrl-C): its units are handed out again at once.</summary>
     public sealed record Withdraw(string Reason) : IClusterMessage;
 }
@@ -47,6 +56,12 @@ public static class Worker
 
     /// <summary>A unit to explore, with what the coordinator knows so far.</summary>
     public sealed record Assign(ScheduleRange Unit, WorkHints Hints) : IClusterMessage;
+
+    /// <summary>dfs/dpor: a prefix unit to explore.</summary>
+    public sealed record AssignPrefix(PrefixUnit Unit) : IClusterMessage;
+
+    /// <summary>dfs/dpor: a node is idle; hand off part of this unit (<see cref="Coordinator.Split"/>).</summary>
+    public sealed record Steal(long UnitId) : IClusterMessage;
 
     /// <summary>Schedules above <paramref name="Schedule"/> are not needed any more (−1: stop everything, the time is up).</summary>
     public sealed record Cutoff(int Schedule) : IClusterMessage;

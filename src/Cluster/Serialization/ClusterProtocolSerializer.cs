@@ -34,6 +34,11 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         Coordinator.RequestWork => "req",
         Coordinator.UnitDone => "done",
         Coordinator.Withdraw => "wd",
+        Coordinator.Split => "split",
+        Coordinator.Above => "above",
+        Coordinator.PrefixDone => "pdone",
+        Worker.AssignPrefix => "pasg",
+        Worker.Steal => "steal",
         Worker.Explore => "exp",
         Worker.Refused => "ref",
         Worker.Accepted => "acc",
@@ -66,6 +71,48 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
                     break;
                 case Coordinator.Withdraw m:
                     w.Write(m.Reason);
+                    break;
+                case Coordinator.Split m:
+                    w.Write(m.Part.UnitId);
+                    w.Write(m.Part.Units.Count);
+                    foreach (var u in m.Part.Units)
+                    {
+                        WriteInts(w, u);
+                    }
+
+                    w.Write(m.Part.Nodes.Count);
+                    foreach (var n in m.Part.Nodes)
+                    {
+                        WriteNode(w, n);
+                    }
+
+                    WriteInts(w, m.Part.Rest);
+                    w.Write(m.Part.States.Count);
+                    foreach (var h in m.Part.States)
+                    {
+                        w.Write(h);
+                    }
+
+                    break;
+                case Coordinator.Above m:
+                    w.Write(m.Points.UnitId);
+                    w.Write(m.Points.Points.Count);
+                    foreach (var p in m.Points.Points)
+                    {
+                        WriteInts(w, p.Path);
+                        w.Write(p.Option);
+                    }
+
+                    break;
+                case Coordinator.PrefixDone m:
+                    WritePrefixResult(w, m.Result);
+                    break;
+                case Worker.AssignPrefix m:
+                    w.Write(m.Unit.Id);
+                    WriteInts(w, m.Unit.Prefix);
+                    break;
+                case Worker.Steal m:
+                    w.Write(m.UnitId);
                     break;
                 case Worker.Explore m:
                     WriteTerms(w, m.Terms);
@@ -122,6 +169,11 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
                 "req" => new Coordinator.RequestWork(r.ReadInt32()),
                 "done" => new Coordinator.UnitDone(ReadResult(r)),
                 "wd" => new Coordinator.Withdraw(r.ReadString()),
+                "split" => ReadSplit(r),
+                "above" => ReadAbove(r),
+                "pdone" => new Coordinator.PrefixDone(ReadPrefixResult(r)),
+                "pasg" => new Worker.AssignPrefix(new PrefixUnit(r.ReadInt64(), ReadInts(r))),
+                "steal" => new Worker.Steal(r.ReadInt64()),
                 "exp" => new Worker.Explore(ReadTerms(r)),
                 "ref" => new Worker.Refused(r.ReadString()),
                 "acc" => new Worker.Accepted(r.ReadString()),
@@ -329,6 +381,157 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         }
 
         return new ViolationReport(kind, message, cpu, chain, schedule, steps, shrunkSteps, switches, shrunkSwitches, narrative, deliveries);
+    }
+
+    private static Coordinator.Split ReadSplit(BinaryReader r)
+    {
+        var id = r.ReadInt64();
+        var n = ReadCount(r);
+        var units = new List<IReadOnlyList<int>>(n);
+        for (var i = 0; i < n; i++)
+        {
+            units.Add(ReadInts(r));
+        }
+
+        var m = ReadCount(r);
+        var nodes = new List<NodeState>(m);
+        for (var i = 0; i < m; i++)
+        {
+            nodes.Add(ReadNode(r));
+        }
+
+        var rest = ReadInts(r);
+        var k = ReadCount(r);
+        var states = new ulong[k];
+        for (var i = 0; i < k; i++)
+        {
+            states[i] = r.ReadUInt64();
+        }
+
+        return new Coordinator.Split(new PrefixSplit(id, units, nodes, rest, states));
+    }
+
+    private static Coordinator.Above ReadAbove(BinaryReader r)
+    {
+        var id = r.ReadInt64();
+        var n = ReadCount(r);
+        var points = new List<BacktrackPoint>(n);
+        for (var i = 0; i < n; i++)
+        {
+            points.Add(new BacktrackPoint(ReadInts(r), r.ReadInt32()));
+        }
+
+        return new Coordinator.Above(new PrefixAbove(id, points));
+    }
+
+    private static void WriteNode(BinaryWriter w, NodeState n)
+    {
+        WriteInts(w, n.Path);
+        w.Write(n.Step);
+        WriteInts(w, n.Options);
+        WriteInts(w, n.Cpus);
+        w.Write(n.Default);
+        w.Write(n.LastCpu);
+        w.Write(n.PreemptionsBefore);
+        WriteNullable(w, n.MaxPreemptions);
+        w.Write(n.Dpor);
+        WriteInts(w, n.Done);
+        WriteInts(w, n.Backtrack);
+        WriteInts(w, n.OverBound);
+    }
+
+    private static NodeState ReadNode(BinaryReader r) =>
+        new(ReadInts(r), r.ReadInt32(), ReadInts(r), ReadInts(r), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), ReadNullableInt(r), r.ReadBoolean(),
+            ReadInts(r), ReadInts(r), ReadInts(r));
+
+    private static void WritePrefixResult(BinaryWriter w, PrefixResult u)
+    {
+        w.Write(u.UnitId);
+        w.Write(u.Stopped);
+        w.Write(u.Seconds);
+        WriteNullable(w, u.Failure);
+        var c = u.Coverage;
+        foreach (var v in new[] { c.Schedules, c.Violations, c.Incomplete, c.TimedOut, c.CutByCache, c.ChoicePoints, c.BeyondStepBound, c.RacesBeyondStepBound, c.Pruned, c.CutByBound })
+        {
+            w.Write(v);
+        }
+
+        foreach (var set in new[] { c.States, c.EndStates, c.Traces })
+        {
+            w.Write(set.Count);
+            foreach (var h in set.Order())
+            {
+                w.Write(h);
+            }
+        }
+
+        w.Write(u.Findings.Count);
+        foreach (var f in u.Findings)
+        {
+            w.Write(f.Key);
+            WriteInts(w, f.Choices);
+            w.Write(f.Steps);
+            WriteReport(w, f.Report);
+        }
+    }
+
+    private static PrefixResult ReadPrefixResult(BinaryReader r)
+    {
+        var id = r.ReadInt64();
+        var stopped = r.ReadBoolean();
+        var seconds = r.ReadDouble();
+        var failure = ReadNullableString(r);
+        var c = new Coverage
+        {
+            Schedules = r.ReadInt64(),
+            Violations = r.ReadInt64(),
+            Incomplete = r.ReadInt64(),
+            TimedOut = r.ReadInt64(),
+            CutByCache = r.ReadInt64(),
+            ChoicePoints = r.ReadInt64(),
+            BeyondStepBound = r.ReadInt64(),
+            RacesBeyondStepBound = r.ReadInt64(),
+            Pruned = r.ReadInt64(),
+            CutByBound = r.ReadInt64(),
+        };
+        foreach (var set in new[] { c.States, c.EndStates, c.Traces })
+        {
+            var n = ReadCount(r);
+            for (var i = 0; i < n; i++)
+            {
+                set.Add(r.ReadUInt64());
+            }
+        }
+
+        var m = ReadCount(r);
+        var findings = new List<PrefixFinding>(m);
+        for (var i = 0; i < m; i++)
+        {
+            findings.Add(new PrefixFinding(r.ReadString(), ReadInts(r), r.ReadInt32(), ReadReport(r)));
+        }
+
+        return new PrefixResult(id, c, findings, stopped, seconds) { Failure = failure };
+    }
+
+    private static void WriteInts(BinaryWriter w, IReadOnlyList<int> items)
+    {
+        w.Write(items.Count);
+        foreach (var i in items)
+        {
+            w.Write7BitEncodedInt(i);
+        }
+    }
+
+    private static int[] ReadInts(BinaryReader r)
+    {
+        var n = ReadCount(r);
+        var list = new int[n];
+        for (var i = 0; i < n; i++)
+        {
+            list[i] = r.Read7BitEncodedInt();
+        }
+
+        return list;
     }
 
     private static void WriteStrings(BinaryWriter w, IReadOnlyList<string> items)

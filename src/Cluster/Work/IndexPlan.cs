@@ -12,7 +12,7 @@ namespace BootActors.Cluster.Work;
 /// the same way at its number. A unit that comes back short, or whose node is lost, goes back to be
 /// handed out again; a result for a unit that is no longer out (its node was given up) is dropped.
 /// </summary>
-internal sealed class IndexPlan
+internal sealed class IndexPlan : IWorkBook
 {
     private readonly int total;
     private readonly int unitSize;
