@@ -31,7 +31,11 @@ public sealed class PrefixPlanTests : IDisposable
     {
         var s = ScenarioLoader.Load(Path.Combine(Workspace.RepoRoot(), "config", "scenarios", "hotadd-concurrent" + ScenarioLoader.Extension), [$"hotplug_mutex={mutex}"]);
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
-        var options = new ExploreOptions { Strategy = strategy, MaxPreemptions = preemptions, StateCache = false, All = true, Shrink = false };
+        // A generous per-schedule timeout: on a loaded machine a schedule cut by the clock would differ between the two searches.
+        var options = new ExploreOptions
+        {
+            Strategy = strategy, MaxPreemptions = preemptions, StateCache = false, All = true, Shrink = false, Timeout = TimeSpan.FromMinutes(5),
+        };
         using var engine = ExplorationEngine.Open(host, spec, options);
 
         var whole = engine.OpenUnit(WorkUnit.Root);
@@ -119,6 +123,7 @@ public sealed class PrefixPlanTests : IDisposable
 
         var c = plan.Coverage;
         var (pruned, cut) = plan.Close();
+        Assert.Equal(0, whole.Coverage.TimedOut + c.TimedOut);
         Assert.Equal(whole.Coverage.Schedules, c.Schedules);
         Assert.Equal(whole.Coverage.Traces.Order(), c.Traces.Order());
         Assert.Equal(whole.Coverage.EndStates.Order(), c.EndStates.Order());

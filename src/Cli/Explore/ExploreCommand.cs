@@ -183,6 +183,10 @@ internal sealed class ExploreCommand
             {
                 node["workers"] = Cluster.ClusterExplore.Workers(shared.Workers);
                 node["coordinator"] = Cluster.ClusterExplore.Load(shared.Coordinator);
+                if (shared.Prefixes is { } units)
+                {
+                    node["prefixes"] = new JsonObject { ["units"] = units.Units, ["splits"] = units.Splits, ["from_backtrack"] = units.FromBacktrack, ["requeued"] = units.Requeued };
+                }
             }
 
             output.WriteLine(node.ToJsonString(Json));
