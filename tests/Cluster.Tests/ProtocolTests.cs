@@ -22,8 +22,24 @@ public sealed class ProtocolTests : IDisposable
             ["CPU1 read pud[8] empty", "CPU2 …"], [new RecordedDelivery("cpu1", "memory", "ReadEntry"), new RecordedDelivery("memory", "cpu1", "EntryRead"), new RecordedDelivery("cpu1", "memory", "ReadEntry")]);
         var result = new UnitResult(9, 32, 3, [ScheduleStatus.Ok, ScheduleStatus.Incomplete, ScheduleStatus.Violation], [1UL, 2UL, ulong.MaxValue], [4UL, 5UL, 6UL],
             [new NodeFinding(34, "OverwrotePresentEntry|add_memory", report), new NodeFinding(33, "x|y", null)], 0.25) { Failure = "schedule 35 failed", Coverage = new UnitCoverage(12, 3, [7UL, 9UL]) };
+        var node = new NodeState([3, 1], 41, [1, 3, 4], [0, 1, 1], 1, 0, 1, 2, true, [1, 3], [1, 3], [4]);
+        var coverage = new Coverage
+        {
+            Schedules = 40, Violations = 2, Incomplete = 1, TimedOut = 1, CutByCache = 0, ChoicePoints = 300, BeyondStepBound = 5, RacesBeyondStepBound = 1,
+            Pruned = 250, CutByBound = 12,
+        };
+        coverage.States.UnionWith([1UL, 5UL, ulong.MaxValue]);
+        coverage.EndStates.Add(7UL);
+        coverage.Traces.UnionWith([2UL, 3UL]);
         return new TheoryData<string, object>
         {
+            { "pasg", new Worker.AssignPrefix(new PrefixUnit(12, [3, 1, 4])) },
+            { "steal", new Worker.Steal(12) },
+            { "split", new Coordinator.Split(new PrefixSplit(12, [[3, 1, 3], [3, 1, 4]], [node], [3, 1, 1], [9UL, 10UL])) },
+            { "split", new Coordinator.Split(new PrefixSplit(12, [], [], [3], [])) },
+            { "above", new Coordinator.Above(new PrefixAbove(12, [new BacktrackPoint([3], 4), new BacktrackPoint([], 1)])) },
+            { "pdone", new Coordinator.PrefixDone(new PrefixResult(12, coverage, [new PrefixFinding("OverwrotePresentEntry|add_memory", [3, 1, 4], 177, report)], true, 1.5) { Failure = "x" }) },
+            { "exp", new Worker.Explore(new ExplorationTerms("hotadd-concurrent", [], "ff00", "dpor", 10, 0, 20000, true, 3, 2, true) { Choice = ChoiceMode.Cpu, PctLength = 40, Timeout = TimeSpan.FromSeconds(3) }) },
             { "reg", new Coordinator.Register("0.1.0+abc") },
             { "res", new Coordinator.Resolved("ab12", null) },
             { "res", new Coordinator.Resolved(null, "no such scenario") },

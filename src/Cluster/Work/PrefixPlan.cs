@@ -42,7 +42,8 @@ internal sealed class PrefixPlan : IWorkBook
 
     public int Violations => least.Count;
 
-    public bool Finished => (stopped || pending.Count == 0) && (stopped || out_.Count == 0);
+    /// <summary>Nothing queued and nothing out, or stopped: a stopped search ends at once, and units still out are not counted.</summary>
+    public bool Finished => stopped || (pending.Count == 0 && out_.Count == 0);
 
     /// <summary>Units handed out, splits, backtrack points that became units, units re-queued after a loss.</summary>
     public (long Units, long Splits, long FromBacktrack, long Requeued) Counts { get; private set; }
