@@ -226,11 +226,13 @@ public sealed class ClusterExplorationTests
     [Fact(Timeout = 240_000)]
     public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
     {
-        const int n = 600;
+        // Long enough that the interrupt lands mid-run on an idle machine too (600 schedules once ended before the first progress line).
+        const int n = 3000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
             "--iterations", n.ToString());
-        await coordinator.WaitForStderr(l => l.StartsWith("explore: "), Runs.Finish, "exploring");
+        await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
+        await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.False(workers[0].HasExited, workers[0].Stderr);
         workers[0].Interrupt();
 
