@@ -21,15 +21,26 @@ public abstract record ModelMessage
     public abstract void Fields(Dictionary<string, string> into);
 }
 
-/// <summary>A request that carries out (a part of) one step of kernel code.</summary>
-public abstract record StepRequest(Effect Step) : ModelMessage
+/// <summary>
+/// One stage of a step (<see cref="StepPlans"/>) to the owner that carries it out: from the CPU, or
+/// the part an owner forwards (then <see cref="Input"/> carries what the owner's part found). Its
+/// trace name is the stage's (ReadEntry, MmuUpdate, ApplyUpdate, Walk, FlushTlbIpi, …).
+/// </summary>
+public sealed record StepRequest(Stage Stage, Effect Step, StageData Input = default) : ModelMessage
 {
+    public override string TypeName => Stage.RequestName(Step);
+
     public override void Fields(Dictionary<string, string> into) => TraceFields.Of(Step, into);
+
+    /// <summary>The answer to this request, for the same CPU step.</summary>
+    public StepReply Reply(in StepResult result, in StageData data = default) => new(Stage, Step, result, data) { Tag = Tag };
 }
 
-/// <summary>The answer to a <see cref="StepRequest"/>: a value for the CPU's %rax, or a fatal event.</summary>
-public abstract record StepReply(StepResult Result) : ModelMessage
+/// <summary>The answer to a <see cref="StepRequest"/>: a value for the CPU's %rax or a fatal event, and what the next part needs.</summary>
+public sealed record StepReply(Stage Stage, Effect Step, StepResult Result, StageData Data = default) : ModelMessage
 {
+    public override string TypeName => Stage.ReplyName(Step, Result, Data);
+
     public override void Fields(Dictionary<string, string> into)
     {
         if (Result.Fatal is { } f)
