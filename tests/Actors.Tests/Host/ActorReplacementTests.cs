@@ -86,7 +86,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         Assert.Equal(Outcome.Failed, run.Result.Outcome);
         Assert.Equal(ErrorKind.ActorFailed, run.Result.Stop?.Fatal.Kind);
         Assert.Equal("memory", run.Result.Stop!.CallChain);
-        Assert.Equal("actor memory failed: InvalidOperationException: PhysicalMemory got Nonsense from allocator", run.Result.Stop.Fatal.Message);
+        Assert.Equal("actor memory failed: InvalidOperationException: memory got Nonsense from allocator", run.Result.Stop.Fatal.Message);
     }
 
     [Fact]
