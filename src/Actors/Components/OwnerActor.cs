@@ -74,7 +74,7 @@ internal sealed class OwnerActor : ModelActor
 
                 Start(from, r);
                 break;
-            case StepReply a when a.Tag.Cpu >= 0 && a.Tag.Cpu < open.Length && open[a.Tag.Cpu].Request is { } req && ReferenceEquals(a.Stage, req.Stage.Forward):
+            case StepReply a when a.Tag.Cpu >= 0 && a.Tag.Cpu < open.Length && open[a.Tag.Cpu].Request is { } req && ReferenceEquals(a.ForwardedBy, req.Stage):
                 Answer(a);
                 break;
             default:
@@ -105,7 +105,7 @@ internal sealed class OwnerActor : ModelActor
 
             for (var i = 0; i < n; i++)
             {
-                Send(Topo.OwnerOf(forward, cpu, i, r.Step), new StepRequest(forward, r.Step, own.Data) { Tag = r.Tag });
+                Send(Topo.OwnerOf(forward, cpu, i, r.Step), new StepRequest(forward, r.Step, own.Data) { Tag = r.Tag, ForwardedBy = r.Stage });
             }
 
             return;

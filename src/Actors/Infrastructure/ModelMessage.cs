@@ -28,18 +28,30 @@ public abstract record ModelMessage
 /// </summary>
 public sealed record StepRequest(Stage Stage, Effect Step, StageData Input = default) : ModelMessage
 {
+    /// <summary>The stage whose owner forwarded this part and completes when it is answered; null when the CPU sent it.</summary>
+    public Stage? ForwardedBy { get; init; }
+
     public override string TypeName => Stage.RequestName(Step);
 
     public override void Fields(Dictionary<string, string> into) => TraceFields.Of(Step, into);
 
     /// <summary>The answer to this request, for the same CPU step.</summary>
-    public StepReply Reply(in StepResult result, in StageData data = default) => new(Stage, Step, result, data) { Tag = Tag };
+    public StepReply Reply(in StepResult result, in StageData data = default) => new(Stage, Step, result, data) { Tag = Tag, ForwardedBy = ForwardedBy };
+
+    /// <summary>What handling this request may touch at its receiver (<see cref="Topology.TargetOf"/>), whatever the state.</summary>
+    public StageFootprint Footprint(int target) => Stage.Footprint(Step, Input, Tag.Cpu, target);
 }
 
 /// <summary>The answer to a <see cref="StepRequest"/>: a value for the CPU's %rax or a fatal event, and what the next part needs.</summary>
 public sealed record StepReply(Stage Stage, Effect Step, StepResult Result, StageData Data = default) : ModelMessage
 {
+    /// <summary>The stage this answer completes at its receiver (the owner that forwarded the part); null when it goes to the CPU.</summary>
+    public Stage? ForwardedBy { get; init; }
+
     public override string TypeName => Stage.ReplyName(Step, Result, Data);
+
+    /// <summary>What handling this answer touches at its receiver: the completion of <see cref="ForwardedBy"/>; at a CPU, nothing another CPU sees.</summary>
+    public StageFootprint Footprint(int target) => ForwardedBy?.CompletionFootprint(target) ?? StageFootprint.None;
 
     public override void Fields(Dictionary<string, string> into)
     {

@@ -148,6 +148,28 @@ public sealed partial class Machine
         return plan.Count == 0 ? null : Resume(plan[plan.Count - 1], cpu, e);
     }
 
+    /// <summary>
+    /// What <see cref="Execute"/> of this part would touch if it ran now: the stage's
+    /// <see cref="Stage.Footprint"/>, narrowed where the state decides it — a write into an empty
+    /// entry, or of the value already there, does not look below the entry (the overwrite monitor
+    /// returns at once).
+    /// </summary>
+    public StageFootprint Footprint(Stage stage, int cpu, int target, in Effect e, in StageData input)
+    {
+        var footprint = stage.Footprint(e, input, cpu, target);
+        if (stage.Op == StageOp.MemoryStep && e.Kind is EffectKind.SetEntry or EffectKind.Populate && Memory.IsTablePage(e.Table))
+        {
+            var old = Memory.Read(e.Table, e.Index);
+            var value = e.Kind == EffectKind.Populate ? mk_table(new Pfn(e.Value)) : new PageTableEntry(e.Value);
+            if (!old.Present || !value.Present || old == value)
+            {
+                return footprint with { Reads = Resources.Entry };
+            }
+        }
+
+        return footprint;
+    }
+
     private StageOutcome RunInline(Stage stage, int cpu, in Effect e, in StageData input, long seq)
     {
         var joined = default(StageOutcome);

@@ -110,7 +110,7 @@ public enum ReplyNaming : byte
 /// applied as one, as Xen serialises a domain's page-table updates on the page-type lock.
 /// Instances are fixed data (<see cref="StepPlans"/>); a host compares them by reference.
 /// </summary>
-public sealed class Stage
+public sealed partial class Stage
 {
     private readonly string? name;
     private readonly RequestNaming requestNaming;
@@ -183,10 +183,19 @@ public sealed class Stage
         _ => StageNames.Reply(e, result),
     };
 
-    /// <summary>"Hypervisor XenPopulate → PhysicalMemory MemoryStep (atomic)": the stage as a reader of the plans sees it.</summary>
+    /// <summary>
+    /// "Hypervisor XenPopulate `MmuUpdate` → PhysicalMemory MemoryStep `ApplyUpdate`, atomic": the
+    /// stage as a reader of the plans sees it, with its trace name where it is not the step's own.
+    /// </summary>
     public override string ToString()
     {
-        var self = $"{Owner} {Op}";
-        return Forward is null ? self : $"{self} → {Forward}{(Atomic ? " (atomic)" : "")}";
+        var traceName = requestNaming switch
+        {
+            RequestNaming.Fixed => $" `{name}`",
+            RequestNaming.EntryWriteHypercall => " `MmuUpdate`/`PteStore`",
+            _ => "",
+        };
+        var self = $"{Owner} {Op}{traceName}";
+        return Forward is null ? self : $"{self} → {Forward}{(Atomic ? ", atomic" : "")}";
     }
 }

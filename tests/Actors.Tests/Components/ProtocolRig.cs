@@ -62,7 +62,7 @@ internal sealed class ProtocolRig
 
     /// <summary>The part an owner forwards for stage <paramref name="stage"/> of <paramref name="cpu"/>'s step, carrying <paramref name="data"/>.</summary>
     public static StepRequest Forwarded(int cpu, Effect e, bool xen = false, int stage = 0, StageData data = default) =>
-        new(StepPlans.Of(e.Kind, xen)[stage].Forward!, e, data) { Tag = new StepTag(cpu, e) };
+        new(StepPlans.Of(e.Kind, xen)[stage].Forward!, e, data) { Tag = new StepTag(cpu, e), ForwardedBy = StepPlans.Of(e.Kind, xen)[stage] };
 }
 
 /// <summary>TestKit with the assertions every protocol test makes: what the actor sent through the conductor, and its Processed.</summary>
