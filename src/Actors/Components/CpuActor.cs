@@ -151,7 +151,7 @@ internal sealed class CpuActor : ModelActor
         awaiting = s.TargetCount(Topo.Cpus);
         for (var i = 0; i < awaiting; i++)
         {
-            Send(Topo.OwnerOf(s, index, i, e), new StepRequest(s, e) { Tag = tag });
+            Send(Topo.OwnerOf(s, index, i, e), new StepRequest(s, tag));
         }
     }
 

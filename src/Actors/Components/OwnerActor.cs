@@ -105,7 +105,7 @@ internal sealed class OwnerActor : ModelActor
 
             for (var i = 0; i < n; i++)
             {
-                Send(Topo.OwnerOf(forward, cpu, i, r.Step), new StepRequest(forward, r.Step, own.Data) { Tag = r.Tag, ForwardedBy = r.Stage });
+                Send(Topo.OwnerOf(forward, cpu, i, r.Step), new StepRequest(forward, r.Tag, own.Data) { ForwardedBy = r.Stage });
             }
 
             return;
@@ -169,11 +169,11 @@ internal sealed class OwnerActor : ModelActor
     }
 
     /// <summary>A stage whose forward part is out: who asked, what the owner's part carried, how many answers are due.</summary>
-    private struct Open(int from, StepRequest request, StageData carried, int awaiting)
+    private struct Open(int from, StepRequest request, StageData? carried, int awaiting)
     {
         public readonly int From = from;
         public readonly StepRequest? Request = request;
-        public readonly StageData Carried = carried;
+        public readonly StageData? Carried = carried;
         public readonly int Awaiting = awaiting;
         public int Received;
         public StageOutcome Answered;

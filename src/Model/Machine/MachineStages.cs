@@ -23,7 +23,7 @@ public sealed partial class Machine
         var r = default(StepResult);
         for (var i = 0; i < plan.Count; i++)
         {
-            r = RunInline(plan[i], cpu.Id, e, default, seq).Result;
+            r = RunInline(plan[i], cpu.Id, e, null, seq).Result;
             if (r.IsFatal || r.Blocked)
             {
                 break;
@@ -47,19 +47,19 @@ public sealed partial class Machine
     /// with the data it needs. <paramref name="target"/> is the TLB for a TLB's part
     /// (<see cref="Stage.Target"/>); <paramref name="seq"/> the delivery position writes are stamped with.
     /// </summary>
-    public StageOutcome Execute(Stage stage, int cpu, int target, in Effect e, in StageData input, long seq)
+    public StageOutcome Execute(Stage stage, int cpu, int target, in Effect e, StageData? input, long seq)
     {
         switch (stage.Op)
         {
             case StageOp.MemoryStep:
                 Memory.CurrentSeq = seq;
-                return StageOutcome.Settled(MemoryStep(e, input.StopAt ?? PTRS_PER_PTE));
+                return StageOutcome.Settled(MemoryStep(e, input?.StopAt ?? PTRS_PER_PTE));
             case StageOp.ClearRw:
                 Memory.CurrentSeq = seq;
-                return StageOutcome.Settled(Mmu.ClearRw(input.ReadOnly ?? throw new InvalidOperationException("update_va_mapping's write without the PTE the alloc hook found")));
+                return StageOutcome.Settled(Mmu.ClearRw(input?.ReadOnly ?? throw new InvalidOperationException("update_va_mapping's write without the PTE the alloc hook found")));
             case StageOp.Walk:
                 var (entry, walked) = WalkStep(cpu, e.Value, seq);
-                return StageOutcome.Settled(walked, new StageData { Walked = entry });
+                return StageOutcome.Settled(walked, entry is null ? null : new StageData { Walked = entry });
             case StageOp.AllocatorStep:
                 return StageOutcome.Settled(AllocatorStep(e));
             case StageOp.LockStep:
@@ -114,19 +114,19 @@ public sealed partial class Machine
     /// (<paramref name="answered"/>, joined): the TLB caches what the walk found; a PTE page fill
     /// returns Xen's refusal once memory has written the leaves before it.
     /// </summary>
-    public StepResult Complete(Stage stage, int target, in StageData carried, in StageOutcome answered)
+    public StepResult Complete(Stage stage, int target, StageData? carried, in StageOutcome answered)
     {
         switch (stage.Op)
         {
             case StageOp.Translate:
-                if (answered.Data.Walked is { } entry)
+                if (answered.Data?.Walked is { } entry)
                 {
                     Tlbs[target].Insert(entry);
                 }
 
                 return answered.Result;
             case StageOp.XenPteStores:
-                return carried.Refusal is { } refusal && !answered.Result.IsFatal
+                return carried?.Refusal is { } refusal && !answered.Result.IsFatal
                     ? StepResult.Fail(ErrorKind.HypervisorRefused, refusal)
                     : answered.Result;
             default:
@@ -154,7 +154,7 @@ public sealed partial class Machine
     /// entry, or of the value already there, does not look below the entry (the overwrite monitor
     /// returns at once).
     /// </summary>
-    public StageFootprint Footprint(Stage stage, int cpu, int target, in Effect e, in StageData input)
+    public StageFootprint Footprint(Stage stage, int cpu, int target, in Effect e, StageData? input)
     {
         var footprint = stage.Footprint(e, input, cpu, target);
         if (stage.Op == StageOp.MemoryStep && e.Kind is EffectKind.SetEntry or EffectKind.Populate && Memory.IsTablePage(e.Table))
@@ -170,7 +170,7 @@ public sealed partial class Machine
         return footprint;
     }
 
-    private StageOutcome RunInline(Stage stage, int cpu, in Effect e, in StageData input, long seq)
+    private StageOutcome RunInline(Stage stage, int cpu, in Effect e, StageData? input, long seq)
     {
         var joined = default(StageOutcome);
         var targets = stage.TargetCount(Tlbs.Length);

@@ -175,11 +175,11 @@ public sealed partial class Stage
     };
 
     /// <summary>The reply's name in the trace.</summary>
-    public string ReplyName(in Effect e, in StepResult result, in StageData data) => replyNaming switch
+    public string ReplyName(in Effect e, in StepResult result, StageData? data) => replyNaming switch
     {
         ReplyNaming.Hypercall => result.Fatal?.Kind == ErrorKind.HypervisorRefused ? "HypercallRefused" : result.IsFatal ? "GuestBug" : "HypercallDone",
         ReplyNaming.Applied => "UpdateApplied",
-        ReplyNaming.Walk => result.IsFatal ? "Faulted" : data.Walked is null ? "NotMapped" : "Walked",
+        ReplyNaming.Walk => result.IsFatal ? "Faulted" : data?.Walked is null ? "NotMapped" : "Walked",
         _ => StageNames.Reply(e, result),
     };
 

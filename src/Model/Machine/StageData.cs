@@ -4,9 +4,10 @@ namespace BootActors.Model.Machine;
 
 /// <summary>
 /// What one part of a step hands the next, as data: from an owner to the part it forwards, and
-/// back. Empty (<c>default</c>) between a CPU and its stages.
+/// back. None (null) between a CPU and its stages, and wherever a part has nothing to hand on, so
+/// that the common message carries no more than a reference.
 /// </summary>
-public readonly record struct StageData
+public sealed record StageData
 {
     /// <summary>The alloc hook's direct-map PTE that update_va_mapping makes read-only (for <see cref="StageOp.ClearRw"/>).</summary>
     public EntryRef? ReadOnly { get; init; }
@@ -24,7 +25,7 @@ public readonly record struct StageData
 /// <summary>What an owner's part of a stage gave: a settled result, or "forward, and carry this on".</summary>
 public readonly struct StageOutcome
 {
-    private StageOutcome(StepResult result, bool forward, StageData data)
+    private StageOutcome(StepResult result, bool forward, StageData? data)
     {
         Result = result;
         Forward = forward;
@@ -37,11 +38,11 @@ public readonly struct StageOutcome
     /// <summary>The owner must hand the stage's forward part on, with <see cref="Data"/>, and answer when it has answered.</summary>
     public bool Forward { get; }
 
-    public StageData Data { get; }
+    public StageData? Data { get; }
 
-    public static StageOutcome Settled(in StepResult result, in StageData data = default) => new(result, false, data);
+    public static StageOutcome Settled(in StepResult result, StageData? data = null) => new(result, false, data);
 
-    public static StageOutcome Forwarding(in StageData data = default) => new(default, true, data);
+    public static StageOutcome Forwarding(StageData? data = null) => new(default, true, data);
 
     /// <summary>Several owners' answers to one stage as one: the first fatal event, otherwise the last answer.</summary>
     public static StageOutcome Join(in StageOutcome soFar, in StageOutcome next) => soFar.Result.IsFatal ? soFar : next;

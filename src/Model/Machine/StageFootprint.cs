@@ -90,7 +90,7 @@ public sealed partial class Stage
     /// <paramref name="cpu"/>'s step <paramref name="e"/>, with what it was handed; <paramref name="target"/>
     /// as in <see cref="Target"/>.
     /// </summary>
-    public StageFootprint Footprint(in Effect e, in StageData input, int cpu, int target)
+    public StageFootprint Footprint(in Effect e, StageData? input, int cpu, int target)
     {
         switch (Op)
         {
@@ -109,7 +109,7 @@ public sealed partial class Stage
                     _ => throw new InvalidOperationException($"{e.Kind} is not a PhysicalMemory step"),
                 };
             case StageOp.ClearRw:
-                var ro = input.ReadOnly ?? throw new InvalidOperationException("update_va_mapping's write without the PTE the alloc hook found");
+                var ro = input?.ReadOnly ?? throw new InvalidOperationException("update_va_mapping's write without the PTE the alloc hook found");
                 return new(Resources.Entry, Resources.Entry, ro.Table, ro.Index);
             case StageOp.Walk:
                 return new(Resources.Tables | Resources.Ranges, Resources.None);

@@ -70,7 +70,7 @@ public sealed class HypervisorActorTests : ProtocolTestKit
 
         var apply = ExpectSent<StepRequest>(rig.Topology.Hypervisor, rig.Topology.Memory);
         Assert.Equal("ApplyUpdate", apply.TypeName);
-        Assert.Null(apply.Input.ReadOnly);
+        Assert.Null(apply.Input);
         Assert.Equal(EffectKind.SetEntry, apply.Step.Kind);
         ExpectProcessed(rig.LastSeq);
 
@@ -112,7 +112,7 @@ public sealed class HypervisorActorTests : ProtocolTestKit
         var apply = ExpectSent<StepRequest>(rig.Topology.Hypervisor, rig.Topology.Memory);
         Assert.Equal("ApplyReadOnly", apply.TypeName);
         var pte = rig.Machine.Memory.WalkVirt(__va(child.PhysAddr.Value));
-        Assert.Equal(pte.At, apply.Input.ReadOnly);
+        Assert.Equal(pte.At, apply.Input?.ReadOnly);
         ExpectProcessed(rig.LastSeq);
     }
 
@@ -145,7 +145,7 @@ public sealed class HypervisorActorTests : ProtocolTestKit
         hypervisor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, fill, xen: true)));
 
         var apply = ExpectSent<StepRequest>(rig.Topology.Hypervisor, rig.Topology.Memory);
-        Assert.Equal(tableFrameIndex, apply.Input.StopAt);
+        Assert.Equal(tableFrameIndex, apply.Input?.StopAt);
         ExpectProcessed(rig.LastSeq);
         hypervisor.Tell(rig.Deliver(rig.Topology.Memory, apply.Reply(StepResult.Ok(0))));
 

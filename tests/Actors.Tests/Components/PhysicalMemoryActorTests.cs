@@ -122,7 +122,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
 
         var reply = ExpectSent<StepReply>(rig.Topology.Memory, tlb0);
         Assert.Equal("Walked", reply.TypeName);
-        var entry = Assert.IsType<TlbEntry>(reply.Data.Walked);
+        var entry = Assert.IsType<TlbEntry>(reply.Data?.Walked);
         Assert.Equal(new Pfn(0x203), entry.Frame);
         Assert.Equal(Level.Pmd, entry.PageLevel);
         Assert.Equal([new EntryRef(StaticTables.init_level4_pgt, L4_PAGE_OFFSET), new EntryRef(Level3, 0), new EntryRef(Level2, 1)], entry.Sources);
@@ -142,7 +142,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
 
         var reply = ExpectSent<StepReply>(rig.Topology.Memory, tlb0);
         Assert.Equal("Faulted", reply.TypeName);
-        Assert.Null(reply.Data.Walked);
+        Assert.Null(reply.Data?.Walked);
         Assert.Equal(ErrorKind.PageFault, reply.Result.Fatal?.Kind);
         ExpectProcessed(rig.LastSeq);
     }
