@@ -19,6 +19,7 @@ internal sealed class CpuActor : ModelActor
     private CpuThread? thread;
     private string label = "";
     private StepPlan? plan;
+    private StepTag step;
     private int stage;
     private int awaiting;
     private StepResult last;
@@ -137,6 +138,7 @@ internal sealed class CpuActor : ModelActor
             }
 
             plan = p;
+            step = new StepTag(index, e);
             stage = 0;
             SendStage();
             return;
@@ -146,12 +148,10 @@ internal sealed class CpuActor : ModelActor
     private void SendStage()
     {
         var s = plan![stage];
-        var e = thread!.Current;
-        var tag = new StepTag(index, e);
         awaiting = s.TargetCount(Topo.Cpus);
         for (var i = 0; i < awaiting; i++)
         {
-            Send(Topo.OwnerOf(s, index, i, e), new StepRequest(s, tag));
+            Send(Topo.OwnerOf(s, index, i, step.Step), new StepRequest(s, step));
         }
     }
 

@@ -90,6 +90,22 @@ public sealed class TlbActorTests : ProtocolTestKit
     }
 
     [Fact]
+    public void TheWalksFootprintReadsTheTablesAndItsAnswerWritesOnlyThisTlb()
+    {
+        var (rig, tlb) = Setup(cpus: 2);
+
+        var walk = TouchMisses(rig, tlb);
+        var answer = WalkedFor(rig, walk);
+
+        Assert.Equal(Resources.Tables | Resources.Ranges, walk.Footprint(rig.Topology.TargetOf(rig.Topology.Memory)).Reads);
+        var caching = answer.Footprint(rig.Topology.TargetOf(rig.Topology.Tlb(0)));
+        Assert.Equal((Resources.Tlb, 0), (caching.Writes, caching.Tlb));
+        Assert.Equal(1, rig.Topology.TargetOf(rig.Topology.Tlb(1)));
+        Assert.False(caching.ConflictsWith(ProtocolRig.Step(1, new Effect(EffectKind.FlushTlbGlobal, KernelFn.remove_pagetable)).Footprint(1)));
+        Assert.True(caching.ConflictsWith(ProtocolRig.Step(1, new Effect(EffectKind.FlushTlbGlobal, KernelFn.remove_pagetable)).Footprint(0)));
+    }
+
+    [Fact]
     public void AStepThatIsNotATranslationOrAFlushMakesTheActorThrow()
     {
         var (rig, tlb) = Setup();
