@@ -23,7 +23,10 @@ public sealed partial class Machine
         var r = default(StepResult);
         for (var i = 0; i < plan.Count; i++)
         {
-            r = RunInline(plan[i], cpu.Id, e, null, seq).Result;
+            var stage = plan[i];
+            r = stage.Forward is null && stage.Owner != StageOwner.EveryTlb
+                ? Execute(stage, cpu.Id, stage.Target(cpu.Id, 0), e, null, seq).Result
+                : RunInline(stage, cpu.Id, e, null, seq).Result;
             if (r.IsFatal || r.Blocked)
             {
                 break;
@@ -90,7 +93,7 @@ public sealed partial class Machine
                     : StageOutcome.Forwarding();
             case StageOp.XenPteStores:
                 var (stopAt, refusal) = XenOf(stage).CheckPteInitLoop(e.Table, e.Index, e.Value, e.Arg, Globals.__supported_pte_mask);
-                return StageOutcome.Forwarding(new StageData { StopAt = stopAt, Refusal = refusal });
+                return StageOutcome.Forwarding(refusal is null && stopAt == PTRS_PER_PTE ? null : new StageData { StopAt = stopAt, Refusal = refusal });
             case StageOp.XenMapAlias:
                 return StageOutcome.Settled(XenOf(stage).MapWritableAlias(e.Table) is { } bad
                     ? StepResult.Fail(ErrorKind.HypervisorRefused, bad)
