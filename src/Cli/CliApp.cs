@@ -30,6 +30,7 @@ public static class CliApp
             root.Subcommands.Add(new Trace.TraceCommand(stdout, stderr).Command);
             root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
             root.Subcommands.Add(new Explore.ReplayCommand(stdout).Command);
+            root.Subcommands.Add(new Ablate.AblateCommand(scenarios, stdout).Command);
 
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)

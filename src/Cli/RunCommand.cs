@@ -16,80 +16,7 @@ namespace BootActors.Cli;
 /// <summary><c>bootactors run</c>: boot one machine (and run a scenario's workload) on the sequential interpreter and report it.</summary>
 internal sealed class RunCommand
 {
-    private readonly Argument<string?> scenario = new("SCENARIO")
-    {
-        Description = "A scenario: a name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file. It gives the machine, " +
-                      "the workload after the boot and the expected outcome; the options below override its machine settings.",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
-
-    private readonly Option<string[]> set = new("--set")
-    {
-        Description = "Override a key of the scenario file, e.g. --set hotplug_mutex=on, --set hunks=nonpse_fallback,preserve_existing, " +
-                      "--set expect.outcome=ok (repeatable; later ones win).",
-        HelpName = "KEY=VALUE",
-        Arity = ArgumentArity.OneOrMore,
-        AllowMultipleArgumentsPerToken = false,
-    };
-
-    private readonly Option<string?> memory = new("--memory")
-    {
-        Description = $"RAM size: one usable e820 entry [0, SIZE), e.g. 16G, 512M, 4096K, 1T, 16GiB, 0x100000000 [default: {MachineBuilder.DefaultMemory}].",
-        HelpName = "SIZE",
-    };
-
-    private readonly Option<string?> e820 = new("--e820")
-    {
-        Description = "Read the e820 map from a kernel log (BIOS-e820:/Xen: lines, old or new format).",
-        HelpName = "FILE",
-    };
-
-    private readonly Option<string?> pse = new("--pse")
-    {
-        Description = "cpu_has_pse (forced off under --xen) [default: on].",
-        HelpName = "on|off",
-    };
-
-    private readonly Option<string?> gbpages = new("--gbpages")
-    {
-        Description = "cpu_has_gbpages and direct_gbpages (forced off under --xen) [default: off].",
-        HelpName = "on|off",
-    };
-
-    private readonly Option<bool> xen = new("--xen")
-    {
-        Description = "Boot as a Xen PV domU (implies no PSE, no gbpages).",
-    };
-
-    private readonly Option<string?> variant = new("--variant")
-    {
-        Description = "before (the seed's parent), after (the seed 4f9c11dd49fb), fixed (the seed plus later fixes) [default: fixed].",
-        HelpName = "before|after|fixed",
-    };
-
-    private readonly Option<string?> hunks = new("--hunks")
-    {
-        Description = "Replace the variant's seed hunks: comma-separated nonpse_fallback, unmap_before_populate, preserve_existing, table_space_ptes; or all, none.",
-        HelpName = "LIST",
-    };
-
-    private readonly Option<string?> fixes = new("--fixes")
-    {
-        Description = "Replace the variant's later fixes: comma-separated commits 22b45144f67, 574977a2edd, 8ae3a5a8dff, a06de63000b, 60817c9b31e (or their aliases); or all, none.",
-        HelpName = "LIST",
-    };
-
-    private readonly Option<string?> kernelSize = new("--kernel-size")
-    {
-        Description = "Size of the kernel image reserved at 2 MiB [default: 8M].",
-        HelpName = "SIZE",
-    };
-
-    private readonly Option<string?> cpus = new("--cpus")
-    {
-        Description = "Number of CPUs [default: 1].",
-        HelpName = "N",
-    };
+    private readonly MachineOptions machine = new();
 
     private readonly Option<bool> json = new("--json")
     {
@@ -146,8 +73,8 @@ internal sealed class RunCommand
             "(hot-add, touch, hot-remove on other CPUs), on the sequential interpreter. " +
             "Prints a summary in kernel terms on stdout (with a scenario: its description first and whether its expected outcome held) " +
             "and the kernel's log lines on stderr.\n\n" + ExitCodes.HelpText);
-        Command.Arguments.Add(scenario);
-        foreach (var option in new Option[] { set, host, mode, seed, trace, memory, e820, pse, gbpages, xen, variant, hunks, fixes, kernelSize, cpus, json, dump, meminfo })
+        machine.AddTo(Command, before: [machine.Set, host, mode, seed, trace]);
+        foreach (var option in new Option[] { json, dump, meminfo })
         {
             Command.Options.Add(option);
         }
@@ -237,20 +164,8 @@ internal sealed class RunCommand
 
     private int Execute(ParseResult parse)
     {
-        var request = new RunRequest
+        var request = machine.Request(parse) with
         {
-            Scenario = parse.GetValue(scenario),
-            Sets = parse.GetValue(set) ?? [],
-            Memory = parse.GetValue(memory),
-            E820 = parse.GetValue(e820),
-            Pse = parse.GetValue(pse),
-            Gbpages = parse.GetValue(gbpages),
-            Xen = parse.GetValue(xen),
-            Variant = parse.GetValue(variant),
-            Hunks = parse.GetValue(hunks),
-            Fixes = parse.GetValue(fixes),
-            KernelSize = parse.GetValue(kernelSize),
-            Cpus = parse.GetValue(cpus),
             Json = parse.GetValue(json),
             Dump = parse.GetValue(dump),
             Meminfo = parse.GetValue(meminfo),

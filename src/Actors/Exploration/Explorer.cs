@@ -368,9 +368,9 @@ public sealed class Explorer
         foreach (var page in m.Memory.TablePages.OrderBy(p => p.Pfn.Value))
         {
             h = unchecked((h ^ page.Pfn.Value) * 1099511628211UL);
-            foreach (var e in page.Entries)
+            for (var i = 0; i < 512; i++)
             {
-                h = unchecked((h ^ e) * 1099511628211UL);
+                h = unchecked((h ^ page[i]) * 1099511628211UL);
             }
         }
 

@@ -38,6 +38,12 @@ public sealed record ActorRunOptions
     /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
     public long? StopAfter { get; init; }
 
+    /// <summary>
+    /// Called with the run's machine before the first delivery: a tool that follows the state as the run
+    /// goes (the trace viewer's page-table history) attaches its observers here.
+    /// </summary>
+    public Action<Machine>? OnMachine { get; init; }
+
     /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
     public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
 }
@@ -114,6 +120,7 @@ public sealed class ActorSession : IDisposable
         used = true;
         var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
         machine.Validate(plan);
+        options.OnMachine?.Invoke(machine);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
         var sw = Stopwatch.StartNew();

@@ -23,7 +23,7 @@ internal static class MachineBuilder
 
     public const string DefaultMemory = "8G";
 
-    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios)
+    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios, string command = "run")
     {
         if (r.Memory is not null && r.E820 is not null)
         {
@@ -33,12 +33,12 @@ internal static class MachineBuilder
         // An unknown option lands in the optional SCENARIO argument; report it as what it is.
         if (r.Scenario is { } word && word.StartsWith('-'))
         {
-            throw new UsageException($"unrecognized option '{word}' (see 'bootactors run --help')");
+            throw new UsageException($"unrecognized option '{word}' (see 'bootactors {command} --help')");
         }
 
         if (r.Sets.Count > 0 && r.Scenario is null)
         {
-            throw new UsageException("--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors run hotadd-concurrent --set hotplug_mutex=on')");
+            throw new UsageException($"--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors {command} hotadd-concurrent --set hotplug_mutex=on')");
         }
 
         var scenario = r.Scenario is { } path ? LoadScenario(scenarios, path, r.Sets) : null;

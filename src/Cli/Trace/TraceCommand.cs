@@ -157,9 +157,14 @@ internal sealed class TraceCommand
         var outFile = new Option<string>("-o", "--output") { Description = "The file to write.", HelpName = "OUT", Required = true };
         var from = FromOption();
         var to = ToOption();
+        var compare = new Option<string?>("--compare")
+        {
+            Description = "html only: a second trace to show side by side (e.g. a passing and a failing schedule), aligned up to their first divergence, which is marked.",
+            HelpName = "B.jsonl",
+        };
         var c = new Command("export", "Write the trace in a format other tools (or a browser) read.");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { format, outFile, from, to })
+        foreach (var o in new Option[] { format, outFile, from, to, compare })
         {
             c.Options.Add(o);
         }
@@ -176,11 +181,22 @@ internal sealed class TraceCommand
             var header = TraceReader.ReadHeaderOf(path);
             var range = EventFilter.Range(header, p.GetValue(from), p.GetValue(to));
             var target = p.GetValue(outFile)!;
-            var written = TraceExport.Write(path, fmt, range, target);
-            output.WriteLine($"wrote {written} event(s) of {path} to {target} ({fmt})");
-            if (fmt == "mermaid" && written > MermaidExporter.ReadableArrows)
+            var other = p.GetValue(compare);
+            if (other is not null && fmt != "html")
             {
-                errors.WriteLine($"bootactors: note: {written} arrows are more than a diagram can show readably; --from/--to cut it");
+                throw new UsageException($"--compare {other}: only the html viewer shows two traces side by side (use 'trace diff' for the others)");
+            }
+
+            if (other is not null)
+            {
+                TraceReader.ReadHeaderOf(other);
+            }
+
+            var result = TraceExport.Write(path, fmt, range, target, other);
+            output.WriteLine($"wrote {result.Written} event(s) of {path} to {target} ({fmt})");
+            if (result.Note is { } note)
+            {
+                errors.WriteLine($"bootactors: note: {note}");
             }
 
             output.Flush();
@@ -193,7 +209,7 @@ internal sealed class TraceCommand
 /// <summary>Opens the output file and runs the chosen exporter.</summary>
 internal static class TraceExport
 {
-    public static long Write(string path, string format, EventFilter range, string target)
+    public static ExportResult Write(string path, string format, EventFilter range, string target, string? compare = null)
     {
         FileStream stream;
         try
@@ -212,7 +228,7 @@ internal static class TraceExport
                 case "shiviz":
                 {
                     using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-                    return ShivizExporter.Write(path, range, text);
+                    return new ExportResult(ShivizExporter.Write(path, range, text));
                 }
 
                 case "mermaid":
@@ -225,14 +241,11 @@ internal static class TraceExport
                 case "chrome":
                 {
                     using var reader = TraceReader.Open(path);
-                    return ChromeExporter.Write(reader, range, stream);
+                    return new ExportResult(ChromeExporter.Write(reader, range, stream));
                 }
 
                 default:
-                {
-                    using var reader = TraceReader.Open(path);
-                    return HtmlExporter.Write(reader, Path.GetFileName(path), range, stream);
-                }
+                    return HtmlExporter.Write(path, range, stream, compare);
             }
         }
     }

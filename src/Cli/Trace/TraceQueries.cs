@@ -160,8 +160,33 @@ internal static class TraceQueries
         return ExitCodes.Ok;
     }
 
+    /// <summary>How many deliveries two traces share from the start, and each one's next seq there (null: it ended).</summary>
+    public static (long Same, long? A, long? B) FirstDivergence(string pathA, string pathB)
+    {
+        using var a = TraceReader.Open(pathA);
+        using var b = TraceReader.Open(pathB);
+        long same = 0;
+        while (true)
+        {
+            var ea = a.Read();
+            var eb = b.Read();
+            if (ea is null && eb is null)
+            {
+                return (same, null, null);
+            }
+
+            if (ea is not null && eb is not null && SameDelivery(ea, a.Header, eb, b.Header))
+            {
+                same++;
+                continue;
+            }
+
+            return (same, ea?.Seq, eb?.Seq);
+        }
+    }
+
     /// <summary>Same sender, receiver, type, CPU step and fields: clocks follow from the order, so they are not compared.</summary>
-    private static bool SameDelivery(TraceEvent x, TraceFileHeader hx, TraceEvent y, TraceFileHeader hy)
+    internal static bool SameDelivery(TraceEvent x, TraceFileHeader hx, TraceEvent y, TraceFileHeader hy)
     {
         if (x.Type != y.Type || x.Cpu != y.Cpu || x.Effect != y.Effect ||
             hx.Actors[x.From] != hy.Actors[y.From] || hx.Actors[x.To] != hy.Actors[y.To] || x.Fields.Count != y.Fields.Count)
@@ -198,22 +223,9 @@ internal static class TraceQueries
         output.WriteLine("TLBs");
         foreach (var tlb in point.Machine.Tlbs)
         {
-            var entries = tlb.Entries.ToList();
-            var flushes = $"{tlb.Flushes.ToString(CultureInfo.InvariantCulture)} flush(es) so far";
-            output.WriteLine(entries.Count == 0
-                ? $"  tlb{tlb.Cpu} (CPU{tlb.Cpu}): empty; {flushes}"
-                : $"  tlb{tlb.Cpu} (CPU{tlb.Cpu}): {entries.Count} translation(s); {flushes}");
-            foreach (var t in entries)
+            foreach (var line in TlbText.Lines(tlb.Cpu, tlb.Entries.ToList(), tlb.Flushes))
             {
-                var va = t.VirtPage << X86.PAGE_SHIFT;
-                var size = t.PageLevel switch
-                {
-                    Level.Pud => "1G",
-                    Level.Pmd => "2M",
-                    _ => "4K",
-                };
-                var sources = string.Join(", ", t.Sources.Select((s, i) => $"{Hex.Of(s.Table.Value)}[{s.Index}]={Hex.Of(t.SourceValues[i])}"));
-                output.WriteLine($"    va {Hex.Of(va)} → frame {t.Frame} ({size} page, {t.PageLevel.Name()} entry), flags {EntryDecoder.FlagNames(t.Flags, t.PageLevel)}, cached at #{t.CachedAt}; walked {sources}");
+                output.WriteLine(line);
             }
         }
 
