@@ -9,7 +9,10 @@ using BootActors.Model.Machine;
 using BootActors.Model.Workload;
 using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Settings;
 using BootActors.Actors.Trace;
+using BootActors.Model.Files;
+using BootActors.Model.Interpreter;
 
 namespace BootActors.Cli;
 
@@ -59,6 +62,9 @@ internal sealed class RunCommand
         HelpName = "FILE.jsonl",
     };
 
+    private readonly LimitOptions limits = new(
+        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000].");
+
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
     private readonly TextWriter errors;
@@ -79,58 +85,63 @@ internal sealed class RunCommand
             Command.Options.Add(option);
         }
 
+        limits.AddTo(Command);
         Command.SetAction(Execute);
     }
 
     public Command Command { get; }
 
     /// <summary>Runs the machine and workload on the chosen host; both give the same <see cref="RunResult"/>.</summary>
-    private static (RunResult Result, HostReport? Host) RunOnHost(HostChoice choice, MachineConfig machine, WorkloadPlan workload, string scenarioName, Action<LogLine> onLog)
+    private static (RunResult Result, HostReport? Host) RunOnHost(HostChoice choice, RunBounds bounds, MachineConfig machine, WorkloadPlan workload,
+        string scenarioName, IReadOnlyList<string> inputs, Action<LogLine> onLog)
     {
         if (!choice.Actors)
         {
-            return (Simulation.Run(machine, workload, onLog), null);
+            return (Simulation.Run(machine, workload, onLog, bounds.Timeout), null);
         }
 
         using var actors = ActorHost.FromConfigDirectory();
+        using var file = choice.TraceFile is { } path ? OutputFile.Create(path, inputs) : null;
         JsonlTraceSink? sink = null;
+        if (file is not null)
+        {
+            var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
+            sink = new JsonlTraceSink(file.Stream, new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
+                choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names)
+            {
+                Spec = new RunSpec(scenarioName, machine, workload),
+            }, ownsStream: false);
+            if (sink.WriteError is { } early)
+            {
+                throw file.Failed(early);
+            }
+        }
+
+        ActorRunResult run;
         try
         {
-            if (choice.TraceFile is { } file)
-            {
-                var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
-                sink = new JsonlTraceSink(OpenTrace(file), new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
-                    choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names)
-                {
-                    Spec = new RunSpec(scenarioName, machine, workload),
-                });
-            }
-
-            var run = actors.Run(machine, workload, actors.DefaultOptions() with
+            run = actors.Run(machine, workload, actors.DefaultOptions() with
             {
                 Mode = choice.Mode,
                 Seed = choice.Seed,
                 Trace = sink,
                 OnLog = onLog,
+                MaxSteps = bounds.MaxDeliveries,
+                Timeout = bounds.Timeout,
             });
-            return (run.Result, new HostReport(run, choice.TraceFile, sink?.Events ?? 0));
         }
         finally
         {
             sink?.Dispose();
         }
-    }
 
-    private static FileStream OpenTrace(string file)
-    {
-        try
+        if (sink?.WriteError is { } error)
         {
-            return new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            throw file!.Failed(error);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--trace {file}: cannot write the trace file: {ex.Message}");
-        }
+
+        file?.Commit();
+        return (run.Result, new HostReport(run, choice.TraceFile, sink?.Events ?? 0));
     }
 
     private HostChoice ParseHost(ParseResult parse)
@@ -154,9 +165,14 @@ internal sealed class RunCommand
         }
 
         var traceFile = parse.GetValue(trace);
-        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null))
+        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null || parse.GetValue(limits.MaxDeliveries) is not null))
         {
-            throw new UsageException("--mode and --trace need --host actors (the sequential interpreter sends no messages)");
+            throw new UsageException("--mode, --trace and --max-deliveries need --host actors (the sequential interpreter sends no messages)");
+        }
+
+        if (m == "free" && parse.GetValue(limits.MaxDeliveries) is not null)
+        {
+            throw new UsageException("--max-deliveries needs --mode controlled (in free mode no conductor counts deliveries)");
         }
 
         return new HostChoice(h == "actors", m == "free" ? HostMode.Free : HostMode.Controlled, seedValue, traceFile);
@@ -172,16 +188,22 @@ internal sealed class RunCommand
         };
 
         var choice = ParseHost(parse);
+        var bounds = limits.Parse(parse, BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults)));
         var setup = MachineBuilder.Build(request, loader);
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
-        var (result, hostReport) = RunOnHost(choice, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", line => log.Information("{Line}", line.Text));
+        string[] inputs = [.. new[] { setup.Scenario?.SourcePath, request.E820 }.OfType<string>()];
+        var (result, hostReport) = RunOnHost(choice, bounds, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", inputs,
+            line => log.Information("{Line}", line.Text));
+        var limit = RunLimits.Of(result.Stop);
+        var limitLine = limit == RunLimit.None ? null : bounds.Describe(limit, result.Steps);
 
         var meminfoLines = request.Meminfo ? Meminfo.Lines(result.Machine) : null;
         var dumpLines = request.Dump ? KernelPageTablesDump.Lines(result.Machine.Memory) : null;
         if (request.Json)
         {
-            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario, hostReport));
+            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario, hostReport,
+                limitLine is null ? null : (bounds.Option(limit), limitLine)));
         }
         else
         {
@@ -192,7 +214,8 @@ internal sealed class RunCommand
                 output.WriteLine();
             }
 
-            text.Write(HumanSummary.Lines(result));
+            text.Write(HumanSummary.Lines(result, limitLine));
+
             output.WriteLine();
             text.Write(HostReport.Lines(hostReport, result));
             if (meminfoLines is not null)
@@ -215,11 +238,22 @@ internal sealed class RunCommand
         }
 
         output.Flush();
-        return result.Outcome switch
+        if (limitLine is not null)
         {
-            Outcome.Ok => ExitCodes.Ok,
-            Outcome.Failed => ExitCodes.InternalError,
-            _ => ExitCodes.BadOutcome,
-        };
+            errors.WriteLine($"bootactors: {limitLine}");
+            return ExitCodes.LimitReached;
+        }
+
+        if (result.Outcome == Outcome.Failed)
+        {
+            return ExitCodes.InternalError;
+        }
+
+        if (setup.Scenario?.Expect is { } expect && !expect.Check(result).Met)
+        {
+            return ExitCodes.ExpectationNotMet;
+        }
+
+        return result.Outcome == Outcome.Ok ? ExitCodes.Ok : ExitCodes.BadOutcome;
     }
 }

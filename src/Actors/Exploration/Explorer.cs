@@ -4,6 +4,7 @@ using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model;
+using BootActors.Model.Files;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
 using BootActors.Model.Workload;
@@ -43,6 +44,12 @@ public record ExploreOptions
 
     /// <summary>Called after every schedule (progress display).</summary>
     public Action<ExploreProgress>? OnProgress { get; init; }
+
+    /// <summary>Wall-clock bound of each schedule (null: the host's run timeout); the time limit shortens the last one.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Checked between schedules: a cancelled exploration ends with what it has, marked <see cref="ExplorationResult.Interrupted"/>.</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 public sealed record ExploreProgress(int Schedules, int Violations, TimeSpan Elapsed, int Iterations);
@@ -80,6 +87,21 @@ public sealed record ExplorationResult
 
     /// <summary>Schedules cut off by the step bound before they finished.</summary>
     public int Incomplete { get; init; }
+
+    /// <summary>Schedules cut off by the per-schedule timeout before they finished.</summary>
+    public int TimedOut { get; init; }
+
+    /// <summary>Every schedule run was cut by a bound, so none says anything about the interleavings.</summary>
+    public bool AllCut => Schedules > 0 && Incomplete + TimedOut >= Schedules && !Found;
+
+    /// <summary>The exploration stopped at its time limit (the schedule running then is not counted).</summary>
+    public bool TimeLimitReached { get; init; }
+
+    /// <summary>The exploration was cancelled (Ctrl-C) between schedules.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>The boot itself was cut by the timeout: no schedule ran.</summary>
+    public RunStop? BootCut { get; init; }
 
     /// <summary>dfs/dpor: the search space within the bounds was covered.</summary>
     public bool Exhausted { get; init; }
@@ -124,23 +146,35 @@ public sealed class Explorer
 
     public ExplorationResult Explore(RunSpec spec, ExploreOptions options)
     {
-        using var actors = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
-        session = actors;
+        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
         try
         {
             return ExploreOn(spec, options);
         }
         finally
         {
+            session.Dispose();
             session = null;
         }
+    }
+
+    /// <summary>
+    /// Fresh actors after a schedule the clock cut: a delivery was still being handled when the run
+    /// ended, and its reply must not reach the next schedule.
+    /// </summary>
+    private void RenewSession(RunSpec spec)
+    {
+        Session.Dispose();
+        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
     }
 
     private ExplorationResult ExploreOn(RunSpec spec, ExploreOptions options)
     {
         var sw = Stopwatch.StartNew();
         var strategy = CreateStrategy(options);
-        var boot = Simulation.SnapshotAfterBoot(spec.Machine);
+        // The boot is not a schedule: it gets at least the host's run timeout, within the time limit.
+        var bootLimit = options.Timeout is { } t && t > host.Settings.RunTimeout ? t : host.Settings.RunTimeout;
+        var boot = Simulation.SnapshotAfterBoot(spec.Machine, options.TimeLimit is { } l && l < bootLimit ? l : bootLimit);
         boot.Machine.Validate(spec.Workload);
         var found = new List<FoundViolation>();
         var seenKinds = new HashSet<string>();
@@ -148,7 +182,14 @@ public sealed class Explorer
         var states = new HashSet<ulong>();
         var schedules = 0;
         var incomplete = 0;
+        var timedOut = 0;
+        var timeLimitReached = false;
         string? error = null;
+
+        if (RunLimits.Of(boot.Stop) != RunLimit.None)
+        {
+            return Result(strategy, found, 0, 0, 0, 0, sw.Elapsed, null) with { BootCut = boot.Stop };
+        }
 
         if (boot.Stop is { } bootStop)
         {
@@ -156,11 +197,29 @@ public sealed class Explorer
             return Result(strategy, found, 0, 0, 0, 0, sw.Elapsed, null);
         }
 
-        while (schedules < options.Iterations && strategy.HasNext && (options.TimeLimit is not { } limit || sw.Elapsed < limit))
+        while (schedules < options.Iterations && strategy.HasNext && !options.Cancellation.IsCancellationRequested)
         {
+            if (options.TimeLimit is { } limit && sw.Elapsed >= limit)
+            {
+                timeLimitReached = true;
+                break;
+            }
+
             strategy.BeginSchedule(schedules);
-            var run = RunSchedule(spec, boot, strategy, null, options.MaxSteps);
+            var run = RunSchedule(spec, boot, strategy, null, options.MaxSteps, Until(options, sw.Elapsed));
             var result = run.Result;
+            if (RunLimits.Of(result.Stop) == RunLimit.Timeout)
+            {
+                RenewSession(spec);
+            }
+
+            if (RunLimits.Of(result.Stop) == RunLimit.Timeout && options.TimeLimit is { } end && sw.Elapsed >= end)
+            {
+                // Cut by the time limit, not by anything of its own: not counted, not an error.
+                timeLimitReached = true;
+                break;
+            }
+
             var violation = result.Outcome is Outcome.Violation or Outcome.Panic or Outcome.Rejected;
             strategy.EndSchedule(violation);
             schedules++;
@@ -170,10 +229,14 @@ public sealed class Explorer
 
             if (result.Outcome == Outcome.Failed)
             {
-                if (result.Stop?.Fatal.Kind == ErrorKind.Timeout && result.Stop.CallChain == "conductor")
+                switch (RunLimits.Of(result.Stop))
                 {
-                    incomplete++;
-                    continue;
+                    case RunLimit.Deliveries:
+                        incomplete++;
+                        continue;
+                    case RunLimit.Timeout:
+                        timedOut++;
+                        continue;
                 }
 
                 error = $"schedule {schedules - 1} failed in the host: {result.Stop?.Fatal.Message}";
@@ -199,13 +262,25 @@ public sealed class Explorer
             }
         }
 
-        return Result(strategy, found, schedules, traces.Count, states.Count, incomplete, sw.Elapsed, error);
+        return Result(strategy, found, schedules, traces.Count, states.Count, incomplete, sw.Elapsed, error) with
+        {
+            TimedOut = timedOut,
+            TimeLimitReached = timeLimitReached,
+            Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
+        };
+    }
+
+    /// <summary>The bound of the next run: the schedule timeout, shortened to what is left of the time limit.</summary>
+    private TimeSpan Until(ExploreOptions options, TimeSpan elapsed)
+    {
+        var timeout = options.Timeout ?? host.Settings.RunTimeout;
+        return options.TimeLimit is { } limit && limit - elapsed < timeout ? limit - elapsed > TimeSpan.FromMilliseconds(1) ? limit - elapsed : TimeSpan.FromMilliseconds(1) : timeout;
     }
 
     /// <summary>Replays a replay file: the same deliveries in the same order, traced if asked. Throws <see cref="FormatException"/> when it does not fit its run.</summary>
-    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null)
+    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null, TimeSpan? timeout = null, long? maxDeliveries = null)
     {
-        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine);
+        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine, timeout ?? host.Settings.RunTimeout);
         var topology = new Topology(Math.Max(1, file.Spec.Machine.Cpus), file.Spec.Machine.Xen);
         var list = new ListTraceSink(trace);
         using var actors = host.OpenSession(file.Spec.Machine.Cpus, file.Spec.Machine.Xen);
@@ -214,6 +289,8 @@ public sealed class Explorer
             Strategy = new FollowTraceStrategy(file.Deliveries, topology.Names),
             AfterBoot = boot,
             Trace = list,
+            Timeout = timeout ?? host.Settings.RunTimeout,
+            MaxSteps = maxDeliveries ?? host.Settings.ConductorMaxSteps,
         });
         if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed && failed.Fatal.Message.Contains("not of this run", StringComparison.Ordinal))
         {
@@ -236,13 +313,14 @@ public sealed class Explorer
             Start = "after-boot",
         };
 
-    private ActorRunResult RunSchedule(RunSpec spec, BootSnapshot boot, IScheduleStrategy strategy, ITraceSink? trace, long maxSteps) =>
+    private ActorRunResult RunSchedule(RunSpec spec, BootSnapshot boot, IScheduleStrategy strategy, ITraceSink? trace, long maxSteps, TimeSpan? timeout = null) =>
         Session.Run(spec.Machine, spec.Workload, host.DefaultOptions() with
         {
             Strategy = strategy,
             AfterBoot = boot,
             MaxSteps = maxSteps,
             Trace = trace,
+            Timeout = timeout ?? host.Settings.RunTimeout,
         });
 
     private FoundViolation Report(RunSpec spec, BootSnapshot boot, ExploreOptions options, string strategyName, int schedule,
@@ -257,33 +335,51 @@ public sealed class Explorer
 
         var topology = new Topology(Math.Max(1, spec.Machine.Cpus), spec.Machine.Xen);
         string? replayPath = null, tracePath = null;
-        JsonlTraceSink? file = null;
-        if (options.ReplayOut is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-            var stem = Path.Combine(dir, $"{Safe(spec.Name)}-{strategyName}-seed{options.Seed}-{Safe(stop.Fatal.Kind.JsonName())}");
-            replayPath = stem + ".replay.json";
-            tracePath = stem + ".trace.jsonl";
-            file = new JsonlTraceSink(new FileStream(tracePath, FileMode.Create, FileAccess.Write), HeaderFor(spec, strategyName, options.Seed));
-        }
-
+        OutputFile? traceFile = null;
         IReadOnlyList<string> narrative;
         try
         {
-            // The schedule once more, exactly as a replay will run it, for the trace and the story.
-            var list = new ListTraceSink(file);
-            var final = Session.Run(spec.Machine, spec.Workload, host.DefaultOptions() with
+            JsonlTraceSink? file = null;
+            if (options.ReplayOut is { } dir)
             {
-                Strategy = new FollowTraceStrategy(deliveries, topology.Names),
-                AfterBoot = boot,
-                Trace = list,
-            });
-            stop = final.Result.Stop ?? stop;
-            narrative = ViolationNarrative.Explain(stop, list.Records, topology);
+                CreateReplayDirectory(dir);
+                var stem = Path.Combine(dir, $"{Safe(spec.Name)}-{strategyName}-seed{options.Seed}-{Safe(stop.Fatal.Kind.JsonName())}");
+                replayPath = stem + ".replay.json";
+                tracePath = stem + ".trace.jsonl";
+                traceFile = OutputFile.Create(tracePath);
+                file = new JsonlTraceSink(traceFile.Stream, HeaderFor(spec, strategyName, options.Seed), ownsStream: false);
+            }
+
+            try
+            {
+                // The schedule once more, exactly as a replay will run it, for the trace and the story.
+                var list = new ListTraceSink(file);
+                var final = Session.Run(spec.Machine, spec.Workload, host.DefaultOptions() with
+                {
+                    Strategy = new FollowTraceStrategy(deliveries, topology.Names),
+                    AfterBoot = boot,
+                    Trace = list,
+                    Timeout = options.Timeout ?? host.Settings.RunTimeout,
+                });
+                stop = final.Result.Stop ?? stop;
+                narrative = ViolationNarrative.Explain(stop, list.Records, topology);
+            }
+            finally
+            {
+                file?.Dispose();
+            }
+
+            if (file?.WriteError is { } writeError)
+            {
+                throw traceFile!.Failed(writeError);
+            }
+
+            traceFile?.Commit();
         }
         finally
         {
-            file?.Dispose();
+            // Without the commit above, the temporary file goes and an older trace stays as it was.
+            traceFile?.Dispose();
         }
 
         var replay = new ReplayFile
@@ -303,7 +399,7 @@ public sealed class Explorer
         };
         if (replayPath is not null)
         {
-            File.WriteAllText(replayPath, replay.ToJson());
+            OutputFile.WriteAllText(replayPath, replay.ToJson());
         }
 
         return new FoundViolation(replay.Kind, replay.Message, stop.Cpu, stop.CallChain, schedule, steps, deliveries.Count, switches,
@@ -335,6 +431,21 @@ public sealed class Explorer
             Seconds = elapsed.TotalSeconds,
             Error = error,
         };
+
+    /// <summary>--replay-out's folder, made if missing; a file in its way is the user's to move.</summary>
+    public static void CreateReplayDirectory(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new OutputFileException(dir, FileStatus.Of(dir).Kind == FileKind.Regular
+                ? "it is a file, and replay files go into a directory of that name"
+                : InputFile.Reason(ex, dir), ex);
+        }
+    }
 
     private static string Safe(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 

@@ -176,10 +176,16 @@ public sealed class ActorHost : IDisposable
 {
     public const string ModelDispatcher = "bootactors.model-dispatcher";
 
-    /// <summary>Defaults under whatever config/akka.hocon sets.</summary>
+    /// <summary>
+    /// Defaults under whatever config/akka.hocon sets. Akka's own default logger prints to stdout,
+    /// which belongs to a command's output (one JSON object with --json); its messages go through
+    /// Serilog instead, which the CLI writes to stderr.
+    /// </summary>
     public static readonly Config Defaults = ConfigurationFactory.ParseString("""
         akka {
           loglevel = WARNING
+          loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+          logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
           stdout-loglevel = OFF
           log-dead-letters = off
           log-dead-letters-during-shutdown = off

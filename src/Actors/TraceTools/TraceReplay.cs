@@ -67,7 +67,12 @@ public static class TraceReplay
         }
         catch (FormatException ex)
         {
-            throw new TraceFormatException(path, 1, $"\"spec\": {ex.Message}");
+            throw new TraceFormatException(path, 1, ex.Message);
+        }
+
+        if (spec.Problem(RunSpecLimits.HostMemory()) is { } problem)
+        {
+            throw new TraceFormatException(path, 1, problem);
         }
 
         // Deliveries up to the event, in delivery order (a free-mode writer may finish lines out of order).
@@ -112,8 +117,9 @@ public static class TraceReplay
     internal static ActorRunResult Rerun(string path, RerunPlan plan, ITraceSink sink, long? stopAfter, Action<Model.Machine.Machine>? onMachine, TimeSpan? timeout)
     {
         var check = sink as CheckingSink ?? new CheckingSink(plan.Recorded, plan.Header.Actors, sink);
-        var afterBoot = plan.Header.Start == "after-boot" ? Simulation.SnapshotAfterBoot(plan.Spec.Machine) : null;
-        using var host = new ActorHost();
+        using var host = ActorHost.FromConfigDirectory();
+        var limit = timeout ?? host.Settings.RunTimeout;
+        var afterBoot = plan.Header.Start == "after-boot" ? Simulation.SnapshotAfterBoot(plan.Spec.Machine, limit) : null;
         var options = host.DefaultOptions() with
         {
             Seed = plan.Header.Seed ?? 0,
@@ -136,6 +142,14 @@ public static class TraceReplay
         catch (ScheduleDivergedException ex)
         {
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {ex.Message}");
+        }
+
+        if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed &&
+            failed.Fatal.Message.IndexOf(nameof(ScheduleDivergedException) + ": ", StringComparison.Ordinal) is var at and >= 0)
+        {
+            // The conductor could not follow the recorded order: the trace is not of this run.
+            throw new TraceFormatException(path, 0, "re-running the trace's run does not reproduce it: " +
+                failed.Fatal.Message[(at + nameof(ScheduleDivergedException).Length + 2)..]);
         }
 
         if (check.Divergence is { } d)

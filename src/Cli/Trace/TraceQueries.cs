@@ -68,7 +68,8 @@ internal static class TraceQueries
                 output.WriteLine($"{TraceText.Title(before, header)} happens before {TraceText.Title(after, header)}");
                 output.WriteLine($"  #{before.Seq} delivered with {TraceText.Clock(before.ToClock, header)} ≤ #{after.Seq} sent with {TraceText.Clock(after.FromClock, header)}");
                 var chain = Actors.TraceTools.HappensBefore.Chain(Actors.TraceTools.HappensBefore.LinkOf(before), Actors.TraceTools.HappensBefore.LinkOf(after), between, header.Actors.Count)
-                            ?? throw new InvalidOperationException($"the clocks order #{before.Seq} before #{after.Seq} but no chain of messages links them");
+                            ?? throw new TraceFormatException(path, 0,
+                                $"the vector clocks order #{before.Seq} before #{after.Seq}, but no chain of messages in the trace links them: its clocks do not match its deliveries");
                 output.WriteLine($"chain of {chain.Count} message(s), each sent by the previous one's receiver after receiving it:");
                 for (var i = 0; i < chain.Count; i++)
                 {
@@ -117,6 +118,7 @@ internal static class TraceQueries
         var da = new EntryDecoder();
         var db = new EntryDecoder();
         long same = 0;
+        var differ = true;
         TraceEvent? lastSame = null;
         DecodedEntry? lastSameEntry = null;
         while (true)
@@ -128,6 +130,7 @@ internal static class TraceQueries
             if (ea is null && eb is null)
             {
                 output.WriteLine($"no divergence: both traces deliver the same {same.ToString(CultureInfo.InvariantCulture)} messages in the same order");
+                differ = false;
                 break;
             }
 
@@ -157,7 +160,9 @@ internal static class TraceQueries
         }
 
         output.Flush();
-        return ExitCodes.Ok;
+
+        // As diff(1): scripts ask "are these the same schedule?" by the status.
+        return differ ? ExitCodes.BadOutcome : ExitCodes.Ok;
     }
 
     /// <summary>How many deliveries two traces share from the start, and each one's next seq there (null: it ended).</summary>
