@@ -78,7 +78,7 @@ internal sealed class RunCommand
             "Boot a machine: setup_arch's e820 report, then init_memory_mapping(0, end) on CPU0, then a scenario's workload " +
             "(hot-add, touch, hot-remove on other CPUs), on the sequential interpreter. " +
             "Prints a summary in kernel terms on stdout (with a scenario: its description first and whether its expected outcome held) " +
-            "and the kernel's log lines on stderr.\n\n" + ExitCodes.HelpText);
+            "and the kernel's log lines on stderr. Exit codes: see 'bootactors --help'.");
         machine.AddTo(Command, before: [machine.Set, host, mode, seed, trace]);
         foreach (var option in new Option[] { json, dump, meminfo })
         {

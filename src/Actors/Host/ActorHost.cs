@@ -145,10 +145,10 @@ public sealed class ActorSession : IDisposable
             Elapsed = sw.Elapsed,
             LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
         };
-        List<int> interleaving;
+        InterleavingLog interleaving;
         lock (run.Interleaving)
         {
-            interleaving = run.Interleaving.ToList();
+            interleaving = run.Interleaving.Snapshot();
         }
 
         return new ActorRunResult(result, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
