@@ -63,7 +63,7 @@ internal sealed class RunCommand
     };
 
     private readonly LimitOptions limits = new(
-        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000].");
+        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000, or 64 per 2 MiB of RAM if more].");
 
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
@@ -193,6 +193,7 @@ internal sealed class RunCommand
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
         string[] inputs = [.. new[] { setup.Scenario?.SourcePath, request.E820 }.OfType<string>()];
+        bounds = bounds.ScaledTo(setup.Machine);
         var (result, hostReport) = RunOnHost(choice, bounds, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", inputs,
             line => log.Information("{Line}", line.Text));
         var limit = RunLimits.Of(result.Stop);
