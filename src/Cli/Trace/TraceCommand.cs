@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BootActors.Cli.Options;
 using BootActors.Actors.TraceTools;
 using BootActors.Model.Files;
 
@@ -31,10 +32,10 @@ internal sealed class TraceCommand
 
     public Command Command { get; }
 
-    private static Argument<string> FileArgument(string name = "FILE") => new(name)
+    private static Argument<string> FileArgument(string name = "FILE") => new Argument<string>(name)
     {
         Description = "A trace file (JSON Lines) from 'bootactors run --trace'.",
-    };
+    }.Named("a trace file");
 
     private static Option<string?> FromOption() => new("--from")
     {
@@ -47,6 +48,12 @@ internal sealed class TraceCommand
         Description = "Last event to include (its seq).",
         HelpName = "SEQ",
     };
+
+    /// <summary>A whole number ≥ 0 typed for <paramref name="option"/>.</summary>
+    private static long Count(string text, string option, string expected) =>
+        long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new UsageException($"{option} {text}: expected {expected}");
 
     /// <summary>Runs a subcommand, turning an unreadable trace into the one-line user error it is.</summary>
     private static int Guard(Func<int> action)
@@ -64,7 +71,7 @@ internal sealed class TraceCommand
     private Command Show()
     {
         var file = FileArgument();
-        var cpu = new Option<int?>("--cpu") { Description = "Only events of this CPU's kernel steps.", HelpName = "N" };
+        var cpu = new Option<string?>("--cpu") { Description = "Only events of this CPU's kernel steps.", HelpName = "N" };
         var actor = new Option<string?>("--actor") { Description = "Only messages from or to this actor (comma-separated for several), e.g. memory, cpu1.", HelpName = "NAME" };
         var type = new Option<string?>("--type") { Description = "Only messages of this type (comma-separated for several), e.g. ReadEntry,PudPopulate.", HelpName = "MSG" };
         var addr = new Option<string?>("--addr")
@@ -75,9 +82,9 @@ internal sealed class TraceCommand
         };
         var from = FromOption();
         var to = ToOption();
-        var limit = new Option<long?>("--limit")
+        var limit = new Option<string?>("--max-events", "--limit")
         {
-            Description = $"Show at most N events [default: all when redirected, {TraceShow.TerminalDefaultLimit} on a terminal].",
+            Description = $"Show at most N events (alias --limit) [default: all when redirected, {TraceShow.TerminalDefaultLimit} on a terminal].",
             HelpName = "N",
         };
         var c = new Command("show",
@@ -93,13 +100,11 @@ internal sealed class TraceCommand
         {
             var path = p.GetValue(file)!;
             var header = TraceReader.ReadHeaderOf(path);
-            var filter = EventFilter.Build(header, p.GetValue(cpu), p.GetValue(actor), p.GetValue(type), p.GetValue(addr), p.GetValue(from), p.GetValue(to));
-            if (p.GetValue(limit) is < 0)
-            {
-                throw new UsageException($"--limit {p.GetValue(limit)}: expected a count");
-            }
-
-            return TraceShow.Run(path, filter, p.GetValue(limit), output);
+            var cpuNumber = p.GetValue(cpu) is { } c ? Count(c, "--cpu", "a CPU number (0, 1, …)") : (long?)null;
+            var maxEvents = p.GetValue(limit) is { } l ? Count(l, "--max-events", "a count of events (0 or more)") : (long?)null;
+            var filter = EventFilter.Build(header, cpuNumber is > int.MaxValue ? int.MaxValue : (int?)cpuNumber,
+                p.GetValue(actor), p.GetValue(type), p.GetValue(addr), p.GetValue(from), p.GetValue(to));
+            return TraceShow.Run(path, filter, maxEvents, output);
         }));
         return c;
     }
@@ -155,14 +160,14 @@ internal sealed class TraceCommand
             HelpName = "chrome|shiviz|mermaid|html",
             Required = true,
         };
-        var outFile = new Option<string>("-o", "--output") { Description = "The file to write.", HelpName = "OUT", Required = true };
+        var outFile = new Option<string>("--output", "-o") { Description = "The file to write.", HelpName = "OUT", Required = true }.Named("the file to write");
         var from = FromOption();
         var to = ToOption();
         var compare = new Option<string?>("--compare")
         {
             Description = "html only: a second trace to show side by side (e.g. a passing and a failing schedule), aligned up to their first divergence, which is marked.",
             HelpName = "B.jsonl",
-        };
+        }.Named("a trace file");
         var c = new Command("export", "Write the trace in a format other tools (or a browser) read.");
         c.Arguments.Add(file);
         foreach (var o in new Option[] { format, outFile, from, to, compare })

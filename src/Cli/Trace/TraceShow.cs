@@ -14,7 +14,7 @@ internal static class TraceShow
     /// <summary>Rows per table on a terminal: each page is written as soon as it is full.</summary>
     private const int PageRows = 50;
 
-    /// <summary>On a terminal, without --limit: enough to read, not a million rows scrolling past.</summary>
+    /// <summary>On a terminal, without --max-events: enough to read, not a million rows scrolling past.</summary>
     public const int TerminalDefaultLimit = 500;
 
     public static int Run(string path, EventFilter filter, long? limit, TextWriter output)
@@ -78,7 +78,7 @@ internal static class TraceShow
             WritePage(console, header, page);
         }
 
-        var more = limited ? $" (stopped at --limit {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
+        var more = limited ? $" (stopped at --max-events {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
         WriteLine(console, output, $"{shown.ToString(CultureInfo.InvariantCulture)} event(s) shown{more}", null);
         if (violation is not null)
         {
