@@ -72,6 +72,7 @@ public static class CliApp
         root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
         root.Subcommands.Add(new Explore.ReplayCommand(stdout, stderr).Command);
         root.Subcommands.Add(new Ablate.AblateCommand(scenarios, stdout).Command);
+        root.Subcommands.Add(new ScenariosCommand(stdout).Command);
         return root;
     }
 
