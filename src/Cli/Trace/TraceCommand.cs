@@ -49,6 +49,11 @@ internal sealed class TraceCommand
         HelpName = "SEQ",
     };
 
+    private static Option<bool> JsonOption(string shape) => new("--json")
+    {
+        Description = $"Print one JSON object: {shape} (docs/trace-format.md, \"--json output\").",
+    };
+
     /// <summary>A whole number ≥ 0 typed for <paramref name="option"/>.</summary>
     private static long Count(string text, string option, string expected) =>
         long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
@@ -91,7 +96,8 @@ internal sealed class TraceCommand
             "The trace's events as a table (plain lines when redirected): sender → receiver, type, the CPU's kernel function " +
             "and effect, and the page-table entry read or written, decoded (level, index, frame, flags, virtual range).");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { cpu, actor, type, addr, from, to, limit })
+        var json = JsonOption("trace, events (each as in the file, with the entry decoded), shown, violation");
+        foreach (var o in new Option[] { cpu, actor, type, addr, from, to, limit, json })
         {
             c.Options.Add(o);
         }
@@ -104,7 +110,7 @@ internal sealed class TraceCommand
             var maxEvents = p.GetValue(limit) is { } l ? Count(l, "--max-events", "a count of events (0 or more)") : (long?)null;
             var filter = EventFilter.Build(header, cpuNumber is > int.MaxValue ? int.MaxValue : (int?)cpuNumber,
                 p.GetValue(actor), p.GetValue(type), p.GetValue(addr), p.GetValue(from), p.GetValue(to));
-            return TraceShow.Run(path, filter, maxEvents, output);
+            return TraceShow.Run(path, filter, maxEvents, output, p.GetValue(json));
         }));
         return c;
     }
@@ -120,7 +126,10 @@ internal sealed class TraceCommand
         c.Arguments.Add(file);
         c.Arguments.Add(seq1);
         c.Arguments.Add(seq2);
-        c.SetAction(p => Guard(() => TraceQueries.HappensBefore(p.GetValue(file)!, TraceText.Seq(p.GetValue(seq1)!, "SEQ1"), TraceText.Seq(p.GetValue(seq2)!, "SEQ2"), output)));
+        var json = JsonOption("trace, a, b (with their clocks), order (a_before_b, b_before_a, concurrent or same), chain");
+        c.Options.Add(json);
+        c.SetAction(p => Guard(() => TraceQueries.HappensBefore(p.GetValue(file)!, TraceText.Seq(p.GetValue(seq1)!, "SEQ1"), TraceText.Seq(p.GetValue(seq2)!, "SEQ2"), output,
+            p.GetValue(json))));
         return c;
     }
 
@@ -133,7 +142,9 @@ internal sealed class TraceCommand
             "delivery and each trace's next one. Exits 1 when they differ and 0 when they deliver the same messages, as diff(1) does.");
         c.Arguments.Add(a);
         c.Arguments.Add(b);
-        c.SetAction(p => Guard(() => TraceQueries.Diff(p.GetValue(a)!, p.GetValue(b)!, output)));
+        var json = JsonOption("a, b, identical, differ, at, last_common, next_a, next_b");
+        c.Options.Add(json);
+        c.SetAction(p => Guard(() => TraceQueries.Diff(p.GetValue(a)!, p.GetValue(b)!, output, p.GetValue(json))));
         return c;
     }
 
