@@ -17,11 +17,44 @@ internal static partial class ParseErrors
         var command = parse.CommandResult.Command;
 
         // "trace show: …" after the "bootactors: " every refusal starts with; the root's own errors need no prefix.
-        var where = path == "bootactors" ? "" : path["bootactors ".Length..] + ": ";
+        var where = path == "bootactors" ? "" : path.StartsWith("bootactors ", StringComparison.Ordinal) ? path["bootactors ".Length..] + ": " : path + ": ";
 
-        // An unknown word is the cause of the others ("Required command was not provided"), so it is named first.
-        var error = parse.Errors.FirstOrDefault(e => Unrecognized().IsMatch(e.Message)) ?? parse.Errors[0];
+        // A mistake in a word the user typed is the cause of the others ("Required command was not provided"),
+        // so it is named first: an unknown word, then an option without its value, then a value that cannot be read.
+        var error = parse.Errors.FirstOrDefault(e => Unrecognized().IsMatch(e.Message) || e.Message.StartsWith(UnknownOption, StringComparison.Ordinal))
+                    ?? parse.Errors.FirstOrDefault(e => OptionValueMissing().IsMatch(e.Message))
+                    ?? parse.Errors.FirstOrDefault(e => CannotParse().IsMatch(e.Message))
+                    ?? parse.Errors[0];
         return $"{Reword(error.Message, path, where, command)} (see '{path} --help')";
+    }
+
+    private const string UnknownOption = "unrecognized option '";
+
+    /// <summary>
+    /// An argument's value that starts with '-' is an option bootactors does not know: System.CommandLine
+    /// hands an unknown "--x" to a command's empty argument, where it would be read as a scenario or file name.
+    /// </summary>
+    public static void RefuseOptionsAsArguments(Command command)
+    {
+        foreach (var argument in command.Arguments)
+        {
+            argument.Validators.Add(result =>
+            {
+                foreach (var token in result.Tokens)
+                {
+                    if (token.Value.Length > 1 && token.Value.StartsWith('-'))
+                    {
+                        result.AddError($"{UnknownOption}{token.Value}'");
+                        return;
+                    }
+                }
+            });
+        }
+
+        foreach (var sub in command.Subcommands)
+        {
+            RefuseOptionsAsArguments(sub);
+        }
     }
 
     /// <summary>"bootactors trace show": the words that reach <paramref name="result"/>'s command.</summary>
