@@ -67,7 +67,7 @@ public sealed class Corpus
     private static void WriteSeeds(string seeds, string boot)
     {
         var found = Path.Combine(seeds, "found");
-        var explore = Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--replay-out", found, "--json");
+        var explore = Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--output-dir", found, "--json");
         if (explore != ExitCodes.BadOutcome)
         {
             throw new InvalidOperationException($"writing the seed replay file: explore exited {explore}");
