@@ -36,6 +36,9 @@ public sealed record ScheduleOutcome(int Index, ScheduleStatus Status, ulong Tra
 
     /// <summary>The violation, replayable (<see cref="ScheduleStatus.Violation"/>).</summary>
     public Finding? Finding { get; init; }
+
+    /// <summary>dfs/dpor: the options taken at the schedule's decision points (its place in the search tree); empty for random/pct.</summary>
+    public IReadOnlyList<int> Choices { get; init; } = [];
 }
 
 /// <summary>A violation as found, before shrinking: the schedule that showed it.</summary>
@@ -96,6 +99,9 @@ public sealed class Coverage
     /// <summary>DPOR: races past the step bound, whose reversal was not explored.</summary>
     public long RacesBeyondStepBound { get; set; }
 
+    /// <summary>Stateful DPOR: options added at a cut, for the races the skipped subtree would have exposed.</summary>
+    public long ReversalsAtCachedStates { get; set; }
+
     /// <summary>DPOR: options never explored because they were proved redundant.</summary>
     public long Pruned { get; set; }
 
@@ -118,6 +124,7 @@ public sealed class Coverage
         ChoicePoints += other.ChoicePoints;
         BeyondStepBound += other.BeyondStepBound;
         RacesBeyondStepBound += other.RacesBeyondStepBound;
+        ReversalsAtCachedStates += other.ReversalsAtCachedStates;
         Pruned += other.Pruned;
         CutByBound += other.CutByBound;
         States.UnionWith(other.States);

@@ -197,9 +197,11 @@ public sealed class ExplorationEngine : IDisposable
             : result.Outcome != Model.Kernel.Outcome.Failed ? ScheduleStatus.Ok
             : result.Stop?.Fatal.Kind == ErrorKind.Timeout && result.Stop.CallChain == "conductor" ? ScheduleStatus.Incomplete
             : ScheduleStatus.HostFailure;
-        return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), StateHasher.FullMachineHash(result.Machine))
+        var end = strategy.Probe is { } probe ? probe.Hasher.MachineHash() : new StateHasher(v => v).FullMachineHash(result.Machine);
+        return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), end)
         {
             Failure = status == ScheduleStatus.HostFailure ? $"schedule {index} failed in the host: {result.Stop?.Fatal.Message}" : null,
+            Choices = choices,
             Finding = violation
                 ? new Finding(Finding.KeyOf(result.Stop!), result.Stop!, strategy.Recorded.ToList(), strategy.CpuOfStep.ToList(), index, choices)
                 : null,

@@ -88,7 +88,11 @@ public sealed class ActorSession : IDisposable
 
         // The first Start gives the real machine; until then the context holds none.
         run = new RunContext(topology, null!, mode, null);
-        host = system.ActorOf(RunHostActor.Props(run, dispatcher), name);
+
+        // Controlled: the host shares the model actors' one thread, so a run wakes no other thread
+        // (a thread-pool worker woken per phase or printk spins, and takes a core from the run).
+        var props = RunHostActor.Props(run, dispatcher);
+        host = system.ActorOf(dispatcher is null ? props : props.WithDispatcher(dispatcher), name);
     }
 
     public Topology Topology { get; }

@@ -71,12 +71,13 @@ public sealed class Topology
 
     /// <summary>
     /// Whether handling a message changes fields of the actor itself (a CPU's program and registers,
-    /// a TLB's pending walks, a lock's waiters, the hypervisor's queue), beyond the machine state the
-    /// access recorder sees. PhysicalMemory and the PageAllocator keep nothing of their own: their
-    /// handlers only call the machine's functions, so two deliveries to them are independent unless
-    /// their footprints meet.
+    /// a TLB's pending walks, the hypervisor's queue) that the machine does not determine, beyond what
+    /// the access recorder sees. PhysicalMemory and the PageAllocator keep nothing of their own: their
+    /// handlers only call the machine's functions. A lock actor keeps its waiters' requests, but which
+    /// CPUs wait is the model lock's state and what each asked is where that CPU's program stands. So
+    /// deliveries to these are independent unless their footprints meet.
     /// </summary>
-    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != Host;
+    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != PageTableLock && id != HotplugMutex && id != Host;
 
     public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
 }

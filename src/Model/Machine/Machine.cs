@@ -317,11 +317,11 @@ public sealed class Machine
                 DirectPagesCount[CountIndex(e.Level)] += e.Value;
                 return StepResult.Ok();
             case EffectKind.AddMemoryRange:
-                Recorder?.Write(Resource.Ranges);
+                Recorder?.AddTo(Resource.Ranges);
                 hotAdded.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             case EffectKind.RemoveMemoryRange:
-                Recorder?.Write(Resource.Ranges);
+                Recorder?.AddTo(Resource.Ranges);
                 removed.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             default:
@@ -567,7 +567,9 @@ public sealed class Machine
         {
             r.Write(Resource.PageMeta(pfn));
             r.Write(Resource.Page(pfn));
-            r.Write(Resource.TablePageSet);
+
+            // Adding or dropping one page commutes with doing so to another: the monitors read the set whole.
+            r.AddTo(Resource.TablePageSet);
         }
     }
 
