@@ -62,6 +62,8 @@ internal sealed class StateHasher
     private ulong tablesSum;
     private ulong small;
     private bool smallDirty;
+    private ulong[] tlbHashes = [];
+    private bool[] tlbDirty = [];
 
     /// <param name="canon">Maps a value that names a get_zeroed_page page (a pfn, or an entry linking one) to its label (<see cref="StateProbe.Canon"/>).</param>
     public StateHasher(Func<ulong, ulong> canon) => this.canon = canon;
@@ -84,6 +86,13 @@ internal sealed class StateHasher
         messages.Clear();
         tablesSum = bootSum;
         smallDirty = true;
+        if (tlbHashes.Length != m.Tlbs.Length)
+        {
+            tlbHashes = new ulong[m.Tlbs.Length];
+            tlbDirty = new bool[m.Tlbs.Length];
+        }
+
+        Array.Fill(tlbDirty, true);
         dirty.Clear();
         if (actorInputs.Length != actors)
         {
@@ -113,6 +122,11 @@ internal sealed class StateHasher
                     dirty.Add(Resource.PfnOf(a.Resource).Value);
                     break;
                 case ResourceKind.Actor:
+                    break;
+                case ResourceKind.Tlb:
+                    // A TLB's entries are rehashed only when it changed (a fill or a flush).
+                    tlbDirty[(int)(a.Resource & 0xffffffff)] = true;
+                    smallDirty = true;
                     break;
                 default:
                     smallDirty = true;
@@ -149,7 +163,7 @@ internal sealed class StateHasher
         dirty.Clear();
         if (smallDirty)
         {
-            small = SmallState(m);
+            small = SmallState(m, cached: true);
             smallDirty = false;
         }
 
@@ -165,7 +179,7 @@ internal sealed class StateHasher
             tables += PageHash(page);
         }
 
-        return Hash64.Mix(tables, SmallState(m));
+        return Hash64.Mix(tables, SmallState(m, cached: false));
     }
 
     private ulong PageHash(TablePage page)
@@ -185,7 +199,8 @@ internal sealed class StateHasher
     }
 
     /// <summary>Everything but the table pages; Xen's hypercall counts and the trace positions are statistics, left out.</summary>
-    private ulong SmallState(Machine m)
+    /// <param name="cached">Reuse the hash of each TLB that has not changed since it was last hashed.</param>
+    private ulong SmallState(Machine m, bool cached)
     {
         var a = m.Allocator.Snapshot();
         var h = Hash64.Mix(Hash64.Mix(Hash64.Mix(a.TableStart, a.TableEnd), a.TableTop), a.NextDynamic);
@@ -199,24 +214,22 @@ internal sealed class StateHasher
             h = Hash64.Mix(h, (ulong)n);
         }
 
-        foreach (var lk in new[] { m.Lock, m.HotplugMutex })
+        h = LockHash(LockHash(h, m.Lock), m.HotplugMutex);
+        for (var i = 0; i < m.Tlbs.Length; i++)
         {
-            h = Hash64.Mix(h, lk.Owner is { } o ? (ulong)o : ulong.MaxValue);
-            foreach (var w in lk.Waiters)
+            if (!cached)
             {
-                h = Hash64.Mix(h, (ulong)w);
-            }
-        }
-
-        foreach (var tlb in m.Tlbs)
-        {
-            ulong entries = 0;
-            foreach (var e in tlb.Entries)
-            {
-                entries += TlbEntryHash(e, canon);
+                h = Hash64.Mix(h, TlbHash(m.Tlbs[i]));
+                continue;
             }
 
-            h = Hash64.Mix(h, entries);
+            if (tlbDirty[i])
+            {
+                tlbHashes[i] = TlbHash(m.Tlbs[i]);
+                tlbDirty[i] = false;
+            }
+
+            h = Hash64.Mix(h, tlbHashes[i]);
         }
 
         if (m.Xen is { } xen)
@@ -256,6 +269,29 @@ internal sealed class StateHasher
         }
 
         return Hash64.Mix(Hash64.Mix(Hash64.Mix(h, freed), (ulong)m.Level1IdentUsed), m.Globals.after_bootmem ? 1UL : 0);
+    }
+
+    private static ulong LockHash(ulong h, InitMmLock lk)
+    {
+        h = Hash64.Mix(h, lk.Owner is { } o ? (ulong)o : ulong.MaxValue);
+        foreach (var w in lk.Waiters)
+        {
+            h = Hash64.Mix(h, (ulong)w);
+        }
+
+        return h;
+    }
+
+    /// <summary>A TLB's entries as a set (a sum, so their order does not matter).</summary>
+    private ulong TlbHash(Tlb tlb)
+    {
+        ulong entries = 0;
+        foreach (var e in tlb.Entries)
+        {
+            entries += TlbEntryHash(e, canon);
+        }
+
+        return entries;
     }
 
     private static ulong TlbEntryHash(TlbEntry e, Func<ulong, ulong> canon)
