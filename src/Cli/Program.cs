@@ -1,3 +1,3 @@
 using BootActors.Cli;
 
-return CliApp.Run(args, Console.Out, Console.Error);
+return CliApp.Run(args, ProcessStreams.Claim(), Console.Error);

@@ -9,87 +9,17 @@ using BootActors.Model.Machine;
 using BootActors.Model.Workload;
 using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Settings;
 using BootActors.Actors.Trace;
+using BootActors.Model.Files;
+using BootActors.Model.Interpreter;
 
 namespace BootActors.Cli;
 
 /// <summary><c>bootactors run</c>: boot one machine (and run a scenario's workload) on the sequential interpreter and report it.</summary>
 internal sealed class RunCommand
 {
-    private readonly Argument<string?> scenario = new("SCENARIO")
-    {
-        Description = "A scenario: a name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file. It gives the machine, " +
-                      "the workload after the boot and the expected outcome; the options below override its machine settings.",
-        Arity = ArgumentArity.ZeroOrOne,
-    };
-
-    private readonly Option<string[]> set = new("--set")
-    {
-        Description = "Override a key of the scenario file, e.g. --set hotplug_mutex=on, --set hunks=nonpse_fallback,preserve_existing, " +
-                      "--set expect.outcome=ok (repeatable; later ones win).",
-        HelpName = "KEY=VALUE",
-        Arity = ArgumentArity.OneOrMore,
-        AllowMultipleArgumentsPerToken = false,
-    };
-
-    private readonly Option<string?> memory = new("--memory")
-    {
-        Description = $"RAM size: one usable e820 entry [0, SIZE), e.g. 16G, 512M, 4096K, 1T, 16GiB, 0x100000000 [default: {MachineBuilder.DefaultMemory}].",
-        HelpName = "SIZE",
-    };
-
-    private readonly Option<string?> e820 = new("--e820")
-    {
-        Description = "Read the e820 map from a kernel log (BIOS-e820:/Xen: lines, old or new format).",
-        HelpName = "FILE",
-    };
-
-    private readonly Option<string?> pse = new("--pse")
-    {
-        Description = "cpu_has_pse (forced off under --xen) [default: on].",
-        HelpName = "on|off",
-    };
-
-    private readonly Option<string?> gbpages = new("--gbpages")
-    {
-        Description = "cpu_has_gbpages and direct_gbpages (forced off under --xen) [default: off].",
-        HelpName = "on|off",
-    };
-
-    private readonly Option<bool> xen = new("--xen")
-    {
-        Description = "Boot as a Xen PV domU (implies no PSE, no gbpages).",
-    };
-
-    private readonly Option<string?> variant = new("--variant")
-    {
-        Description = "before (the seed's parent), after (the seed 4f9c11dd49fb), fixed (the seed plus later fixes) [default: fixed].",
-        HelpName = "before|after|fixed",
-    };
-
-    private readonly Option<string?> hunks = new("--hunks")
-    {
-        Description = "Replace the variant's seed hunks: comma-separated nonpse_fallback, unmap_before_populate, preserve_existing, table_space_ptes; or all, none.",
-        HelpName = "LIST",
-    };
-
-    private readonly Option<string?> fixes = new("--fixes")
-    {
-        Description = "Replace the variant's later fixes: comma-separated commits 22b45144f67, 574977a2edd, 8ae3a5a8dff, a06de63000b, 60817c9b31e (or their aliases); or all, none.",
-        HelpName = "LIST",
-    };
-
-    private readonly Option<string?> kernelSize = new("--kernel-size")
-    {
-        Description = "Size of the kernel image reserved at 2 MiB [default: 8M].",
-        HelpName = "SIZE",
-    };
-
-    private readonly Option<string?> cpus = new("--cpus")
-    {
-        Description = "Number of CPUs [default: 1].",
-        HelpName = "N",
-    };
+    private readonly MachineOptions machine = new();
 
     private readonly Option<bool> json = new("--json")
     {
@@ -132,6 +62,9 @@ internal sealed class RunCommand
         HelpName = "FILE.jsonl",
     };
 
+    private readonly LimitOptions limits = new(
+        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000, or 64 per 2 MiB of RAM if more].");
+
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
     private readonly TextWriter errors;
@@ -145,65 +78,70 @@ internal sealed class RunCommand
             "Boot a machine: setup_arch's e820 report, then init_memory_mapping(0, end) on CPU0, then a scenario's workload " +
             "(hot-add, touch, hot-remove on other CPUs), on the sequential interpreter. " +
             "Prints a summary in kernel terms on stdout (with a scenario: its description first and whether its expected outcome held) " +
-            "and the kernel's log lines on stderr.\n\n" + ExitCodes.HelpText);
-        Command.Arguments.Add(scenario);
-        foreach (var option in new Option[] { set, host, mode, seed, trace, memory, e820, pse, gbpages, xen, variant, hunks, fixes, kernelSize, cpus, json, dump, meminfo })
+            "and the kernel's log lines on stderr. Exit codes: see 'bootactors --help'.");
+        machine.AddTo(Command, before: [machine.Set, host, mode, seed, trace]);
+        foreach (var option in new Option[] { json, dump, meminfo })
         {
             Command.Options.Add(option);
         }
 
+        limits.AddTo(Command);
         Command.SetAction(Execute);
     }
 
     public Command Command { get; }
 
     /// <summary>Runs the machine and workload on the chosen host; both give the same <see cref="RunResult"/>.</summary>
-    private static (RunResult Result, HostReport? Host) RunOnHost(HostChoice choice, MachineConfig machine, WorkloadPlan workload, string scenarioName, Action<LogLine> onLog)
+    private static (RunResult Result, HostReport? Host) RunOnHost(HostChoice choice, RunBounds bounds, MachineConfig machine, WorkloadPlan workload,
+        string scenarioName, IReadOnlyList<string> inputs, Action<LogLine> onLog)
     {
         if (!choice.Actors)
         {
-            return (Simulation.Run(machine, workload, onLog), null);
+            return (Simulation.Run(machine, workload, onLog, bounds.Timeout), null);
         }
 
         using var actors = ActorHost.FromConfigDirectory();
+        using var file = choice.TraceFile is { } path ? OutputFile.Create(path, inputs) : null;
         JsonlTraceSink? sink = null;
+        if (file is not null)
+        {
+            var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
+            sink = new JsonlTraceSink(file.Stream, new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
+                choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names)
+            {
+                Spec = new RunSpec(scenarioName, machine, workload),
+            }, ownsStream: false);
+            if (sink.WriteError is { } early)
+            {
+                throw file.Failed(early);
+            }
+        }
+
+        ActorRunResult run;
         try
         {
-            if (choice.TraceFile is { } file)
-            {
-                var topology = new Topology(Math.Max(1, machine.Cpus), machine.Xen);
-                sink = new JsonlTraceSink(OpenTrace(file), new TraceHeader(scenarioName, choice.Mode == HostMode.Free ? "free" : "controlled",
-                    choice.Mode == HostMode.Free ? null : choice.Seed, choice.Mode == HostMode.Free ? "free" : "random", topology.Names)
-                {
-                    Spec = new RunSpec(scenarioName, machine, workload),
-                });
-            }
-
-            var run = actors.Run(machine, workload, actors.DefaultOptions() with
+            run = actors.Run(machine, workload, actors.DefaultOptions() with
             {
                 Mode = choice.Mode,
                 Seed = choice.Seed,
                 Trace = sink,
                 OnLog = onLog,
+                MaxSteps = bounds.MaxDeliveries,
+                Timeout = bounds.Timeout,
             });
-            return (run.Result, new HostReport(run, choice.TraceFile, sink?.Events ?? 0));
         }
         finally
         {
             sink?.Dispose();
         }
-    }
 
-    private static FileStream OpenTrace(string file)
-    {
-        try
+        if (sink?.WriteError is { } error)
         {
-            return new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            throw file!.Failed(error);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"--trace {file}: cannot write the trace file: {ex.Message}");
-        }
+
+        file?.Commit();
+        return (run.Result, new HostReport(run, choice.TraceFile, sink?.Events ?? 0));
     }
 
     private HostChoice ParseHost(ParseResult parse)
@@ -227,9 +165,14 @@ internal sealed class RunCommand
         }
 
         var traceFile = parse.GetValue(trace);
-        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null))
+        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null || parse.GetValue(limits.MaxDeliveries) is not null))
         {
-            throw new UsageException("--mode and --trace need --host actors (the sequential interpreter sends no messages)");
+            throw new UsageException("--mode, --trace and --max-deliveries need --host actors (the sequential interpreter sends no messages)");
+        }
+
+        if (m == "free" && parse.GetValue(limits.MaxDeliveries) is not null)
+        {
+            throw new UsageException("--max-deliveries needs --mode controlled (in free mode no conductor counts deliveries)");
         }
 
         return new HostChoice(h == "actors", m == "free" ? HostMode.Free : HostMode.Controlled, seedValue, traceFile);
@@ -237,36 +180,31 @@ internal sealed class RunCommand
 
     private int Execute(ParseResult parse)
     {
-        var request = new RunRequest
+        var request = machine.Request(parse) with
         {
-            Scenario = parse.GetValue(scenario),
-            Sets = parse.GetValue(set) ?? [],
-            Memory = parse.GetValue(memory),
-            E820 = parse.GetValue(e820),
-            Pse = parse.GetValue(pse),
-            Gbpages = parse.GetValue(gbpages),
-            Xen = parse.GetValue(xen),
-            Variant = parse.GetValue(variant),
-            Hunks = parse.GetValue(hunks),
-            Fixes = parse.GetValue(fixes),
-            KernelSize = parse.GetValue(kernelSize),
-            Cpus = parse.GetValue(cpus),
             Json = parse.GetValue(json),
             Dump = parse.GetValue(dump),
             Meminfo = parse.GetValue(meminfo),
         };
 
         var choice = ParseHost(parse);
+        var bounds = limits.Parse(parse, BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults)));
         var setup = MachineBuilder.Build(request, loader);
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
-        var (result, hostReport) = RunOnHost(choice, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", line => log.Information("{Line}", line.Text));
+        string[] inputs = [.. new[] { setup.Scenario?.SourcePath, request.E820 }.OfType<string>()];
+        bounds = bounds.ScaledTo(setup.Machine);
+        var (result, hostReport) = RunOnHost(choice, bounds, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", inputs,
+            line => log.Information("{Line}", line.Text));
+        var limit = RunLimits.Of(result.Stop);
+        var limitLine = limit == RunLimit.None ? null : bounds.Describe(limit, result.Steps);
 
         var meminfoLines = request.Meminfo ? Meminfo.Lines(result.Machine) : null;
         var dumpLines = request.Dump ? KernelPageTablesDump.Lines(result.Machine.Memory) : null;
         if (request.Json)
         {
-            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario, hostReport));
+            output.WriteLine(JsonOutput.Render(result, meminfoLines, dumpLines, setup.Scenario, hostReport,
+                limitLine is null ? null : (bounds.Option(limit), limitLine)));
         }
         else
         {
@@ -277,7 +215,8 @@ internal sealed class RunCommand
                 output.WriteLine();
             }
 
-            text.Write(HumanSummary.Lines(result));
+            text.Write(HumanSummary.Lines(result, limitLine));
+
             output.WriteLine();
             text.Write(HostReport.Lines(hostReport, result));
             if (meminfoLines is not null)
@@ -300,11 +239,22 @@ internal sealed class RunCommand
         }
 
         output.Flush();
-        return result.Outcome switch
+        if (limitLine is not null)
         {
-            Outcome.Ok => ExitCodes.Ok,
-            Outcome.Failed => ExitCodes.InternalError,
-            _ => ExitCodes.BadOutcome,
-        };
+            errors.WriteLine($"bootactors: {limitLine}");
+            return ExitCodes.LimitReached;
+        }
+
+        if (result.Outcome == Outcome.Failed)
+        {
+            return ExitCodes.InternalError;
+        }
+
+        if (setup.Scenario?.Expect is { } expect && !expect.Check(result).Met)
+        {
+            return ExitCodes.ExpectationNotMet;
+        }
+
+        return result.Outcome == Outcome.Ok ? ExitCodes.Ok : ExitCodes.BadOutcome;
     }
 }

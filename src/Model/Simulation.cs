@@ -85,7 +85,10 @@ public static class Simulation
     public static RunResult Boot(MachineConfig config, Action<LogLine>? onLog = null) => Run(config, WorkloadPlan.BootOnly, onLog);
 
     /// <summary>Boots on CPU0, sets after_bootmem (mem_init), then runs the workload's steps in order.</summary>
-    public static RunResult Run(MachineConfig config, WorkloadPlan plan, Action<LogLine>? onLog = null)
+    public static RunResult Run(MachineConfig config, WorkloadPlan plan, Action<LogLine>? onLog = null) => Run(config, plan, onLog, null);
+
+    /// <summary>As <see cref="Run(MachineConfig, WorkloadPlan, Action{LogLine}?)"/>, ended by a timeout (cpu -1, "host") past <paramref name="timeout"/>.</summary>
+    public static RunResult Run(MachineConfig config, WorkloadPlan plan, Action<LogLine>? onLog, TimeSpan? timeout)
     {
         var sw = Stopwatch.StartNew();
         var machine = new Machine.Machine(config);
@@ -107,6 +110,7 @@ public static class Simulation
         var interpreter = new SequentialInterpreter(machine)
         {
             OnPrintk = (cpu, fn, text) => Emit(new LogLine(cpu, fn.ToString(), text)),
+            Timeout = timeout,
         };
         var stop = interpreter.Run([new CpuThread(cpus[0], machine.Code.InitMemoryMapping(cpus[0], 0, machine.End), "boot")]);
         if (stop is null)
@@ -137,7 +141,7 @@ public static class Simulation
     }
 
     /// <summary>Boots on the sequential interpreter and keeps the machine for later runs (null Stop: the boot was clean).</summary>
-    public static BootSnapshot SnapshotAfterBoot(MachineConfig config) => BootSnapshotOf(Run(config, WorkloadPlan.BootOnly));
+    public static BootSnapshot SnapshotAfterBoot(MachineConfig config, TimeSpan? timeout = null) => BootSnapshotOf(Run(config, WorkloadPlan.BootOnly, null, timeout));
 
     private static BootSnapshot BootSnapshotOf(RunResult boot)
     {

@@ -30,9 +30,16 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
     /// the CLI's akka.hocon: ask-timeout, run-timeout, conductor.max-steps); null: the defaults.
     /// </param>
     protected BootRaceTest(ITestOutputHelper output, Config? config = null)
-        : base(config is null ? ActorHost.Defaults : config.WithFallback(ActorHost.Defaults), output: output)
+        : base(config is null ? KitDefaults : config.WithFallback(KitDefaults), output: output)
     {
     }
+
+    // The host's defaults send Akka's log through Serilog (the CLI's stdout is its output); a test's log
+    // goes to Akka.TestKit's listener instead, so that EventFilter works and xUnit shows it.
+    private static readonly Config KitDefaults = ConfigurationFactory.ParseString("""
+        akka.loggers = ["Akka.TestKit.TestEventListener, Akka.TestKit"]
+        akka.logger-formatter = "Akka.Event.DefaultLogMessageFormatter, Akka"
+        """).WithFallback(ActorHost.Defaults);
 
     /// <summary>The actor host on this test's ActorSystem.</summary>
     protected ActorHost Host => host ??= new ActorHost(Sys);

@@ -24,6 +24,21 @@ public static class Machines
         Variant = KernelVariant.Fixed,
     };
 
+    /// <summary>Issue 11, goal 1's reference: a 64 GiB native boot without PSE (16.5 million 4 KiB PTEs in 32,256 PTE pages).</summary>
+    public static readonly MachineConfig NoPse64GiB = new()
+    {
+        E820 = E820Map.FromMemorySize(64UL << 30),
+        E820Origin = "--memory 64G",
+        Pse = false,
+        Variant = KernelVariant.Fixed,
+    };
+
+    /// <summary>Issue 11, goal 1: the same boot with 64× the memory, 4 TiB (2.1 million PTE pages).</summary>
+    public static readonly MachineConfig NoPse4TiB = NoPse64GiB with { E820 = E820Map.FromMemorySize(4UL << 40), E820Origin = "--memory 4T" };
+
+    /// <summary>A small native no-PSE boot to warm the JIT up before the memory report measures.</summary>
+    public static readonly MachineConfig NoPse1GiB = NoPse64GiB with { E820 = E820Map.FromMemorySize(1UL << 30), E820Origin = "--memory 1G" };
+
     /// <summary>A small Xen boot to warm the JIT up before the memory report measures.</summary>
     public static readonly MachineConfig Xen1GiB = Xen64GiB with { E820 = E820Map.FromMemorySize(1UL << 30), E820Origin = "--memory 1G" };
 

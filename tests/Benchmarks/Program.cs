@@ -9,7 +9,8 @@ namespace BootActors.Benchmarks;
 /// <c>dotnet run -c Release --project tests/Benchmarks -- --filter '*' [--job short] [--memory-report]</c>:
 /// every benchmark of this assembly in one BenchmarkDotNet run with one joined summary table, then,
 /// with <c>--memory-report</c>, the measured memory check of the 64 GiB Xen boot. Any other argument
-/// is BenchmarkDotNet's own (--filter, --job, --list flat, --exporters, ...).
+/// is BenchmarkDotNet's own (--filter, --job, --list flat, --exporters, ...). <c>--soak</c> runs
+/// <see cref="Soak"/> instead: a 100,000-schedule exploration's memory over time.
 /// </summary>
 public static class Program
 {
@@ -20,6 +21,11 @@ public static class Program
         if (args.Length == 2 && args[0] == MemoryReport.ChildOption)
         {
             return MemoryReport.RunChild(args[1]);
+        }
+
+        if (args.Contains(Soak.Option, StringComparer.Ordinal))
+        {
+            return Soak.Run(args);
         }
 
         var memoryReport = args.Contains(MemoryReportOption, StringComparer.Ordinal);

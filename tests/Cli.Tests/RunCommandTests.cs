@@ -164,7 +164,8 @@ public sealed class RunCommandTests
     [InlineData(new[] { "--pse", "maybe" }, "bootactors: --pse: 'maybe' is not a switch value (expected on or off)")]
     [InlineData(new[] { "--variant", "middle" }, "bootactors: --variant: unknown variant 'middle' (expected before, after or fixed)")]
     [InlineData(new[] { "--hunks", "everything" }, "bootactors: --hunks: unknown hunk 'everything' (expected nonpse_fallback, unmap_before_populate, preserve_existing, table_space_ptes, all or none)")]
-    [InlineData(new[] { "--cpus", "0" }, "bootactors: --cpus: '0' is not a CPU count (expected a whole number from 1 to 4096)")]
+    [InlineData(new[] { "--cpus", "0" }, "bootactors: cannot build this machine: --cpus 0: 0 is not a CPU count: expected 1 to 4096 (NR_CPUS's largest value in 2.6.27, with MAXSMP)")]
+    [InlineData(new[] { "--cpus", "two" }, "bootactors: --cpus: 'two' is not a CPU count (expected a whole number)")]
     [InlineData(new[] { "--kernel-size", "12Q" }, "bootactors: --kernel-size: '12Q' is not a usable size: expected a number of bytes with an optional K, M, G or T suffix (e.g. 16G, 512MiB, 0x100000000)")]
     [InlineData(new[] { "--bogus" }, "bootactors: unrecognized option '--bogus' (see 'bootactors run --help')")]
     [InlineData(new[] { "--memory", "1000" }, "bootactors: cannot build this machine: --memory 1000: the e820 map has no usable RAM (e820_end_of_ram() is 0)")]
@@ -233,15 +234,22 @@ public sealed class RunCommandTests
     }
 
     [Fact]
-    public void HelpDocumentsTheExitCodes()
+    public void TheRootHelpDocumentsEveryExitCodeAndTheCommandsPointThere()
     {
-        var stdout = new StringWriter();
-        var code = CliApp.Run(["run", "--help"], stdout, new StringWriter());
+        var root = Cli.Run("--help");
+        var run = Cli.Run("run", "--help");
 
-        Assert.Equal(0, code);
-        var help = stdout.ToString();
-        Assert.Contains("Exit codes:", help);
-        Assert.Contains("2  user error", help);
-        Assert.Contains("--e820 <FILE>", help);
+        Assert.Equal(0, root.ExitCode);
+        Assert.Contains("Exit codes:", root.Stdout);
+        foreach (var (code, meaning) in ExitCodes.Table)
+        {
+            Assert.Contains($"{code,3}  {meaning}", root.Stdout);
+        }
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Exit codes: see 'bootactors --help'", run.Stdout);
+        Assert.Contains("--e820 <FILE>", run.Stdout);
+        Assert.Contains("--timeout <T>", run.Stdout);
+        Assert.Contains("--max-deliveries <N>", run.Stdout);
     }
 }

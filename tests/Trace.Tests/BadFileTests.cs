@@ -105,7 +105,7 @@ public sealed class BadFileTests(TraceFiles traces)
         Assert.Equal(2, a.ExitCode);
         Assert.Equal($"bootactors: {empty}: empty file: a trace starts with a header line {{\"bootactors_trace\":1,…}}\n", a.Stderr);
         Assert.Equal(2, b.ExitCode);
-        Assert.Equal($"bootactors: {missing}: no such file\n", b.Stderr);
+        Assert.Equal($"bootactors: {missing}: no such trace file\n", b.Stderr);
     }
 
     [Fact]

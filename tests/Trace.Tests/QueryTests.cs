@@ -93,7 +93,8 @@ public sealed class QueryTests(TraceFiles traces)
 
         var run = Cli.Run("trace", "diff", traces.HotaddSeed0, traces.HotaddSeed1);
 
-        Assert.Equal(0, run.ExitCode);
+        // As diff(1): the traces differ, so the status is 1.
+        Assert.Equal(1, run.ExitCode);
         Assert.Contains($"first divergence at #{first}, after {first - 1} identical deliveries", run.Stdout);
         Assert.Contains($"  A            #{first} ", run.Stdout);
         Assert.Contains($"  B            #{first} ", run.Stdout);
@@ -104,6 +105,7 @@ public sealed class QueryTests(TraceFiles traces)
     {
         var run = Cli.Run("trace", "diff", traces.HotaddSeed0, traces.HotaddSeed0);
 
+        Assert.Equal(0, run.ExitCode);
         Assert.Contains($"no divergence: both traces deliver the same {RawEvent.ReadAll(traces.HotaddSeed0).Count} messages", run.Stdout);
     }
 

@@ -19,6 +19,9 @@ public enum ScheduleStatus : byte
 
     /// <summary>Ended at a decision point whose state was explored before (the state cache).</summary>
     Cut = 4,
+
+    /// <summary>Cut off by the per-schedule wall-clock timeout before it finished (says nothing about the interleavings).</summary>
+    TimedOut = 5,
 }
 
 /// <summary>One schedule's outcome: what an exploration needs to count it, merge it and, if it found something, report it.</summary>
@@ -145,6 +148,9 @@ public sealed class Coverage
                 break;
             case ScheduleStatus.Cut:
                 CutByCache++;
+                return;
+            case ScheduleStatus.TimedOut:
+                // Stopped wherever the clock caught it: neither its trace nor its state is an end.
                 return;
         }
 

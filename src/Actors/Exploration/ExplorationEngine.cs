@@ -7,6 +7,7 @@ using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model;
+using BootActors.Model.Files;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
 using BootActors.Model.Workload;
@@ -24,7 +25,7 @@ namespace BootActors.Actors.Exploration;
 public sealed class ExplorationEngine : IDisposable
 {
     private readonly ActorHost host;
-    private readonly ActorSession session;
+    private ActorSession session;
     private readonly ExplorationStrategy? numbered;
 
     private ExplorationEngine(ActorHost host, RunSpec spec, ExploreOptions options)
@@ -39,7 +40,9 @@ public sealed class ExplorationEngine : IDisposable
         }
 
         Mode = options.Choice ?? ChoiceMode.Delivery;
-        Boot = Simulation.SnapshotAfterBoot(spec.Machine);
+        // The boot is not a schedule: it gets at least the host's run timeout, within the time limit.
+        var bootLimit = options.Timeout is { } t && t > host.Settings.RunTimeout ? t : host.Settings.RunTimeout;
+        Boot = Simulation.SnapshotAfterBoot(spec.Machine, options.TimeLimit is { } l && l < bootLimit ? l : bootLimit);
         Boot.Machine.Validate(spec.Workload);
         Topology = new Topology(Math.Max(1, spec.Machine.Cpus), spec.Machine.Xen);
         session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
@@ -71,8 +74,14 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>The booted machine every schedule starts from a copy of.</summary>
     public BootSnapshot Boot { get; }
 
-    /// <summary>Why the boot failed, when it did: then no schedule can run.</summary>
-    public RunStop? BootStop => Boot.Stop;
+    /// <summary>Why the boot failed, when it did (in the kernel): then no schedule can run.</summary>
+    public RunStop? BootStop => RunLimits.Of(Boot.Stop) == RunLimit.None ? Boot.Stop : null;
+
+    /// <summary>The boot was cut by the clock (<see cref="ExploreOptions.Timeout"/>, the time limit, or the host's run timeout): no schedule can run.</summary>
+    public RunStop? BootCut => RunLimits.Of(Boot.Stop) != RunLimit.None ? Boot.Stop : null;
+
+    /// <summary>The wall-clock bound of the schedules run from now on (null: <see cref="ExploreOptions.Timeout"/>, else the host's run timeout); not part of what a schedule is.</summary>
+    public TimeSpan? RunTimeout { get; set; }
 
     public Topology Topology { get; }
 
@@ -124,33 +133,51 @@ public sealed class ExplorationEngine : IDisposable
         }
 
         string? replayPath = null, tracePath = null;
-        JsonlTraceSink? file = null;
-        if (replayOut is { } dir)
-        {
-            Directory.CreateDirectory(dir);
-            var stem = Path.Combine(dir, Explorer.ReplayStem(Spec, StrategyName, Options.Seed, stop.Fatal.Kind.JsonName()));
-            replayPath = stem + ".replay.json";
-            tracePath = stem + ".trace.jsonl";
-            file = new JsonlTraceSink(new FileStream(tracePath, FileMode.Create, FileAccess.Write), Explorer.HeaderFor(Spec, StrategyName, Options.Seed));
-        }
-
+        OutputFile? traceFile = null;
         IReadOnlyList<string> narrative;
         try
         {
-            // The schedule once more, exactly as a replay will run it, for the trace and the story.
-            var list = new ListTraceSink(file);
-            var final = session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
+            JsonlTraceSink? file = null;
+            if (replayOut is { } dir)
             {
-                Strategy = new FollowTraceStrategy(deliveries, Topology.Names),
-                AfterBoot = Boot,
-                Trace = list,
-            });
-            stop = final.Result.Stop ?? stop;
-            narrative = ViolationNarrative.Explain(stop, list.Records, Topology);
+                Explorer.CreateReplayDirectory(dir);
+                var stem = Path.Combine(dir, Explorer.ReplayStem(Spec, StrategyName, Options.Seed, stop.Fatal.Kind.JsonName()));
+                replayPath = stem + ".replay.json";
+                tracePath = stem + ".trace.jsonl";
+                traceFile = OutputFile.Create(tracePath);
+                file = new JsonlTraceSink(traceFile.Stream, Explorer.HeaderFor(Spec, StrategyName, Options.Seed), ownsStream: false);
+            }
+
+            try
+            {
+                // The schedule once more, exactly as a replay will run it, for the trace and the story.
+                var list = new ListTraceSink(file);
+                var final = session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
+                {
+                    Strategy = new FollowTraceStrategy(deliveries, Topology.Names),
+                    AfterBoot = Boot,
+                    Trace = list,
+                    Timeout = Options.Timeout ?? host.Settings.RunTimeout,
+                });
+                stop = final.Result.Stop ?? stop;
+                narrative = ViolationNarrative.Explain(stop, list.Records, Topology);
+            }
+            finally
+            {
+                file?.Dispose();
+            }
+
+            if (file?.WriteError is { } writeError)
+            {
+                throw traceFile!.Failed(writeError);
+            }
+
+            traceFile?.Commit();
         }
         finally
         {
-            file?.Dispose();
+            // Without the commit above, the temporary file goes and an older trace stays as it was.
+            traceFile?.Dispose();
         }
 
         var replay = new ReplayFile
@@ -170,7 +197,7 @@ public sealed class ExplorationEngine : IDisposable
         };
         if (replayPath is not null)
         {
-            File.WriteAllText(replayPath, replay.ToJson());
+            OutputFile.WriteAllText(replayPath, replay.ToJson());
         }
 
         return new FoundViolation(replay.Kind, replay.Message, stop.Cpu, stop.CallChain, schedule, steps, deliveries.Count, switches,
@@ -180,14 +207,26 @@ public sealed class ExplorationEngine : IDisposable
     public void Dispose() => session.Dispose();
 
     /// <summary>One schedule on the engine's actors, from a copy of the booted machine.</summary>
-    internal ActorRunResult Run(IScheduleStrategy strategy, Action<Model.Machine.Machine>? onStart = null, long? maxSteps = null) =>
-        session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
+    internal ActorRunResult Run(IScheduleStrategy strategy, Action<Model.Machine.Machine>? onStart = null, long? maxSteps = null)
+    {
+        var run = session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
         {
             Strategy = strategy,
             AfterBoot = Boot,
             MaxSteps = maxSteps ?? Options.MaxSteps,
-            OnStart = onStart,
+            OnMachine = onStart,
+            Timeout = RunTimeout ?? Options.Timeout ?? host.Settings.RunTimeout,
         });
+        if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout)
+        {
+            // Fresh actors after a schedule the clock cut: a delivery was still being handled when the
+            // run ended, and its reply must not reach the next schedule.
+            session.Dispose();
+            session = host.OpenSession(Spec.Machine.Cpus, Spec.Machine.Xen);
+        }
+
+        return run;
+    }
 
     internal ScheduleOutcome Outcome(int index, ActorRunResult run, ExplorationStrategy strategy, IReadOnlyList<int> choices)
     {
@@ -195,8 +234,12 @@ public sealed class ExplorationEngine : IDisposable
         var violation = result.Outcome is Model.Kernel.Outcome.Violation or Model.Kernel.Outcome.Panic or Model.Kernel.Outcome.Rejected;
         var status = violation ? ScheduleStatus.Violation
             : result.Outcome != Model.Kernel.Outcome.Failed ? ScheduleStatus.Ok
-            : result.Stop?.Fatal.Kind == ErrorKind.Timeout && result.Stop.CallChain == "conductor" ? ScheduleStatus.Incomplete
-            : ScheduleStatus.HostFailure;
+            : RunLimits.Of(result.Stop) switch
+            {
+                RunLimit.Deliveries => ScheduleStatus.Incomplete,
+                RunLimit.Timeout => ScheduleStatus.TimedOut,
+                _ => ScheduleStatus.HostFailure,
+            };
         var end = strategy.Probe is { } probe ? probe.Hasher.MachineHash() : new StateHasher(v => v).FullMachineHash(result.Machine);
         return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), end)
         {

@@ -4,6 +4,7 @@ using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model;
+using BootActors.Model.Files;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
 using BootActors.Model.Workload;
@@ -52,6 +53,12 @@ public record ExploreOptions
 
     /// <summary>Called after every schedule (progress display).</summary>
     public Action<ExploreProgress>? OnProgress { get; init; }
+
+    /// <summary>Wall-clock bound of each schedule (null: the host's run timeout); the time limit shortens the last one.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Checked between schedules: a cancelled exploration ends with what it has, marked <see cref="ExplorationResult.Interrupted"/>.</summary>
+    public CancellationToken Cancellation { get; init; }
 }
 
 public sealed record ExploreProgress(int Schedules, int Violations, TimeSpan Elapsed, int Iterations);
@@ -108,6 +115,21 @@ public sealed record ExplorationResult
     /// <summary>Steps past the step bound where a choice was open (not explored).</summary>
     public long BeyondStepBound { get; init; }
 
+    /// <summary>Schedules cut off by the per-schedule timeout before they finished.</summary>
+    public int TimedOut { get; init; }
+
+    /// <summary>Every schedule run was cut by a bound, so none says anything about the interleavings.</summary>
+    public bool AllCut => Schedules > 0 && Incomplete + TimedOut >= Schedules && !Found;
+
+    /// <summary>The exploration stopped at its time limit (the schedule running then is not counted).</summary>
+    public bool TimeLimitReached { get; init; }
+
+    /// <summary>The exploration was cancelled (Ctrl-C) between schedules.</summary>
+    public bool Interrupted { get; init; }
+
+    /// <summary>The boot itself was cut by the timeout: no schedule ran.</summary>
+    public RunStop? BootCut { get; init; }
+
     /// <summary>dfs/dpor: the search space within the bounds was covered.</summary>
     public bool Exhausted { get; init; }
 
@@ -150,6 +172,18 @@ public sealed class Explorer
     {
         var sw = Stopwatch.StartNew();
         using var engine = ExplorationEngine.Open(host, spec, options);
+        if (engine.BootCut is { } cut)
+        {
+            return new ExplorationResult
+            {
+                Strategy = options.Strategy,
+                Violations = [],
+                BootCut = cut,
+                Choice = engine.Mode,
+                Seconds = sw.Elapsed.TotalSeconds,
+            };
+        }
+
         if (engine.BootStop is { } bootStop)
         {
             return new ExplorationResult
@@ -167,16 +201,33 @@ public sealed class Explorer
         var order = new List<string>();
         string? error = null;
         var schedules = 0;
+        var timedOut = 0;
+        var timeLimitReached = false;
         UnitRun? unit = null;
         if (engine.StrategyName is "dfs" or "dpor")
         {
             unit = engine.OpenUnit(WorkUnit.Root, options.StateCache ? new StateCache() : null);
         }
 
-        while (schedules < options.Iterations && (unit?.HasNext ?? true) && (options.TimeLimit is not { } limit || sw.Elapsed < limit))
+        while (schedules < options.Iterations && (unit?.HasNext ?? true) && !options.Cancellation.IsCancellationRequested)
         {
+            if (options.TimeLimit is { } limit && sw.Elapsed >= limit)
+            {
+                timeLimitReached = true;
+                break;
+            }
+
+            engine.RunTimeout = Until(options, sw.Elapsed);
             var outcome = unit is null ? engine.RunNumbered(schedules, coverage) : unit.Next();
+            if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end)
+            {
+                // Cut by the time limit, not by anything of its own: not counted, not an error.
+                timeLimitReached = true;
+                break;
+            }
+
             schedules++;
+            timedOut += outcome.Status == ScheduleStatus.TimedOut ? 1 : 0;
             options.OnProgress?.Invoke(new ExploreProgress(schedules, found.Count, sw.Elapsed, options.Iterations));
             if (outcome.Status == ScheduleStatus.HostFailure)
             {
@@ -223,7 +274,7 @@ public sealed class Explorer
             ChoicePoints = coverage.ChoicePoints,
             Incomplete = (int)coverage.Incomplete,
             BeyondStepBound = coverage.BeyondStepBound,
-            Exhausted = unit is { HasNext: false } && error is null,
+            Exhausted = unit is { HasNext: false } && error is null && timedOut == 0,
             Pruned = coverage.Pruned,
             CutByBound = coverage.CutByBound,
             CutByCache = coverage.CutByCache,
@@ -231,13 +282,23 @@ public sealed class Explorer
             PctLength = engine.PctLength,
             Seconds = sw.Elapsed.TotalSeconds,
             Error = error,
+            TimedOut = timedOut,
+            TimeLimitReached = timeLimitReached,
+            Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
         };
     }
 
-    /// <summary>Replays a replay file: the same deliveries in the same order, traced if asked. Throws <see cref="FormatException"/> when it does not fit its run.</summary>
-    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null)
+    /// <summary>The bound of the next run: the schedule timeout, shortened to what is left of the time limit.</summary>
+    private TimeSpan Until(ExploreOptions options, TimeSpan elapsed)
     {
-        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine);
+        var timeout = options.Timeout ?? host.Settings.RunTimeout;
+        return options.TimeLimit is { } limit && limit - elapsed < timeout ? limit - elapsed > TimeSpan.FromMilliseconds(1) ? limit - elapsed : TimeSpan.FromMilliseconds(1) : timeout;
+    }
+
+    /// <summary>Replays a replay file: the same deliveries in the same order, traced if asked. Throws <see cref="FormatException"/> when it does not fit its run.</summary>
+    public ReplayOutcome Replay(ReplayFile file, ITraceSink? trace = null, TimeSpan? timeout = null, long? maxDeliveries = null)
+    {
+        var boot = Simulation.SnapshotAfterBoot(file.Spec.Machine, timeout ?? host.Settings.RunTimeout);
         var topology = new Topology(Math.Max(1, file.Spec.Machine.Cpus), file.Spec.Machine.Xen);
         var list = new ListTraceSink(trace);
         using var actors = host.OpenSession(file.Spec.Machine.Cpus, file.Spec.Machine.Xen);
@@ -246,6 +307,8 @@ public sealed class Explorer
             Strategy = new FollowTraceStrategy(file.Deliveries, topology.Names),
             AfterBoot = boot,
             Trace = list,
+            Timeout = timeout ?? host.Settings.RunTimeout,
+            MaxSteps = maxDeliveries ?? host.Settings.ConductorMaxSteps,
         });
         if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed && failed.Fatal.Message.Contains("not of this run", StringComparison.Ordinal))
         {
@@ -267,6 +330,21 @@ public sealed class Explorer
             Spec = spec,
             Start = "after-boot",
         };
+
+    /// <summary>--replay-out's folder, made if missing; a file in its way is the user's to move.</summary>
+    public static void CreateReplayDirectory(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new OutputFileException(dir, FileStatus.Of(dir).Kind == FileKind.Regular
+                ? "it is a file, and replay files go into a directory of that name"
+                : InputFile.Reason(ex, dir), ex);
+        }
+    }
 
     /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
     public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";

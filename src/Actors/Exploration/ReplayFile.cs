@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BootActors.Actors.Conductor;
+using BootActors.Model.Files;
 using BootActors.Model.Workload;
 
 namespace BootActors.Actors.Exploration;
@@ -63,64 +64,110 @@ public sealed record ReplayFile
         return o.ToJsonString(Options) + "\n";
     }
 
-    /// <summary>Reads a replay file; a bad one throws <see cref="FormatException"/> naming the file and the problem.</summary>
+    /// <summary>
+    /// Reads a replay file; a bad one throws <see cref="FormatException"/> whose message is the whole
+    /// report ("file: spec.cpus: …"), including a spec the run-spec limits refuse.
+    /// </summary>
     public static ReplayFile Load(string path)
     {
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, InputFile.MaxReplayBytes, "replay file");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (InputFileException ex)
         {
-            throw new FormatException($"{path}: cannot read the replay file: {ex.Message}", ex);
+            throw new FormatException(ex.Message, ex);
         }
 
         JsonObject o;
         try
         {
-            o = JsonNode.Parse(text)?.AsObject() ?? throw new FormatException("empty");
+            o = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 16 }) as JsonObject
+                ?? throw new FormatException("the file holds a JSON value that is not an object");
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        catch (JsonException ex)
         {
-            throw new FormatException($"{path}: not a replay file (not a JSON object: {ex.Message})", ex);
+            // System.Text.Json ends its message with its own position; the line and byte say it for a person.
+            var reason = ex.Message;
+            var cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
+            reason = OneLine.Of((cut >= 0 ? reason[..cut] : reason).TrimEnd('.', ' '), 200);
+            var at = ex.LineNumber is { } l ? $" (line {l + 1}, byte {ex.BytePositionInLine + 1})" : "";
+            throw new FormatException($"{path}: not a replay file (not JSON: {reason}{at})", ex);
+        }
+        catch (FormatException ex)
+        {
+            throw new FormatException($"{path}: not a replay file ({ex.Message})", ex);
         }
 
-        if (o["bootactors_replay"]?.GetValue<int>() is not { } version)
+        if (JsonFields.Optional(o, "bootactors_replay") is not { } versionNode)
         {
             throw new FormatException($"{path}: not a replay file (no \"bootactors_replay\" version)");
         }
 
-        if (version != FormatVersion)
-        {
-            throw new FormatException($"{path}: replay format version {version} is not supported (this bootactors reads version {FormatVersion})");
-        }
-
         try
         {
+            var version = JsonFields.Integer(versionNode, "bootactors_replay", long.MinValue, long.MaxValue);
+            if (version != FormatVersion)
+            {
+                throw new FormatException($"replay format version {version} is not supported (this bootactors reads version {FormatVersion})");
+            }
+
+            var spec = RunSpec.FromJson(JsonFields.Object(JsonFields.Required(o, "spec", ""), "spec"));
+            if (spec.Problem(RunSpecLimits.HostMemory()) is { } problem)
+            {
+                throw new FormatException(problem);
+            }
+
+            var violation = JsonFields.Object(JsonFields.Required(o, "violation", ""), "violation");
             return new ReplayFile
             {
-                Spec = RunSpec.FromJson(o["spec"]!.AsObject()),
-                Strategy = o["strategy"]!.GetValue<string>(),
-                Seed = o["seed"]?.GetValue<long>() ?? 0,
-                Schedule = o["schedule"]?.GetValue<int>() ?? 0,
-                Kind = o["violation"]!["kind"]!.GetValue<string>(),
-                Message = o["violation"]!["message"]!.GetValue<string>(),
-                Steps = o["steps"]?.GetValue<int>() ?? 0,
-                ShrunkSteps = o["shrunk_steps"]?.GetValue<int>() ?? 0,
-                ContextSwitches = o["context_switches"]?.GetValue<int>() ?? 0,
-                ShrunkContextSwitches = o["shrunk_context_switches"]?.GetValue<int>() ?? 0,
-                Narrative = o["narrative"]?.AsArray().Select(n => n!.GetValue<string>()).ToList() ?? [],
-                Deliveries = o["deliveries"]!.AsArray().Select(d =>
-                {
-                    var a = d!.AsArray();
-                    return new RecordedDelivery(a[0]!.GetValue<string>(), a[1]!.GetValue<string>(), a[2]!.GetValue<string>());
-                }).ToList(),
+                Spec = spec,
+                Strategy = JsonFields.String(JsonFields.Required(o, "strategy", ""), "strategy"),
+                Seed = Long(o, "seed"),
+                Schedule = Int(o, "schedule"),
+                Kind = JsonFields.String(JsonFields.Required(violation, "kind", "violation"), "violation.kind"),
+                Message = JsonFields.String(JsonFields.Required(violation, "message", "violation"), "violation.message"),
+                Steps = Int(o, "steps"),
+                ShrunkSteps = Int(o, "shrunk_steps"),
+                ContextSwitches = Int(o, "context_switches"),
+                ShrunkContextSwitches = Int(o, "shrunk_context_switches"),
+                Narrative = JsonFields.Optional(o, "narrative") is { } narrative
+                    ? JsonFields.Array(narrative, "narrative").Select((n, i) => JsonFields.String(n!, JsonFields.Index("narrative", i))).ToList()
+                    : [],
+                Deliveries = ReadDeliveries(JsonFields.Array(JsonFields.Required(o, "deliveries", ""), "deliveries")),
             };
         }
-        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or FormatException or KeyNotFoundException)
+        catch (FormatException ex)
         {
-            throw new FormatException($"{path}: incomplete replay file: {ex.Message}", ex);
+            throw new FormatException($"{path}: {ex.Message}", ex);
         }
     }
+
+    private static List<RecordedDelivery> ReadDeliveries(JsonArray deliveries)
+    {
+        var list = new List<RecordedDelivery>(deliveries.Count);
+        for (var i = 0; i < deliveries.Count; i++)
+        {
+            var at = JsonFields.Index("deliveries", i);
+            var a = JsonFields.Array(deliveries[i] ?? throw new FormatException($"{at}: expected [from, to, type], found null"), at);
+            if (a.Count != 3)
+            {
+                throw new FormatException($"{at}: expected [from, to, type] (3 strings), found {a.Count} value(s)");
+            }
+
+            list.Add(new RecordedDelivery(
+                JsonFields.String(a[0] ?? throw new FormatException($"{at}[0]: expected a string, found null"), JsonFields.Index(at, 0)),
+                JsonFields.String(a[1] ?? throw new FormatException($"{at}[1]: expected a string, found null"), JsonFields.Index(at, 1)),
+                JsonFields.String(a[2] ?? throw new FormatException($"{at}[2]: expected a string, found null"), JsonFields.Index(at, 2))));
+        }
+
+        return list;
+    }
+
+    private static long Long(JsonObject o, string key) =>
+        JsonFields.Optional(o, key) is { } n ? JsonFields.Integer(n, key, long.MinValue, long.MaxValue) : 0;
+
+    private static int Int(JsonObject o, string key) =>
+        JsonFields.Optional(o, key) is { } n ? (int)JsonFields.Integer(n, key, 0, int.MaxValue) : 0;
 }

@@ -15,9 +15,17 @@ namespace BootActors.Actors.Exploration;
 /// </summary>
 public static class ViolationNarrative
 {
-    public static IReadOnlyList<string> Explain(RunStop stop, IReadOnlyList<TraceRecord> records, Topology topology)
+    public static IReadOnlyList<string> Explain(RunStop stop, IReadOnlyList<TraceRecord> records, Topology topology) =>
+        Lines(stop, records, topology).Select(l => l.Text).ToList();
+
+    /// <summary>
+    /// The same story, each line with the delivery it tells of (null for none) and its role: "read" and
+    /// "populate" (or "set") for the entry history's steps, a position's name, "step", or "error" for
+    /// the last line.
+    /// </summary>
+    public static IReadOnlyList<NarrativeLine> Lines(RunStop stop, IReadOnlyList<TraceRecord> records, Topology topology)
     {
-        var lines = new List<string>();
+        var lines = new List<NarrativeLine>();
         if (stop.Fatal.At is { } at)
         {
             lines.AddRange(EntryHistory(at, records, topology));
@@ -28,7 +36,7 @@ public static class ViolationNarrative
             {
                 var r = records.FirstOrDefault(x => x.Seq == seq);
                 var what = r is null ? "" : $": {Who(r, topology)} {r.Message.TypeName} {Describe.Effect(r.Message.Tag.Step)}";
-                lines.Add($"step {seq} ({name}){what}");
+                lines.Add(new NarrativeLine($"step {seq} ({name}){what}", seq, name));
             }
         }
 
@@ -38,19 +46,19 @@ public static class ViolationNarrative
             {
                 foreach (var r in records.Where(r => r.Message.Tag.Cpu == cpu && r.Message is StepRequest).TakeLast(3))
                 {
-                    lines.Add($"CPU{cpu} {Describe.Effect(r.Message.Tag.Step)} (step {r.Seq})");
+                    lines.Add(new NarrativeLine($"CPU{cpu} {Describe.Effect(r.Message.Tag.Step)} (step {r.Seq})", r.Seq, "step"));
                 }
             }
         }
 
-        lines.Add($"CPU{stop.Cpu} {stop.CallChain}: {stop.Fatal.Kind.JsonName()}: {stop.Fatal.Message}");
+        lines.Add(new NarrativeLine($"CPU{stop.Cpu} {stop.CallChain}: {stop.Fatal.Kind.JsonName()}: {stop.Fatal.Message}", null, "error"));
         return lines;
     }
 
     /// <summary>The one-paragraph form: "CPU1 read pud[8] empty in phys_pud_init (step 41); …".</summary>
     public static string Summary(IReadOnlyList<string> lines) => string.Join("; ", lines);
 
-    private static IEnumerable<string> EntryHistory(EntryLocation at, IReadOnlyList<TraceRecord> records, Topology topology)
+    private static IEnumerable<NarrativeLine> EntryHistory(EntryLocation at, IReadOnlyList<TraceRecord> records, Topology topology)
     {
         var entry = $"{at.Level.Name()}[{at.Index}]";
         var pendingReads = new Dictionary<int, TraceRecord>();
@@ -74,15 +82,15 @@ public static class ViolationNarrative
                 // Memory read the entry when the request was delivered; the reply only carries the value back.
                 var v = new PageTableEntry(reply.Result.Value);
                 var what = v.IsNone ? "empty" : v.Large ? $"= leaf {v}" : $"= {at.Level.Below().Name()} page {v.Frame}";
-                yield return $"CPU{cpu} read {entry} {what} in {e.Fn} (step {request.Seq})";
+                yield return new NarrativeLine($"CPU{cpu} read {entry} {what} in {e.Fn} (step {request.Seq})", request.Seq, "read");
             }
             else if (e.Kind == EffectKind.Populate && fromCpu && m is not Hypervisor.UpdateVaMapping)
             {
-                yield return $"CPU{cpu} {Model.Machine.Mmu.PopulateName(at.Level)} {entry} with {at.Level.Below().Name()} page {new Pfn(e.Value)} in {e.Fn} (step {r.Seq})";
+                yield return new NarrativeLine($"CPU{cpu} {Model.Machine.Mmu.PopulateName(at.Level)} {entry} with {at.Level.Below().Name()} page {new Pfn(e.Value)} in {e.Fn} (step {r.Seq})", r.Seq, "populate");
             }
             else if (e.Kind == EffectKind.SetEntry && fromCpu)
             {
-                yield return $"CPU{cpu} {Model.Machine.Mmu.SetName(at.Level)} {entry} = {new PageTableEntry(e.Value)} in {e.Fn} (step {r.Seq})";
+                yield return new NarrativeLine($"CPU{cpu} {Model.Machine.Mmu.SetName(at.Level)} {entry} = {new PageTableEntry(e.Value)} in {e.Fn} (step {r.Seq})", r.Seq, "set");
             }
         }
     }
@@ -90,3 +98,6 @@ public static class ViolationNarrative
     private static string Who(TraceRecord r, Topology topology) =>
         $"{topology.Names[r.From]}→{topology.Names[r.To]}".ToString(CultureInfo.InvariantCulture);
 }
+
+/// <summary>One line of a violation's story: its text, the delivery it tells of, and that step's role.</summary>
+public sealed record NarrativeLine(string Text, long? Seq, string Role);

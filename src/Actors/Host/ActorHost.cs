@@ -38,8 +38,12 @@ public sealed record ActorRunOptions
     /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
     public long? StopAfter { get; init; }
 
-    /// <summary>Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the run starts: exploration attaches its access recorder here.</summary>
-    public Action<Machine>? OnStart { get; init; }
+    /// <summary>
+    /// Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the
+    /// first delivery, once the strategy knows the topology: exploration attaches its access recorder
+    /// here, a tool that follows the state as the run goes (the trace viewer's page-table history) its observers.
+    /// </summary>
+    public Action<Machine>? OnMachine { get; init; }
 
     /// <summary>The dispatcher of every model actor in controlled mode (one thread: no handoffs, nothing lost in order).</summary>
     public string? ControlledDispatcher { get; init; } = ActorHost.ModelDispatcher;
@@ -123,7 +127,7 @@ public sealed class ActorSession : IDisposable
         machine.Validate(plan);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
-        options.OnStart?.Invoke(machine);
+        options.OnMachine?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
         try
@@ -146,10 +150,10 @@ public sealed class ActorSession : IDisposable
             Elapsed = sw.Elapsed,
             LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
         };
-        List<int> interleaving;
+        InterleavingLog interleaving;
         lock (run.Interleaving)
         {
-            interleaving = run.Interleaving.ToList();
+            interleaving = run.Interleaving.Snapshot();
         }
 
         return new ActorRunResult(result, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
@@ -177,10 +181,16 @@ public sealed class ActorHost : IDisposable
 {
     public const string ModelDispatcher = "bootactors.model-dispatcher";
 
-    /// <summary>Defaults under whatever config/akka.hocon sets.</summary>
+    /// <summary>
+    /// Defaults under whatever config/akka.hocon sets. Akka's own default logger prints to stdout,
+    /// which belongs to a command's output (one JSON object with --json); its messages go through
+    /// Serilog instead, which the CLI writes to stderr.
+    /// </summary>
     public static readonly Config Defaults = ConfigurationFactory.ParseString("""
         akka {
           loglevel = WARNING
+          loggers = ["Akka.Logger.Serilog.SerilogLogger, Akka.Logger.Serilog"]
+          logger-formatter = "Akka.Logger.Serilog.SerilogLogMessageFormatter, Akka.Logger.Serilog"
           stdout-loglevel = OFF
           log-dead-letters = off
           log-dead-letters-during-shutdown = off

@@ -138,11 +138,11 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         Akka.Actor.Props.Create(() => new RunHostActor(run, dispatcher));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(0, TimeSpan.Zero, ex =>
+        new OneForOneStrategy(0, 0, ex =>
         {
             Self.Tell(new RunHost.ActorFailed(Sender.Path.Name, ex));
             return Directive.Stop;
-        });
+        }, loggingEnabled: false); // the run's result reports the failure; Akka's log line would repeat it
 
     private void Begin(RunHost.Start start)
     {

@@ -20,6 +20,13 @@ internal sealed class HoconSyntaxException(int line, string reason) : Exception(
 /// </summary>
 internal sealed class HoconSyntax
 {
+    /// <summary>
+    /// Objects, lists and dotted key parts inside each other. A scenario needs five or six
+    /// (workload[i].concurrent[j].hotadd.start); the checker and Akka's parser both recurse per
+    /// level, so a deeper text is refused before it can exhaust the stack.
+    /// </summary>
+    public const int MaxDepth = 32;
+
     // HOCON's forbidden characters in unquoted text, plus whitespace; '/' only as "//".
     private const string Forbidden = "$\"{}[]:=,+#`^?!@*&\\";
 
@@ -27,6 +34,7 @@ internal sealed class HoconSyntax
     private readonly Dictionary<string, int> lines = new(StringComparer.Ordinal);
     private int pos;
     private int line = 1;
+    private int depth;
 
     private HoconSyntax(string source)
     {
@@ -105,6 +113,10 @@ internal sealed class HoconSyntax
             var keyLine = line;
             var path = prefix;
             var key = Key();
+            if (depth + key.Count > MaxDepth)
+            {
+                throw Error(keyLine, $"nested too deeply: more than {MaxDepth} levels of objects, lists and dotted key parts (a scenario needs about six)");
+            }
             SkipSpaces();
             if (key is ["include"] && Peek() == '"')
             {
@@ -205,18 +217,26 @@ internal sealed class HoconSyntax
     private void Value(string path)
     {
         var c = Peek();
-        if (c == '{')
+        if (c is '{' or '[')
         {
-            var open = line;
-            pos++;
-            ObjectBody(path, '}', open);
-            pos++;
-            return;
-        }
+            if (++depth > MaxDepth)
+            {
+                throw Error(line, $"{path}: nested too deeply: more than {MaxDepth} levels of objects, lists and dotted key parts (a scenario needs about six)");
+            }
 
-        if (c == '[')
-        {
-            Array(path);
+            if (c == '{')
+            {
+                var open = line;
+                pos++;
+                ObjectBody(path, '}', open);
+                pos++;
+            }
+            else
+            {
+                Array(path);
+            }
+
+            depth--;
             return;
         }
 

@@ -79,5 +79,8 @@ public sealed class ScenarioException : Exception
     public string Reason { get; }
 
     private static string Format(string fileName, int? line, string? key, string reason) =>
-        (line is { } l ? $"{fileName}:{l}: " : $"{fileName}: ") + (key is null ? "" : $"{key}: ") + reason;
+        (line is { } l ? $"{fileName}:{l}: " : $"{fileName}: ") + (key is null ? "" : $"{Shorten(key)}: ") + reason;
+
+    // A key path is as long as the text made it; one line of report needs only its ends.
+    private static string Shorten(string key) => key.Length <= 120 ? key : $"{key[..60]}…{key[^40..]}";
 }

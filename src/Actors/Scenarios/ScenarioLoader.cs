@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Akka.Configuration;
 using BootActors.Actors.Settings;
+using BootActors.Model.Files;
 
 namespace BootActors.Actors.Scenarios;
 
@@ -41,15 +42,11 @@ public static partial class ScenarioLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, InputFile.MaxScenarioBytes, "scenario file");
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (InputFileException ex)
         {
-            throw new ScenarioException(path, null, null, "no such scenario file", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
-        {
-            throw new ScenarioException(path, null, null, $"cannot read the scenario file: {ex.Message}", ex);
+            throw new ScenarioException(path, ex.Line > 0 ? (int)ex.Line : null, null, ex.Reason, ex);
         }
 
         return LoadText(text, path, sets);
@@ -95,7 +92,9 @@ public static partial class ScenarioLoader
     public static string Find(string nameOrPath, string? configDir = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
-        if (File.Exists(nameOrPath))
+
+        // Anything at that path (a directory, a FIFO too) is what the user meant; reading it says what is wrong with it.
+        if (FileStatus.Of(nameOrPath).Kind != FileKind.Missing)
         {
             return nameOrPath;
         }

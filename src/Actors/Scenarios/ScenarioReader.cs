@@ -52,9 +52,6 @@ internal sealed class ScenarioSource(string fileName, IReadOnlyDictionary<string
 /// </summary>
 internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory)
 {
-    /// <summary>NR_CPUS's upper limit on x86-64 in 2.6.27 (arch/x86/Kconfig, 4096 with MAXSMP); the CLI's --cpus has the same.</summary>
-    public const int MaxCpus = 4096;
-
     public static readonly IReadOnlyList<string> TopLevelKeys =
     [
         "cpus", "memory", "e820", "pse", "gbpages", "xen", "kernel_size", "variant", "hunks", "fixes",
@@ -68,7 +65,8 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
     public Scenario Read(HoconObjectNode root, string name, string description)
     {
         CheckKeys(root, TopLevelKeys, "a scenario has these keys");
-        var cpus = Int(Required(root, "cpus", "the number of CPUs, e.g. cpus = 2"), 1, MaxCpus, "a CPU count");
+        // The range is RunSpecLimits' (checked below with everything else); here only the syntax.
+        var cpus = Int(Required(root, "cpus", "the number of CPUs, e.g. cpus = 2"), 1, int.MaxValue, "a CPU count");
         var (e820, origin) = Ram(root);
         var variant = Variant(root);
         var config = new MachineConfig
@@ -87,7 +85,13 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
             Grain = Choice(root, "pte_grain", PteGrain.Page, ("page", PteGrain.Page), ("entry", PteGrain.Entry)),
         };
 
-        var workload = Workload(Required(root, "workload", "the steps after the boot, e.g. workload = [] for a boot only"), cpus);
+        var workloadNode = Required(root, "workload", "the steps after the boot, e.g. workload = [] for a boot only");
+        var workload = Workload(workloadNode);
+        if (RunSpecLimits.Check(config, workload) is { } problem)
+        {
+            throw source.Error(PathOf(problem, root, workloadNode), problem.Reason);
+        }
+
         return new Scenario
         {
             Name = name,
@@ -194,7 +198,39 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
         }
     }
 
-    private WorkloadPlan Workload(HoconNode node, int cpus)
+    /// <summary>Where in the file a problem RunSpecLimits found was written: the key the user can change.</summary>
+    private static string PathOf(SpecProblem problem, HoconObjectNode root, HoconNode workload)
+    {
+        var ram = root["memory"] ?? root["e820"];
+        switch (problem.Key)
+        {
+            case "cpus":
+                return root["cpus"]!.Path;
+            case "memory":
+                return ram?.Path ?? "memory";
+            case "kernel_size":
+                // A default kernel that does not fit is the RAM's problem as the file states it.
+                return (root["kernel_size"] ?? ram)?.Path ?? "kernel_size";
+        }
+
+        if (workload is not HoconListNode steps || problem.Step < 0 || problem.Step >= steps.Items.Count)
+        {
+            return workload.Path;
+        }
+
+        var step = steps.Items[problem.Step];
+        var ev = step is HoconObjectNode o && o["concurrent"] is HoconListNode events && problem.Event >= 0 && problem.Event < events.Items.Count
+            ? events.Items[problem.Event]
+            : step;
+        return problem.Field switch
+        {
+            null => ev.Path,
+            "cpu" => HoconNode.Join(ev.Path, "cpu"),
+            var field => HoconNode.Join(HoconNode.Join(ev.Path, problem.EventKind!), field),
+        };
+    }
+
+    private WorkloadPlan Workload(HoconNode node)
     {
         if (node is not HoconListNode list)
         {
@@ -218,18 +254,18 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
                     throw source.Error(concurrent.Path, "empty: a concurrent step needs at least one event");
                 }
 
-                steps.Add(new WorkloadStep(events.Items.Select(e => Event(e, cpus, nested: true)).ToList(), Concurrent: true));
+                steps.Add(new WorkloadStep(events.Items.Select(e => Event(e, nested: true)).ToList(), Concurrent: true));
             }
             else
             {
-                steps.Add(new WorkloadStep([Event(item, cpus, nested: false)], Concurrent: false));
+                steps.Add(new WorkloadStep([Event(item, nested: false)], Concurrent: false));
             }
         }
 
         return new WorkloadPlan(steps);
     }
 
-    private WorkloadEvent Event(HoconNode node, int cpus, bool nested)
+    private WorkloadEvent Event(HoconNode node, bool nested)
     {
         var obj = Object(node);
         if (nested && obj["concurrent"] is { } inner)
@@ -242,10 +278,6 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
             : "a workload step has cpu and one of hotadd, hotremove, touch; or only concurrent");
         var cpuNode = Required(obj, "cpu", "the CPU that runs this event");
         var cpu = Int(cpuNode, 0, int.MaxValue, "a CPU number");
-        if (cpu >= cpus)
-        {
-            throw source.Error(cpuNode.Path, $"CPU{cpu} does not exist: the scenario has cpus = {cpus} (CPU0-CPU{cpus - 1})");
-        }
 
         var kinds = EventKinds.Where(k => obj[k] is not null).ToList();
         if (kinds.Count != 1)
@@ -269,13 +301,8 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
             default:
             {
                 CheckKeys(body, ["start", "size"], $"{kinds[0]} has start and size");
-                var startNode = Required(body, "start", "the physical start of the range");
-                var start = Bytes(startNode, allowZero: true);
+                var start = Bytes(Required(body, "start", "the physical start of the range"), allowZero: true);
                 var size = Bytes(Required(body, "size", "the length of the range"), allowZero: false);
-                if (start + size < start)
-                {
-                    throw source.Error(startNode.Path, "the range wraps past the top of the physical address space");
-                }
 
                 return kinds[0] == "hotadd" ? new HotAdd(cpu, start, size) : new HotRemove(cpu, start, size);
             }

@@ -78,6 +78,12 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
 
     public long Events { get; private set; }
 
+    /// <summary>
+    /// The first write that failed (a full disk), after which nothing more is written. The run goes
+    /// on undisturbed — a trace is an observer — and the caller reports the file as not written.
+    /// </summary>
+    public IOException? WriteError { get; private set; }
+
     public void Record(long seq, int from, int to, ModelMessage message, long[] senderClock, long[] receiverClock)
     {
         lock (gate)
@@ -117,10 +123,21 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
         lock (gate)
         {
             writer.Dispose();
-            stream.Flush();
-            if (ownsStream)
+            try
             {
-                stream.Dispose();
+                if (WriteError is null)
+                {
+                    stream.Flush();
+                }
+
+                if (ownsStream)
+                {
+                    stream.Dispose();
+                }
+            }
+            catch (IOException ex)
+            {
+                WriteError ??= ex;
             }
         }
     }
@@ -143,7 +160,18 @@ public sealed class JsonlTraceSink : ITraceSink, IDisposable
     {
         writer.Flush();
         buffer.WriteByte((byte)'\n');
-        stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+        if (WriteError is null)
+        {
+            try
+            {
+                stream.Write(buffer.GetBuffer(), 0, (int)buffer.Length);
+            }
+            catch (IOException ex)
+            {
+                WriteError = ex;
+            }
+        }
+
         buffer.SetLength(0);
         writer.Reset(buffer);
     }

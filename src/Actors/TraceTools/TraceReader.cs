@@ -2,6 +2,9 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
+using BootActors.Model.Files;
+using BootActors.Model.Workload;
 
 namespace BootActors.Actors.TraceTools;
 
@@ -13,6 +16,9 @@ namespace BootActors.Actors.TraceTools;
 public sealed class TraceReader : IDisposable
 {
     public const int SupportedVersion = 1;
+
+    /// <summary>The most actors a run has: those of the largest machine (<see cref="RunSpecLimits.MaxCpus"/> CPUs, Xen).</summary>
+    public static readonly int MaxActors = new Infrastructure.Topology(RunSpecLimits.MaxCpus, xen: true).Count;
 
     private const int InitialBuffer = 1 << 20;
 
@@ -53,15 +59,11 @@ public sealed class TraceReader : IDisposable
         FileStream file;
         try
         {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            file = InputFile.OpenRead(path, "trace file", bufferSize: 1);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (InputFileException ex)
         {
-            throw new TraceFormatException(path, 0, "no such file");
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new TraceFormatException(path, 0, $"cannot read the file: {ex.Message}");
+            throw new TraceFormatException(path, 0, ex.Reason);
         }
 
         try
@@ -95,6 +97,7 @@ public sealed class TraceReader : IDisposable
                 continue;
             }
 
+            CheckUtf8(bytes, line);
             return ParseEvent(bytes, terminated);
         }
 
@@ -177,7 +180,12 @@ public sealed class TraceReader : IDisposable
         var pending = end - start;
         if (pending == buffer.Length)
         {
-            Array.Resize(ref buffer, buffer.Length * 2);
+            if (buffer.Length >= InputFile.MaxTraceLineBytes)
+            {
+                throw new TraceFormatException(Name, line + 1, $"a line longer than {InputFile.MaxTraceLineBytes >> 20} MiB: not a trace line (is this a trace file?)");
+            }
+
+            Array.Resize(ref buffer, Math.Min(buffer.Length * 2, InputFile.MaxTraceLineBytes));
         }
 
         if (start > 0)
@@ -212,6 +220,7 @@ public sealed class TraceReader : IDisposable
             throw new TraceFormatException(Name, 0, "empty file: a trace starts with a header line {\"bootactors_trace\":1,…}");
         }
 
+        CheckUtf8(new ReadOnlySpan<byte>(buffer, offset, length), 1);
         JsonObject header;
         try
         {
@@ -248,14 +257,20 @@ public sealed class TraceReader : IDisposable
             throw Bad(1, "the header has no \"actors\" list");
         }
 
+        if (actorArray.Count > MaxActors)
+        {
+            throw Bad(1, $"\"actors\" lists {actorArray.Count} actors; a run has at most {MaxActors} (host, a CPU and a TLB for each of {RunSpecLimits.MaxCpus} CPUs, memory, allocator, two locks, hypervisor)");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in actorArray)
         {
-            if (a is not JsonValue v || !v.TryGetValue<string>(out var name) || name.Length == 0)
+            if (a is not JsonValue v || v.GetValueKind() != JsonValueKind.String || !v.TryGetValue<string>(out var name) || name.Length == 0)
             {
                 throw Bad(1, "\"actors\" holds something other than a name");
             }
 
-            if (actors.Contains(name))
+            if (!seen.Add(name))
             {
                 throw Bad(1, $"actor \"{name}\" is listed twice");
             }
@@ -477,6 +492,25 @@ public sealed class TraceReader : IDisposable
         return clock;
     }
 
+    /// <summary>
+    /// JSON text is UTF-8 (RFC 8259); the JSON reader does not check the bytes inside a string it
+    /// is not asked to decode, so a damaged line is refused here, where its line is known.
+    /// </summary>
+    private void CheckUtf8(ReadOnlySpan<byte> bytes, long at)
+    {
+        if (!Utf8.IsValid(bytes))
+        {
+            try
+            {
+                InputFile.Decode(bytes, Name, "trace file");
+            }
+            catch (InputFileException ex)
+            {
+                throw Bad(at, ex.Reason);
+            }
+        }
+    }
+
     private static string JsonReason(JsonException ex)
     {
         // System.Text.Json appends its own 0-based position; the file:line prefix replaces it.
@@ -487,7 +521,7 @@ public sealed class TraceReader : IDisposable
             cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         }
 
-        message = (cut >= 0 ? message[..cut] : message).TrimEnd('.', ' ');
+        message = OneLine.Of((cut >= 0 ? message[..cut] : message).TrimEnd('.', ' '), 200);
         return ex.BytePositionInLine is { } b ? $"{message} (at byte {b + 1})" : message;
     }
 

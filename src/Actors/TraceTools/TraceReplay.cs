@@ -22,6 +22,37 @@ public static class TraceReplay
 {
     public static TracePoint At(string path, long seq, TimeSpan? timeout = null)
     {
+        var plan = Plan(path, seq);
+        var target = plan.Target!;
+        var check = new CheckingSink(plan.Recorded, plan.Header.Actors);
+        var run = Rerun(path, plan, check, plan.Recorded.Count, null, timeout);
+        var how = plan.How;
+        var header = plan.Header;
+        if (run.Delivered < plan.Recorded.Count && header.Mode == "free" && run.Result.Stop is { } halted &&
+            halted.Fatal.Kind is not (Model.Kernel.ErrorKind.ActorFailed or Model.Kernel.ErrorKind.Timeout))
+        {
+            // A free-mode run goes on delivering what was already in flight while it stops; those
+            // deliveries happen after the fatal one and a controlled re-run never makes them.
+            return new TracePoint(target, run.Result.Machine,
+                how + $"; the run stopped at delivery {run.Delivered} ({halted.Fatal.Kind.JsonName()}), before #{seq}: " +
+                "the later events were in flight in the free-mode run when it stopped, and these are the tables as they stood then");
+        }
+
+        if (run.Delivered < plan.Recorded.Count)
+        {
+            var stop = run.Result.Stop is { } s ? $" ({s.Fatal.Kind}: {s.Fatal.Message})" : "";
+            throw new TraceFormatException(path, 0, $"the re-run ended after {run.Delivered} deliveries, before event #{seq}{stop}");
+        }
+
+        return new TracePoint(target, run.Result.Machine, how);
+    }
+
+    /// <summary>What re-running a trace up to an event (or to its end) takes: its header, spec, recorded order and schedule.</summary>
+    internal sealed record RerunPlan(TraceFileHeader Header, RunSpec Spec, IReadOnlyList<RecordedDelivery> Recorded, TraceEvent? Target, IScheduleStrategy? Strategy, string How);
+
+    /// <summary>Reads the trace's header and its deliveries up to <paramref name="seq"/> (all when null), in delivery order.</summary>
+    internal static RerunPlan Plan(string path, long? seq)
+    {
         using var reader = TraceReader.Open(path);
         var header = reader.Header;
         if (header.Spec is null)
@@ -36,19 +67,25 @@ public static class TraceReplay
         }
         catch (FormatException ex)
         {
-            throw new TraceFormatException(path, 1, $"\"spec\": {ex.Message}");
+            throw new TraceFormatException(path, 1, ex.Message);
+        }
+
+        if (spec.Problem(RunSpecLimits.HostMemory()) is { } problem)
+        {
+            throw new TraceFormatException(path, 1, problem);
         }
 
         // Deliveries up to the event, in delivery order (a free-mode writer may finish lines out of order).
-        var upTo = new List<TraceEvent>();
+        reader.OrderOnly = seq is null;
+        var upTo = new List<(long Seq, RecordedDelivery Delivery)>();
         TraceEvent? target = null;
         long last = 0;
         foreach (var e in reader.Events())
         {
             last = Math.Max(last, e.Seq);
-            if (e.Seq <= seq)
+            if (seq is null || e.Seq <= seq)
             {
-                upTo.Add(e);
+                upTo.Add((e.Seq, new RecordedDelivery(header.Actors[e.From], header.Actors[e.To], e.Type)));
             }
 
             if (e.Seq == seq)
@@ -57,35 +94,40 @@ public static class TraceReplay
             }
         }
 
-        if (target is null)
+        if (seq is { } wanted && target is null)
         {
-            throw new TraceFormatException(path, 0, $"there is no event #{seq} (the trace's events run from #1 to #{last})");
+            throw new TraceFormatException(path, 0, $"there is no event #{wanted} (the trace's events run from #1 to #{last})");
         }
 
         upTo.Sort((a, b) => a.Seq.CompareTo(b.Seq));
-        var names = header.Actors;
-        var recorded = upTo.Select(e => new RecordedDelivery(names[e.From], names[e.To], e.Type)).ToList();
-        IScheduleStrategy? strategy = header.ReproducibleFromSeed ? null : new FollowTraceStrategy(recorded, names);
+        var recorded = upTo.Select(u => u.Delivery).ToList();
+        IScheduleStrategy? strategy = header.ReproducibleFromSeed ? null : new FollowTraceStrategy(recorded, header.Actors);
         var how = strategy is null
             ? $"re-ran seed {header.Seed} of {spec.Name} and stopped after delivery {upTo.Count}"
             : $"re-ran {spec.Name} following the trace's {recorded.Count} recorded deliveries";
-
-        BootSnapshot? afterBoot = null;
         if (header.Start == "after-boot")
         {
-            afterBoot = Simulation.SnapshotAfterBoot(spec.Machine);
             how += " (from a fresh boot snapshot, as the trace started after the boot)";
         }
 
-        var check = new CheckingSink(recorded, names);
-        using var host = new ActorHost();
+        return new RerunPlan(header, spec, recorded, target, strategy, how);
+    }
+
+    /// <summary>Runs the plan on a fresh actor host, stopping after <paramref name="stopAfter"/> deliveries; the sink sees each one.</summary>
+    internal static ActorRunResult Rerun(string path, RerunPlan plan, ITraceSink sink, long? stopAfter, Action<Model.Machine.Machine>? onMachine, TimeSpan? timeout)
+    {
+        var check = sink as CheckingSink ?? new CheckingSink(plan.Recorded, plan.Header.Actors, sink);
+        using var host = ActorHost.FromConfigDirectory();
+        var limit = timeout ?? host.Settings.RunTimeout;
+        var afterBoot = plan.Header.Start == "after-boot" ? Simulation.SnapshotAfterBoot(plan.Spec.Machine, limit) : null;
         var options = host.DefaultOptions() with
         {
-            Seed = header.Seed ?? 0,
-            Strategy = strategy,
-            StopAfter = upTo.Count,
+            Seed = plan.Header.Seed ?? 0,
+            Strategy = plan.Strategy,
+            StopAfter = stopAfter,
             AfterBoot = afterBoot,
             Trace = check,
+            OnMachine = onMachine,
         };
         if (timeout is { } t)
         {
@@ -95,11 +137,19 @@ public static class TraceReplay
         ActorRunResult run;
         try
         {
-            run = host.Run(spec.Machine, spec.Workload, options);
+            run = host.Run(plan.Spec.Machine, plan.Spec.Workload, options);
         }
         catch (ScheduleDivergedException ex)
         {
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {ex.Message}");
+        }
+
+        if (run.Result.Stop is { Fatal.Kind: ErrorKind.ActorFailed } failed &&
+            failed.Fatal.Message.IndexOf(nameof(ScheduleDivergedException) + ": ", StringComparison.Ordinal) is var at and >= 0)
+        {
+            // The conductor could not follow the recorded order: the trace is not of this run.
+            throw new TraceFormatException(path, 0, "re-running the trace's run does not reproduce it: " +
+                failed.Fatal.Message[(at + nameof(ScheduleDivergedException).Length + 2)..]);
         }
 
         if (check.Divergence is { } d)
@@ -107,27 +157,11 @@ public static class TraceReplay
             throw new TraceFormatException(path, 0, $"re-running the trace's run does not reproduce it: {d}");
         }
 
-        if (run.Delivered < upTo.Count && header.Mode == "free" && run.Result.Stop is { } halted &&
-            halted.Fatal.Kind is not (Model.Kernel.ErrorKind.ActorFailed or Model.Kernel.ErrorKind.Timeout))
-        {
-            // A free-mode run goes on delivering what was already in flight while it stops; those
-            // deliveries happen after the fatal one and a controlled re-run never makes them.
-            return new TracePoint(target, run.Result.Machine,
-                how + $"; the run stopped at delivery {run.Delivered} ({halted.Fatal.Kind.JsonName()}), before #{seq}: " +
-                "the later events were in flight in the free-mode run when it stopped, and these are the tables as they stood then");
-        }
-
-        if (run.Delivered < upTo.Count)
-        {
-            var stop = run.Result.Stop is { } s ? $" ({s.Fatal.Kind}: {s.Fatal.Message})" : "";
-            throw new TraceFormatException(path, 0, $"the re-run ended after {run.Delivered} deliveries, before event #{seq}{stop}");
-        }
-
-        return new TracePoint(target, run.Result.Machine, how);
+        return run;
     }
 
     /// <summary>Compares each re-delivered message with the trace's record of the same position.</summary>
-    private sealed class CheckingSink(IReadOnlyList<RecordedDelivery> recorded, IReadOnlyList<string> names) : ITraceSink
+    private sealed class CheckingSink(IReadOnlyList<RecordedDelivery> recorded, IReadOnlyList<string> names, ITraceSink? next = null) : ITraceSink
     {
         private readonly object gate = new();
         private long count;
@@ -151,6 +185,8 @@ public static class TraceReplay
                     Divergence = $"delivery {i + 1} of the re-run is {got.Type} {got.From} → {got.To}, the trace has {want.Type} {want.From} → {want.To}";
                 }
             }
+
+            next?.Record(seq, from, to, message, senderClock, receiverClock);
         }
     }
 }

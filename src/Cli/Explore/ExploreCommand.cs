@@ -5,10 +5,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using BootActors.Actors.Exploration;
 using BootActors.Actors.Host;
+using BootActors.Actors.Settings;
 using BootActors.Cli.Options;
 using BootActors.Cli.Output;
 using BootActors.Cli.Scenarios;
 using BootActors.Model.Kernel;
+using BootActors.Model.Files;
 using BootActors.Model.Workload;
 using Spectre.Console;
 
@@ -37,14 +39,14 @@ internal sealed class ExploreCommand
     };
     private readonly Option<string?> stateCache = new("--state-cache")
     {
-        Description = "dfs/dpor: on (skip a state explored before; dpor only when reached by an equivalent prefix) or off [default: on].",
+        Description = "dfs/dpor: on (skip a state explored before; dpor still makes the reversals the skipped subtree would have caused, from its summary) or off [default: on].",
         HelpName = "on|off",
     };
     private readonly Option<string?> pctLength = new("--pct-length") { Description = "pct's k: change points are drawn from [1, k] [default: the length of the non-preemptive schedule].", HelpName = "K" };
     private readonly Option<string?> iterations = new("--iterations") { Description = "Schedules to try at most [default: 1000; dfs/dpor also stop when the space within the bounds is covered].", HelpName = "N" };
     private readonly Option<string?> seed = new("--seed") { Description = "Seed of random and pct [default: 0].", HelpName = "N" };
-    private readonly Option<string?> maxSteps = new("--max-steps") { Description = "Deliveries per schedule; dfs/dpor make choices only within them [default: 200000].", HelpName = "N" };
-    private readonly Option<string?> timeLimit = new("--time-limit") { Description = "Stop exploring after this long, e.g. 30s, 2m, 500ms.", HelpName = "T" };
+    private readonly LimitOptions limits = new("Deliveries per schedule (alias --max-steps); a schedule that reaches it is cut and counted as incomplete; dfs/dpor make choices only within them [default: 200000].", "--max-steps");
+    private readonly Option<string?> timeLimit = new("--time-limit") { Description = "Stop exploring after this long, e.g. 30s, 2m, 500ms (the schedule running then is cut and not counted).", HelpName = "T" };
     private readonly Option<bool> all = new("--all") { Description = "Do not stop at the first violation: collect the distinct ones." };
     private readonly Option<string?> replayOut = new("--replay-out") { Description = "Write each violation's replay file (and its trace) here [default: ./replays].", HelpName = "DIR" };
     private readonly Option<string?> depth = new("--depth") { Description = "pct's bug depth d [default: 3].", HelpName = "D" };
@@ -66,13 +68,15 @@ internal sealed class ExploreCommand
             "Explore a scenario's interleavings on the actor host (controlled mode, one ActorSystem, every schedule from a copy of the " +
             "booted machine): stop at the first violation (or collect them with --all), shrink it, write a replay file, and explain it in " +
             "kernel terms. The report says what was covered: distinct states at decision points, decision points, whether the space within " +
-            "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs).\n\n" +
-            "Exit codes: 0 nothing found; 1 a violation found, or the boot failed; 2 user error; 3 internal failure.");
+            "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs, exit 1). " +
+            "Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(scenario);
-        foreach (var o in new Option[] { strategy, choice, iterations, seed, maxSteps, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json })
+        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json })
         {
             Command.Options.Add(o);
         }
+
+        limits.AddTo(Command);
 
         Command.SetAction(Execute);
     }
@@ -89,13 +93,21 @@ internal sealed class ExploreCommand
             throw new UsageException($"--strategy {strategyName}: expected random, pct, dfs or dpor");
         }
 
+        var settings = BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults));
+        var bounds = limits.Parse(parse, settings, DefaultMaxDeliveries);
+        if (bounds.MaxDeliveries > int.MaxValue)
+        {
+            throw new UsageException($"--max-deliveries {bounds.MaxDeliveries}: at most {int.MaxValue} per schedule");
+        }
+
         var options = new ExploreOptions
         {
             Strategy = strategyName,
             Iterations = Int(parse.GetValue(iterations), "--iterations", 1000, 1),
             Seed = Long(parse.GetValue(seed), "--seed", 0),
-            MaxSteps = Int(parse.GetValue(maxSteps), "--max-steps", 200_000, 1),
-            TimeLimit = parse.GetValue(timeLimit) is { } t ? Duration(t) : null,
+            MaxSteps = (int)bounds.MaxDeliveries,
+            Timeout = bounds.Timeout,
+            TimeLimit = parse.GetValue(timeLimit) is { } t ? Durations.Parse(t, "--time-limit", Durations.MaxTimeLimit) : null,
             All = parse.GetValue(all),
             PctDepth = Int(parse.GetValue(depth), "--depth", 3, 1),
             MaxPreemptions = parse.GetValue(preemptions) is { } p ? Int(p, "--max-preemptions", 0, 0) : strategyName == "dfs" ? 2 : null,
@@ -116,33 +128,87 @@ internal sealed class ExploreCommand
             ReplayOut = parse.GetValue(replayOut) ?? "replays",
         };
 
+        MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload });
+        if (options.ReplayOut is { } dir && FileStatus.Of(dir).Kind is not (FileKind.Directory or FileKind.Missing))
+        {
+            throw new UsageException($"--replay-out {dir}: cannot write replay files there: it is not a directory");
+        }
+
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
         var asJson = parse.GetValue(json);
         using var host = ActorHost.FromConfigDirectory();
         var explorer = new Explorer(host);
-        var result = WithProgress(options, o => explorer.Explore(spec, o), asJson);
+        ExplorationResult result;
+        using (var interrupt = new Interrupt(errors))
+        {
+            result = WithProgress(options with { Cancellation = interrupt.Token }, o => explorer.Explore(spec, o), asJson);
+        }
 
+        var limitLine = LimitLine(result, bounds);
         if (asJson)
         {
-            output.WriteLine(JsonResult(result).ToJsonString(Json));
+            output.WriteLine(JsonResult(result, limitLine).ToJsonString(Json));
         }
         else
         {
-            new TextOutput(output).Write(Human(spec, result));
+            new TextOutput(output).Write(Human(spec, result, limitLine));
         }
 
+        output.Flush();
         if (result.Error is not null)
         {
             return ExitCodes.InternalError;
         }
 
-        return result.Found || result.Boot is not null ? ExitCodes.BadOutcome : ExitCodes.Ok;
+        if (result.Interrupted)
+        {
+            return ExitCodes.Interrupted;
+        }
+
+        if (result.Found || result.Boot is not null)
+        {
+            return ExitCodes.BadOutcome;
+        }
+
+        if (limitLine is not null)
+        {
+            errors.WriteLine($"bootactors: {limitLine}");
+            return ExitCodes.LimitReached;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>A hot-add schedule needs a few thousand deliveries; a 16 MiB PSE-off hot-add at entry grain about 33,000.</summary>
+    private const long DefaultMaxDeliveries = 200_000;
+
+    /// <summary>When no schedule finished (or the boot did not), there is no verdict: say which bound and how to raise it.</summary>
+    private static string? LimitLine(ExplorationResult r, RunBounds bounds)
+    {
+        if (r.BootCut is { } boot)
+        {
+            return $"the boot did not finish ({boot.Fatal.Message}), so no schedule ran; raise --timeout or --time-limit";
+        }
+
+        if (r.Schedules == 0 && r.TimeLimitReached)
+        {
+            return "no schedule finished within --time-limit; raise it with --time-limit T";
+        }
+
+        if (!r.AllCut)
+        {
+            return null;
+        }
+
+        var which = r.TimedOut == 0 ? $"reached {bounds.MaxDeliveriesOption}" : r.Incomplete == 0 ? $"did not finish within {bounds.TimeoutOption}" : $"reached {bounds.MaxDeliveriesOption} or {bounds.TimeoutOption}";
+        var raise = r.TimedOut == 0 ? "--max-deliveries N" : r.Incomplete == 0 ? "--timeout T" : "--max-deliveries N and --timeout T";
+        return $"every schedule ({r.Schedules}) {which} before it finished, so they say nothing about a violation; raise it with {raise}";
     }
 
     /// <summary>A progress bar on a terminal; a plain line every few seconds when stderr is redirected.</summary>
     private ExplorationResult WithProgress(ExploreOptions options, Func<ExploreOptions, ExplorationResult> explore, bool asJson)
     {
-        if (ReferenceEquals(errors, Console.Error) && !Console.IsErrorRedirected)
+        if (ProcessStreams.IsTerminalStderr(errors))
         {
             ExplorationResult? result = null;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
@@ -176,7 +242,7 @@ internal sealed class ExploreCommand
         });
     }
 
-    private static IEnumerable<StyledLine> Human(RunSpec spec, ExplorationResult r)
+    private static IEnumerable<StyledLine> Human(RunSpec spec, ExplorationResult r, string? limitLine)
     {
         yield return new StyledLine($"explore {spec.Name} with {r.Strategy} (choices among {(r.Choice == ChoiceMode.Cpu ? "CPUs" : "deliveries")})", LineStyle.Heading);
         if (r.Boot is { } boot)
@@ -200,7 +266,22 @@ internal sealed class ExploreCommand
         }
         else if (r.Incomplete > 0)
         {
-            yield return new StyledLine($"  incomplete     {r.Incomplete} schedule(s) hit --max-steps");
+            yield return new StyledLine($"  incomplete     {r.Incomplete} schedule(s) reached --max-deliveries and were cut");
+        }
+
+        if (r.TimedOut > 0)
+        {
+            yield return new StyledLine($"  timed out      {r.TimedOut} schedule(s) reached --timeout and were cut");
+        }
+
+        if (r.TimeLimitReached)
+        {
+            yield return new StyledLine("  stopped        at --time-limit (a schedule still running then was cut and is not counted)");
+        }
+
+        if (r.Interrupted)
+        {
+            yield return new StyledLine("  interrupted    by Ctrl-C: these are the schedules run before it", LineStyle.Bad);
         }
 
         if (r.Error is { } error)
@@ -208,9 +289,15 @@ internal sealed class ExploreCommand
             yield return new StyledLine($"  error          {error}", LineStyle.Bad);
         }
 
+        if (limitLine is not null)
+        {
+            yield return new StyledLine($"no verdict: {limitLine}", LineStyle.Bad);
+            yield break;
+        }
+
         if (!r.Found)
         {
-            yield return new StyledLine("no violation found", LineStyle.Good);
+            yield return new StyledLine(r.Interrupted ? "no violation found so far" : "no violation found", r.Interrupted ? LineStyle.Plain : LineStyle.Good);
             yield break;
         }
 
@@ -234,7 +321,7 @@ internal sealed class ExploreCommand
         }
     }
 
-    private static JsonObject JsonResult(ExplorationResult r)
+    private static JsonObject JsonResult(ExplorationResult r, string? limitLine)
     {
         var first = r.Violations.FirstOrDefault();
         return new JsonObject
@@ -293,6 +380,10 @@ internal sealed class ExploreCommand
                 ["shrunk_context_switches"] = v.ShrunkContextSwitches,
             }).ToArray()),
             ["error"] = r.Error,
+            ["timed_out"] = r.TimedOut,
+            ["time_limit_reached"] = r.TimeLimitReached,
+            ["limit"] = limitLine,
+            ["interrupted"] = r.Interrupted,
         };
     }
 
@@ -321,26 +412,5 @@ internal sealed class ExploreCommand
         return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
             ? v
             : throw new UsageException($"{option} {text}: expected an integer");
-    }
-
-    /// <summary>"30s", "2m", "500ms", "1h" or plain seconds.</summary>
-    internal static TimeSpan Duration(string text)
-    {
-        var t = text.Trim().ToLowerInvariant();
-        (string Suffix, double Seconds)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
-        foreach (var (suffix, seconds) in units)
-        {
-            if (t.EndsWith(suffix, StringComparison.Ordinal) && double.TryParse(t[..^suffix.Length], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
-            {
-                return TimeSpan.FromSeconds(n * seconds);
-            }
-        }
-
-        if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var plain) && plain > 0)
-        {
-            return TimeSpan.FromSeconds(plain);
-        }
-
-        throw new UsageException($"--time-limit {text}: expected a duration like 30s, 2m or 500ms");
     }
 }

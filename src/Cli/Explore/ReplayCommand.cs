@@ -5,7 +5,10 @@ using System.Text.Json.Nodes;
 using BootActors.Actors.Exploration;
 using BootActors.Actors.Host;
 using BootActors.Actors.Trace;
+using BootActors.Cli.Options;
 using BootActors.Cli.Output;
+using BootActors.Model.Files;
+using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
 
 namespace BootActors.Cli.Explore;
@@ -19,18 +22,22 @@ internal sealed class ReplayCommand
     private readonly Option<string?> trace = new("--trace") { Description = "Write the replayed run's trace as JSON Lines (the same bytes as the trace explore wrote).", HelpName = "FILE.jsonl" };
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: reproduced, the violation, the run's summary." };
 
+    private readonly LimitOptions limits = new("Stop the replayed run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon].");
     private readonly TextWriter output;
+    private readonly TextWriter errors;
 
-    public ReplayCommand(TextWriter stdout)
+    public ReplayCommand(TextWriter stdout, TextWriter stderr)
     {
         output = stdout;
+        errors = stderr;
         Command = new Command("replay",
             "Replay a schedule from a replay file: the same deliveries in the same order after the same boot. A file that no longer " +
-            "fits its run (a delivery the run does not offer) is refused.\n\nExit codes: 0 the run is ok; 1 the violation (or another) " +
-            "happened; 2 unreadable file or a file that does not fit its run; 3 internal failure.");
+            "fits its run (a delivery the run does not offer) is refused. Exits 1 when the file's violation happens again, 4 when it does " +
+            "not. Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(file);
         Command.Options.Add(trace);
         Command.Options.Add(json);
+        limits.AddTo(Command);
         Command.SetAction(Execute);
     }
 
@@ -50,41 +57,36 @@ internal sealed class ReplayCommand
         }
 
         using var host = ActorHost.FromConfigDirectory();
+        var bounds = limits.Parse(parse, host.Settings);
         var explorer = new Explorer(host);
-        JsonlTraceSink? sink = null;
         ReplayOutcome outcome;
-        try
+        using (var traceFile = parse.GetValue(trace) is { } tracePath ? OutputFile.Create(tracePath, [path]) : null)
         {
-            if (parse.GetValue(trace) is { } tracePath)
-            {
-                FileStream stream;
-                try
-                {
-                    stream = new FileStream(tracePath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-                {
-                    throw new UsageException($"--trace {tracePath}: cannot write the trace file: {ex.Message}");
-                }
-
-                sink = new JsonlTraceSink(stream, Explorer.HeaderFor(replay.Spec, replay.Strategy, replay.Seed));
-            }
-
+            var sink = traceFile is null ? null : new JsonlTraceSink(traceFile.Stream, Explorer.HeaderFor(replay.Spec, replay.Strategy, replay.Seed), ownsStream: false);
             try
             {
-                outcome = explorer.Replay(replay, sink);
+                outcome = explorer.Replay(replay, sink, bounds.Timeout, bounds.MaxDeliveries);
             }
             catch (FormatException ex)
             {
                 throw new UsageException($"{path}: {ex.Message}");
             }
-        }
-        finally
-        {
-            sink?.Dispose();
+            finally
+            {
+                sink?.Dispose();
+            }
+
+            if (sink?.WriteError is { } error)
+            {
+                throw traceFile!.Failed(error);
+            }
+
+            traceFile?.Commit();
         }
 
         var result = outcome.Run.Result;
+        var limit = RunLimits.Of(result.Stop);
+        var limitLine = limit == RunLimit.None ? null : bounds.Describe(limit, outcome.Run.Delivered);
         if (parse.GetValue(json))
         {
             var node = new JsonObject
@@ -96,6 +98,7 @@ internal sealed class ReplayCommand
                 ["steps"] = outcome.Run.Delivered,
                 ["narrative"] = new JsonArray(outcome.Narrative.Select(n => (JsonNode)n).ToArray()),
                 ["trace"] = parse.GetValue(trace),
+                ["limit"] = limitLine,
             };
             output.WriteLine(node.ToJsonString(Json));
         }
@@ -104,11 +107,13 @@ internal sealed class ReplayCommand
             var lines = new List<StyledLine>
             {
                 new($"replay {path}: scenario {replay.Spec.Name}, found by {replay.Strategy} (seed {replay.Seed}, schedule {replay.Schedule}), {replay.Deliveries.Count} deliveries", LineStyle.Heading),
-                outcome.Reproduced
-                    ? new StyledLine($"reproduced: {outcome.Got} on CPU{result.Stop!.Cpu}", LineStyle.Bad)
-                    : new StyledLine($"NOT reproduced: expected {replay.Kind}, got {outcome.Got}", LineStyle.Bad),
+                limitLine is not null
+                    ? new StyledLine($"not finished: {limitLine}", LineStyle.Bad)
+                    : outcome.Reproduced
+                        ? new StyledLine($"reproduced: {outcome.Got} on CPU{result.Stop!.Cpu}", LineStyle.Bad)
+                        : new StyledLine($"NOT reproduced: expected {replay.Kind}, got {outcome.Got}", LineStyle.Bad),
             };
-            if (result.Stop is { } stop)
+            if (result.Stop is { Cpu: >= 0 } stop)
             {
                 lines.Add(new StyledLine($"  call chain  {stop.CallChain}"));
                 lines.Add(new StyledLine("  what happened"));
@@ -123,11 +128,24 @@ internal sealed class ReplayCommand
             new TextOutput(output).Write(lines);
         }
 
-        return result.Outcome switch
+        output.Flush();
+        if (limitLine is not null)
         {
-            Outcome.Ok => ExitCodes.Ok,
-            Outcome.Failed => ExitCodes.InternalError,
-            _ => ExitCodes.BadOutcome,
-        };
+            errors.WriteLine($"bootactors: {limitLine}");
+            return ExitCodes.LimitReached;
+        }
+
+        if (result.Outcome == Outcome.Failed)
+        {
+            return ExitCodes.InternalError;
+        }
+
+        if (!outcome.Reproduced)
+        {
+            errors.WriteLine($"bootactors: {OneLine.Of($"{path}: not reproduced: the file's violation is {replay.Kind}, the replay gave {outcome.Got}")}");
+            return ExitCodes.ExpectationNotMet;
+        }
+
+        return result.Outcome == Outcome.Ok ? ExitCodes.Ok : ExitCodes.BadOutcome;
     }
 }

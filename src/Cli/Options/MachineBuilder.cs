@@ -4,6 +4,7 @@ using BootActors.Model;
 using BootActors.Model.E820;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
+using BootActors.Model.Workload;
 
 namespace BootActors.Cli.Options;
 
@@ -18,12 +19,9 @@ internal sealed record RunSetup(MachineConfig Machine, Scenario? Scenario);
 /// </summary>
 internal static class MachineBuilder
 {
-    /// <summary>NR_CPUS's upper limit on x86-64 in 2.6.27 (arch/x86/Kconfig, range 2 512, 4096 with MAXSMP).</summary>
-    public const int MaxCpus = 4096;
-
     public const string DefaultMemory = "8G";
 
-    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios)
+    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios, string command = "run")
     {
         if (r.Memory is not null && r.E820 is not null)
         {
@@ -33,12 +31,12 @@ internal static class MachineBuilder
         // An unknown option lands in the optional SCENARIO argument; report it as what it is.
         if (r.Scenario is { } word && word.StartsWith('-'))
         {
-            throw new UsageException($"unrecognized option '{word}' (see 'bootactors run --help')");
+            throw new UsageException($"unrecognized option '{word}' (see 'bootactors {command} --help')");
         }
 
         if (r.Sets.Count > 0 && r.Scenario is null)
         {
-            throw new UsageException("--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors run hotadd-concurrent --set hotplug_mutex=on')");
+            throw new UsageException($"--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors {command} hotadd-concurrent --set hotplug_mutex=on')");
         }
 
         var scenario = r.Scenario is { } path ? LoadScenario(scenarios, path, r.Sets) : null;
@@ -80,16 +78,52 @@ internal static class MachineBuilder
 
         if (r.Cpus is { } cpus)
         {
-            if (!int.TryParse(cpus, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > MaxCpus)
+            // The range is RunSpecLimits' (below); a number too long for an int is out of it anyway.
+            if (!int.TryParse(cpus.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
             {
-                throw new UsageException($"--cpus: '{cpus}' is not a CPU count (expected a whole number from 1 to {MaxCpus})");
+                n = cpus.Trim().All(char.IsAsciiDigit) && cpus.Trim().Length > 0 ? int.MaxValue : throw new UsageException($"--cpus: '{cpus}' is not a CPU count (expected a whole number)");
             }
 
             config = config with { Cpus = n };
         }
 
+        Check(config, scenario?.Workload ?? WorkloadPlan.BootOnly, r, scenario);
         return new RunSetup(config, scenario);
     }
+
+    /// <summary>
+    /// The run-spec limits every reader shares (<see cref="RunSpecLimits"/>), with this host's memory;
+    /// a problem is reported at the option the user typed, or else at the scenario's key.
+    /// </summary>
+    public static void Check(MachineConfig config, WorkloadPlan workload, RunRequest? r, Scenario? scenario)
+    {
+        if (RunSpecLimits.Check(config, workload, RunSpecLimits.HostMemory()) is not { } p)
+        {
+            return;
+        }
+
+        // A kernel image that does not fit the RAM is the RAM's problem unless --kernel-size was typed.
+        string? ram = r?.Memory is { } m ? $"--memory {m}" : r?.E820 is { } e ? $"--e820 {e}" : null;
+        var option = p.Key switch
+        {
+            "cpus" => r?.Cpus is { } v ? $"--cpus {v}" : null,
+            "kernel_size" => r?.KernelSize is { } v ? $"--kernel-size {v}" : ram,
+            "memory" => ram,
+            _ => null,
+        };
+        var where = option ?? (scenario is null
+            ? p.Key
+            : $"{scenario.SourcePath ?? scenario.Name}: {ScenarioKey(p)}");
+        throw new UsageException($"cannot build this machine: {where}: {p.Reason}");
+    }
+
+    private static string ScenarioKey(SpecProblem p) => p.Key != "workload" ? p.Key : p.Field switch
+    {
+        _ when p.Event < 0 => $"workload[{p.Step}]",
+        null => $"workload[{p.Step}], event {p.Event}",
+        "cpu" => $"workload[{p.Step}], event {p.Event}, cpu",
+        var f => $"workload[{p.Step}], event {p.Event}, {p.EventKind}.{f}",
+    };
 
     /// <summary>The machine of a bare <c>bootactors run</c>: 8 GiB flat, PSE, no gbpages, native, fixed, one CPU, 8 MiB kernel.</summary>
     public static MachineConfig Defaults() => new()

@@ -11,7 +11,8 @@ namespace BootActors.Cli.Output;
 /// <summary>The summary of a run for a person, in the kernel's terms (variables of arch/x86/mm/init_64.c).</summary>
 internal static class HumanSummary
 {
-    public static IReadOnlyList<StyledLine> Lines(RunResult result)
+    /// <param name="limit">The line naming the option when a bound of the host ended the run (outcome "limit").</param>
+    public static IReadOnlyList<StyledLine> Lines(RunResult result, string? limit = null)
     {
         var m = result.Machine;
         var c = m.Config;
@@ -82,11 +83,28 @@ internal static class HumanSummary
 
         Add("");
         var outcome = result.Outcome;
+        if (limit is not null)
+        {
+            Add("outcome: limit (the run did not finish)", LineStyle.Bad);
+            Add($"  limit          {limit}", LineStyle.Bad);
+            if (result.Stop is { } cut)
+            {
+                Add(F($"  message        {cut.Fatal.Message}"));
+            }
+
+            return lines;
+        }
+
         Add($"outcome: {outcome.JsonName()}", outcome == Outcome.Ok ? LineStyle.Good : LineStyle.Bad);
         if (result.Stop is { } stop)
         {
-            Add(F($"  error          {stop.Fatal.Kind.JsonName()} on CPU{stop.Cpu}"), LineStyle.Bad);
-            Add(F($"  call chain     {stop.CallChain}"));
+            // A stop with no CPU is the host's (a timeout, an actor failure): say where, not "CPU-1".
+            Add(stop.Cpu >= 0 ? F($"  error          {stop.Fatal.Kind.JsonName()} on CPU{stop.Cpu}") : $"  error          {stop.Fatal.Kind.JsonName()} in {stop.CallChain} (no CPU)", LineStyle.Bad);
+            if (stop.Cpu >= 0)
+            {
+                Add(F($"  call chain     {stop.CallChain}"));
+            }
+
             Add(F($"  message        {stop.Fatal.Message}"));
         }
 

@@ -23,9 +23,17 @@ internal static class JsonOutput
     /// them, because stdout must stay one object. With a scenario, "scenario" (its name, file,
     /// expect block and whether the run met it) is appended too.
     /// </summary>
-    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump, Scenario? scenario = null, HostReport? host = null)
+    /// <param name="limit">The option and the line naming it when a bound ended the run: "outcome" is then "limit".</param>
+    public static string Render(RunResult result, IReadOnlyList<string>? meminfo, IReadOnlyList<string>? dump, Scenario? scenario = null, HostReport? host = null,
+        (string Option, string Message)? limit = null)
     {
         var node = JsonSerializer.SerializeToNode(result.Summary(), Context.RunSummary)!.AsObject();
+        if (limit is { } l)
+        {
+            node["outcome"] = "limit";
+            node["limit"] = new JsonObject { ["option"] = l.Option, ["message"] = l.Message };
+        }
+
         if (meminfo is not null)
         {
             node["meminfo"] = new JsonArray(meminfo.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray());

@@ -73,7 +73,7 @@ internal static class KernelPageTablesDump
         for (var i = 0; i < PTRS_PER_PUD; i++)
         {
             st.CurrentAddress = p + ((ulong)i << PUD_SHIFT);
-            var e = new PageTableEntry(page?.Entries[i] ?? 0);
+            var e = new PageTableEntry(page?[i] ?? 0);
             if (!e.IsNone)
             {
                 if (e.Large || !e.Present)
@@ -98,7 +98,7 @@ internal static class KernelPageTablesDump
         for (var i = 0; i < PTRS_PER_PMD; i++)
         {
             st.CurrentAddress = p + ((ulong)i << PMD_SHIFT);
-            var e = new PageTableEntry(page?.Entries[i] ?? 0);
+            var e = new PageTableEntry(page?[i] ?? 0);
             if (!e.IsNone)
             {
                 if (e.Large || !e.Present)
@@ -120,11 +120,30 @@ internal static class KernelPageTablesDump
     private static void WalkPte(PhysicalMemory memory, PgState st, PageTableEntry pmd, ulong p)
     {
         var page = memory.Find(pmd.Frame);
+        if (page?.Run is { } run)
+        {
+            // A page held as one run: zeros, the run's one protection, zeros. note_page only acts
+            // where the protection changes, so noting each stretch once prints the same lines.
+            NotePtes(st, p, 0, run.Lo, 0);
+            NotePtes(st, p, run.Lo, run.Hi, run.Flags);
+            NotePtes(st, p, run.Hi, PTRS_PER_PTE, 0);
+            return;
+        }
+
         for (var i = 0; i < PTRS_PER_PTE; i++)
         {
             // walk_pte_level notes every entry, empty or not: pte_pgprot of a none pte is 0.
             st.CurrentAddress = p + ((ulong)i << PAGE_SHIFT);
-            st.NotePage((page?.Entries[i] ?? 0) & PTE_FLAGS_MASK, PteLevel);
+            st.NotePage((page?[i] ?? 0) & PTE_FLAGS_MASK, PteLevel);
+        }
+    }
+
+    private static void NotePtes(PgState st, ulong p, int from, int to, ulong prot)
+    {
+        if (from < to)
+        {
+            st.CurrentAddress = p + ((ulong)from << PAGE_SHIFT);
+            st.NotePage(prot & PTE_FLAGS_MASK, PteLevel);
         }
     }
 

@@ -14,9 +14,9 @@ internal sealed class TextOutput
     public TextOutput(TextWriter writer)
     {
         output = writer;
-        if (ReferenceEquals(writer, Console.Out) && !Console.IsOutputRedirected)
+        if (ProcessStreams.IsTerminalStdout(writer))
         {
-            console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+            console = AnsiConsole.Create(new AnsiConsoleSettings { Out = ProcessStreams.TerminalOutput(writer) });
         }
     }
 

@@ -9,10 +9,23 @@ namespace BootActors.Cli.Trace;
 /// actor, a complete slice ("X") on the receiver for handling each message, and a flow ("s" → "f")
 /// from the slice in which the sender sent it to the receiver's slice. There is no wall clock in a
 /// trace, so time is the delivery order: delivery #n is handled during [n, n+1) µs.
+/// <para>
+/// Each flow event sits exactly at the start of the slice it belongs to, with that slice's pid, tid
+/// and category: DevTools' trace engine binds a flow event only to a slice with the same ts, pid,
+/// tid and cat (FlowsHandler), and Perfetto binds "s" and an enclosing "f" (bp "e") to the topmost
+/// slice open on the track at ts, sorting a complete slice before a flow event of equal ts
+/// (trace_sorter.h, KeyForType). A slice starting at ts is therefore the one both pick.
+/// </para>
 /// </summary>
 internal static class ChromeExporter
 {
     public const string MessageCategory = "message";
+
+    /// <summary>The name of a slice that only carries a flow's start: "send " and the message type.</summary>
+    public const string SendSlicePrefix = "send ";
+
+    // Inside the previous delivery's microsecond, after any slice that delivery starts on the track.
+    private const double SendSliceLead = 0.5;
 
     private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -79,21 +92,25 @@ internal static class ChromeExporter
             double sendTs;
             if (trigger > 0 && range.InRange(trigger))
             {
-                sendTs = trigger + 0.5;
+                // The sender sent it while handling delivery #trigger: the flow starts at that slice's start.
+                sendTs = trigger;
             }
             else
             {
                 // The host sends without having received anything (or the cause is cut off): a short
                 // "send" slice on the sender's track just before the delivery carries the flow's start.
-                sendTs = e.Seq - 0.5;
+                sendTs = e.Seq - SendSliceLead;
                 w.WriteStartObject();
                 w.WriteString("ph", "X");
-                w.WriteString("cat", "send");
-                w.WriteString("name", "send " + e.Type);
+                w.WriteString("cat", MessageCategory);
+                w.WriteString("name", SendSlicePrefix + e.Type);
                 w.WriteNumber("pid", 1);
                 w.WriteNumber("tid", e.From);
-                w.WriteNumber("ts", e.Seq - 0.6);
-                w.WriteNumber("dur", 0.2);
+                w.WriteNumber("ts", sendTs);
+                w.WriteNumber("dur", 0.25);
+                w.WriteStartObject("args");
+                w.WriteNumber("sends", e.Seq);
+                w.WriteEndObject();
                 w.WriteEndObject();
             }
 

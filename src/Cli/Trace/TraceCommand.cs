@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BootActors.Actors.TraceTools;
+using BootActors.Model.Files;
 
 namespace BootActors.Cli.Trace;
 
@@ -20,7 +21,7 @@ internal sealed class TraceCommand
         Command = new Command("trace",
             "Inspect a message trace written by 'bootactors run --trace FILE': the events with the page-table entries they " +
             "read or wrote, happens-before between two events, the first divergence of two traces, the page tables at a " +
-            "point, and exports to Perfetto (chrome), ShiViz, Mermaid and a self-contained HTML viewer.\n\n" + ExitCodes.HelpText);
+            "point, and exports to Perfetto (chrome), ShiViz, Mermaid and a self-contained HTML viewer. Exit codes: see 'bootactors --help'.");
         Command.Subcommands.Add(Show());
         Command.Subcommands.Add(Hb());
         Command.Subcommands.Add(Diff());
@@ -124,7 +125,7 @@ internal sealed class TraceCommand
         var b = FileArgument("B");
         var c = new Command("diff",
             "The first point where two traces diverge (e.g. a passing and a failing schedule of one scenario): the last common " +
-            "delivery and each trace's next one.");
+            "delivery and each trace's next one. Exits 1 when they differ and 0 when they deliver the same messages, as diff(1) does.");
         c.Arguments.Add(a);
         c.Arguments.Add(b);
         c.SetAction(p => Guard(() => TraceQueries.Diff(p.GetValue(a)!, p.GetValue(b)!, output)));
@@ -157,9 +158,14 @@ internal sealed class TraceCommand
         var outFile = new Option<string>("-o", "--output") { Description = "The file to write.", HelpName = "OUT", Required = true };
         var from = FromOption();
         var to = ToOption();
+        var compare = new Option<string?>("--compare")
+        {
+            Description = "html only: a second trace to show side by side (e.g. a passing and a failing schedule), aligned up to their first divergence, which is marked.",
+            HelpName = "B.jsonl",
+        };
         var c = new Command("export", "Write the trace in a format other tools (or a browser) read.");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { format, outFile, from, to })
+        foreach (var o in new Option[] { format, outFile, from, to, compare })
         {
             c.Options.Add(o);
         }
@@ -176,11 +182,22 @@ internal sealed class TraceCommand
             var header = TraceReader.ReadHeaderOf(path);
             var range = EventFilter.Range(header, p.GetValue(from), p.GetValue(to));
             var target = p.GetValue(outFile)!;
-            var written = TraceExport.Write(path, fmt, range, target);
-            output.WriteLine($"wrote {written} event(s) of {path} to {target} ({fmt})");
-            if (fmt == "mermaid" && written > MermaidExporter.ReadableArrows)
+            var other = p.GetValue(compare);
+            if (other is not null && fmt != "html")
             {
-                errors.WriteLine($"bootactors: note: {written} arrows are more than a diagram can show readably; --from/--to cut it");
+                throw new UsageException($"--compare {other}: only the html viewer shows two traces side by side (use 'trace diff' for the others)");
+            }
+
+            if (other is not null)
+            {
+                TraceReader.ReadHeaderOf(other);
+            }
+
+            var result = TraceExport.Write(path, fmt, range, target, other);
+            output.WriteLine($"wrote {result.Written} event(s) of {path} to {target} ({fmt})");
+            if (result.Note is { } note)
+            {
+                errors.WriteLine($"bootactors: note: {note}");
             }
 
             output.Flush();
@@ -190,50 +207,43 @@ internal sealed class TraceCommand
     }
 }
 
-/// <summary>Opens the output file and runs the chosen exporter.</summary>
+/// <summary>Writes the chosen export through <see cref="OutputFile"/>: never over its own input, never half a file.</summary>
 internal static class TraceExport
 {
-    public static long Write(string path, string format, EventFilter range, string target)
+    public static ExportResult Write(string path, string format, EventFilter range, string target, string? compare = null)
     {
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new UsageException($"-o {target}: cannot write the file: {ex.Message}");
-        }
-
-        using (stream)
+        ExportResult? result = null;
+        OutputFile.Write(target, stream =>
         {
             switch (format)
             {
                 case "shiviz":
                 {
-                    using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-                    return ShivizExporter.Write(path, range, text);
+                    using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                    result = new ExportResult(ShivizExporter.Write(path, range, text));
+                    break;
                 }
 
                 case "mermaid":
                 {
                     using var reader = TraceReader.Open(path);
-                    using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
-                    return MermaidExporter.Write(reader, range, text);
+                    using var text = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+                    result = MermaidExporter.Write(reader, range, text);
+                    break;
                 }
 
                 case "chrome":
                 {
                     using var reader = TraceReader.Open(path);
-                    return ChromeExporter.Write(reader, range, stream);
+                    result = new ExportResult(ChromeExporter.Write(reader, range, stream));
+                    break;
                 }
 
                 default:
-                {
-                    using var reader = TraceReader.Open(path);
-                    return HtmlExporter.Write(reader, Path.GetFileName(path), range, stream);
-                }
+                    result = HtmlExporter.Write(path, range, stream, compare);
+                    break;
             }
-        }
+        }, compare is null ? [path] : [path, compare]);
+        return result ?? throw new InvalidOperationException("the export wrote nothing");
     }
 }

@@ -68,7 +68,8 @@ internal static class TraceQueries
                 output.WriteLine($"{TraceText.Title(before, header)} happens before {TraceText.Title(after, header)}");
                 output.WriteLine($"  #{before.Seq} delivered with {TraceText.Clock(before.ToClock, header)} ≤ #{after.Seq} sent with {TraceText.Clock(after.FromClock, header)}");
                 var chain = Actors.TraceTools.HappensBefore.Chain(Actors.TraceTools.HappensBefore.LinkOf(before), Actors.TraceTools.HappensBefore.LinkOf(after), between, header.Actors.Count)
-                            ?? throw new InvalidOperationException($"the clocks order #{before.Seq} before #{after.Seq} but no chain of messages links them");
+                            ?? throw new TraceFormatException(path, 0,
+                                $"the vector clocks order #{before.Seq} before #{after.Seq}, but no chain of messages in the trace links them: its clocks do not match its deliveries");
                 output.WriteLine($"chain of {chain.Count} message(s), each sent by the previous one's receiver after receiving it:");
                 for (var i = 0; i < chain.Count; i++)
                 {
@@ -117,6 +118,7 @@ internal static class TraceQueries
         var da = new EntryDecoder();
         var db = new EntryDecoder();
         long same = 0;
+        var differ = true;
         TraceEvent? lastSame = null;
         DecodedEntry? lastSameEntry = null;
         while (true)
@@ -128,6 +130,7 @@ internal static class TraceQueries
             if (ea is null && eb is null)
             {
                 output.WriteLine($"no divergence: both traces deliver the same {same.ToString(CultureInfo.InvariantCulture)} messages in the same order");
+                differ = false;
                 break;
             }
 
@@ -157,11 +160,38 @@ internal static class TraceQueries
         }
 
         output.Flush();
-        return ExitCodes.Ok;
+
+        // As diff(1): scripts ask "are these the same schedule?" by the status.
+        return differ ? ExitCodes.BadOutcome : ExitCodes.Ok;
+    }
+
+    /// <summary>How many deliveries two traces share from the start, and each one's next seq there (null: it ended).</summary>
+    public static (long Same, long? A, long? B) FirstDivergence(string pathA, string pathB)
+    {
+        using var a = TraceReader.Open(pathA);
+        using var b = TraceReader.Open(pathB);
+        long same = 0;
+        while (true)
+        {
+            var ea = a.Read();
+            var eb = b.Read();
+            if (ea is null && eb is null)
+            {
+                return (same, null, null);
+            }
+
+            if (ea is not null && eb is not null && SameDelivery(ea, a.Header, eb, b.Header))
+            {
+                same++;
+                continue;
+            }
+
+            return (same, ea?.Seq, eb?.Seq);
+        }
     }
 
     /// <summary>Same sender, receiver, type, CPU step and fields: clocks follow from the order, so they are not compared.</summary>
-    private static bool SameDelivery(TraceEvent x, TraceFileHeader hx, TraceEvent y, TraceFileHeader hy)
+    internal static bool SameDelivery(TraceEvent x, TraceFileHeader hx, TraceEvent y, TraceFileHeader hy)
     {
         if (x.Type != y.Type || x.Cpu != y.Cpu || x.Effect != y.Effect ||
             hx.Actors[x.From] != hy.Actors[y.From] || hx.Actors[x.To] != hy.Actors[y.To] || x.Fields.Count != y.Fields.Count)
@@ -198,22 +228,9 @@ internal static class TraceQueries
         output.WriteLine("TLBs");
         foreach (var tlb in point.Machine.Tlbs)
         {
-            var entries = tlb.Entries.ToList();
-            var flushes = $"{tlb.Flushes.ToString(CultureInfo.InvariantCulture)} flush(es) so far";
-            output.WriteLine(entries.Count == 0
-                ? $"  tlb{tlb.Cpu} (CPU{tlb.Cpu}): empty; {flushes}"
-                : $"  tlb{tlb.Cpu} (CPU{tlb.Cpu}): {entries.Count} translation(s); {flushes}");
-            foreach (var t in entries)
+            foreach (var line in TlbText.Lines(tlb.Cpu, tlb.Entries.ToList(), tlb.Flushes))
             {
-                var va = t.VirtPage << X86.PAGE_SHIFT;
-                var size = t.PageLevel switch
-                {
-                    Level.Pud => "1G",
-                    Level.Pmd => "2M",
-                    _ => "4K",
-                };
-                var sources = string.Join(", ", t.Sources.Select((s, i) => $"{Hex.Of(s.Table.Value)}[{s.Index}]={Hex.Of(t.SourceValues[i])}"));
-                output.WriteLine($"    va {Hex.Of(va)} → frame {t.Frame} ({size} page, {t.PageLevel.Name()} entry), flags {EntryDecoder.FlagNames(t.Flags, t.PageLevel)}, cached at #{t.CachedAt}; walked {sources}");
+                output.WriteLine(line);
             }
         }
 

@@ -19,8 +19,8 @@ internal static class TraceShow
 
     public static int Run(string path, EventFilter filter, long? limit, TextWriter output)
     {
-        var console = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected
-            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) })
+        var console = ProcessStreams.IsTerminalStdout(output)
+            ? AnsiConsole.Create(new AnsiConsoleSettings { Out = ProcessStreams.TerminalOutput(output) })
             : null;
         limit ??= console is null ? null : TerminalDefaultLimit;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using BootActors.Model.Files;
 
 namespace BootActors.Model.E820;
 
@@ -59,16 +60,11 @@ public static partial class E820Parser
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = InputFile.ReadAllText(path, InputFile.MaxLogBytes, "e820 file", strictUtf8: false);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        catch (InputFileException ex)
         {
-            throw new E820FormatException(path, 0, "no such e820 file", ex);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException
-            or ArgumentException or System.Security.SecurityException)
-        {
-            throw new E820FormatException(path, 0, $"cannot read the e820 file: {ex.Message}", ex);
+            throw new E820FormatException(path, (int)ex.Line, ex.Reason, ex);
         }
 
         return ParseDmesg(text, path);

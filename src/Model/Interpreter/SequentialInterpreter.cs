@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 
@@ -72,10 +74,14 @@ public sealed class CpuThread
 public sealed class SequentialInterpreter
 {
     private readonly Machine.Machine machine;
+    private long deadline;
 
     public SequentialInterpreter(Machine.Machine machine) => this.machine = machine;
 
     public long Steps { get; private set; }
+
+    /// <summary>Wall-clock bound of everything this interpreter runs, from its first <see cref="Run"/> (null: none).</summary>
+    public TimeSpan? Timeout { get; init; }
 
     /// <summary>Called for each printk line: CPU, function, text.</summary>
     public Action<int, KernelFn, string>? OnPrintk { get; init; }
@@ -86,6 +92,11 @@ public sealed class SequentialInterpreter
     /// <summary>Runs the threads; returns the first fatal event with the CPU and call chain, or null.</summary>
     public RunStop? Run(IReadOnlyList<CpuThread> threads)
     {
+        if (deadline == 0 && Timeout is { } limit)
+        {
+            deadline = Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
+        }
+
         var pending = new List<CpuThread>(threads);
         while (pending.Count > 0)
         {
@@ -119,6 +130,10 @@ public sealed class SequentialInterpreter
         return null;
     }
 
+    /// <summary>A run cut by <see cref="Timeout"/>: no CPU is to blame, as on the actor host.</summary>
+    private RunStop TimedOut() => new(-1, "host", new FatalEvent(ErrorKind.Timeout, string.Create(CultureInfo.InvariantCulture,
+        $"the run did not finish within {Timeout!.Value.TotalSeconds:0.###} s ({Steps} steps applied)")));
+
     /// <summary>Runs one thread until it finishes, blocks on the lock, or hits a fatal event.</summary>
     private RunStop? RunThread(CpuThread t)
     {
@@ -139,6 +154,11 @@ public sealed class SequentialInterpreter
             var e = t.Current;
             var r = machine.Apply(cpu, e, Steps);
             Steps++;
+            if (deadline != 0 && (Steps & 0xFFF) == 0 && Stopwatch.GetTimestamp() > deadline)
+            {
+                return TimedOut();
+            }
+
             OnStep?.Invoke(t, e, r);
             if (r.IsFatal)
             {

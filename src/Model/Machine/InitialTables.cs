@@ -31,7 +31,7 @@ public static class InitialTables
             // PMDS(0, __PAGE_KERNEL_LARGE_EXEC, PTRS_PER_PMD): 1 GiB of 2 MiB pages whatever --pse says.
             for (var k = 0; k < PTRS_PER_PMD; k++)
             {
-                l2.Entries[k] = ((ulong)k << PMD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC;
+                memory.Write(l2.Pfn, k, new PageTableEntry(((ulong)k << PMD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC));
             }
 
             return;
@@ -52,7 +52,7 @@ public static class InitialTables
             {
                 var frame = ((ulong)k * PTRS_PER_PTE) + (ulong)j;
                 var prot = frame >= ptFrames.Start && frame < ptFrames.End ? L1_PROT & ~_PAGE_RW : L1_PROT;
-                page.Entries[j] = (frame << PAGE_SHIFT) | prot;
+                memory.Write(pfn, j, new PageTableEntry((frame << PAGE_SHIFT) | prot));
             }
 
             memory.Write(l2.Pfn, k, new PageTableEntry(pfn.PhysAddr.Value | L2_PROT));
@@ -68,7 +68,7 @@ public static class InitialTables
             for (var j = 0; j < PTRS_PER_PTE; j++)
             {
                 var frame = ((ulong)pmdidx * PTRS_PER_PTE) + (ulong)j;
-                page.Entries[j] = (frame << PAGE_SHIFT) | (PAGE_KERNEL_EXEC & mask);
+                memory.Write(pfn, j, new PageTableEntry((frame << PAGE_SHIFT) | (PAGE_KERNEL_EXEC & mask)));
             }
 
             memory.Write(l2.Pfn, pmdidx, new PageTableEntry(pfn.PhysAddr.Value | _PAGE_TABLE));

@@ -20,6 +20,12 @@ public sealed class Machine
     private readonly HashSet<ulong> freed = new();
 
     public Machine(MachineConfig config)
+        : this(config, buildTables: true)
+    {
+    }
+
+    /// <summary>A machine; without <paramref name="buildTables"/> its memory is empty, for <see cref="Clone"/> to fill.</summary>
+    private Machine(MachineConfig config, bool buildTables)
     {
         Config = config;
         var e820 = config.BootE820;
@@ -61,7 +67,7 @@ public sealed class Machine
             RemoveFlush = config.RemoveFlush,
         };
 
-        Memory = new PhysicalMemory(StaticTables.init_level4_pgt);
+        Memory = new PhysicalMemory(StaticTables.init_level4_pgt, config.FlatTablePages);
         Xen = XenLayout is null ? null : new XenHypervisor(Memory, XenLayout);
         Allocator = new PageAllocator(e820, Reservations(), config.AllocOrder);
         Mmu = new Mmu(Memory, Globals, InUse);
@@ -69,7 +75,10 @@ public sealed class Machine
         Lock = new InitMmLock { Id = KernelCode.PageTableLock };
         HotplugMutex = new InitMmLock { Id = KernelCode.HotplugMutexLock };
         Tlbs = Enumerable.Range(0, Math.Max(1, config.Cpus)).Select(i => new Tlb(i)).ToArray();
-        InitialTables.Build(this);
+        if (buildTables)
+        {
+            InitialTables.Build(this);
+        }
     }
 
     public MachineConfig Config { get; }
@@ -146,7 +155,7 @@ public sealed class Machine
     /// </summary>
     public Machine Clone()
     {
-        var copy = new Machine(Config);
+        var copy = new Machine(Config, buildTables: false);
         copy.Lock.CopyFrom(Lock);
         copy.HotplugMutex.CopyFrom(HotplugMutex);
         copy.Memory.CopyFrom(Memory);

@@ -49,6 +49,12 @@ public sealed record MachineConfig
             ? layout.MemorySetupMap()
             : E820;
 
+    /// <summary>
+    /// Hold every table page as 512 entries instead of compact runs (<see cref="Memory.TablePage"/>):
+    /// the plain representation, for tests that check the compact one changes nothing.
+    /// </summary>
+    internal bool FlatTablePages { get; init; }
+
     /// <summary>cpu_has_pse as the kernel sees it: the PV CPUID clears PSE (item 5).</summary>
     public bool EffectivePse => Pse && !Xen;
 

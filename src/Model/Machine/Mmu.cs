@@ -96,7 +96,23 @@ public sealed class Mmu
             return StepResult.Fail(ErrorKind.WildWrite, $"phys_pte_init writes into frame {pte_page}, which is not a page-table page");
         }
 
+        // The loop below visits [firstIndex, firstIndex + count) before addr reaches end or stopAt,
+        // and clears [clearFrom, 512) when it reached end first at boot. Its leaves are one run
+        // (pfn_pte of consecutive frames, one pgprot), so a page held as a run takes it in O(1) —
+        // unless an observer must hear of each entry.
+        var count = firstIndex >= stopAt || addr >= end
+            ? 0
+            : (int)Math.Min((ulong)(stopAt - firstIndex), ((end - addr) + PAGE_SIZE - 1) >> PAGE_SHIFT);
+        var clearFrom = firstIndex + count < stopAt && !g.after_bootmem ? firstIndex + count : -1;
+        var lastFrame = (addr >> PAGE_SHIFT) + (ulong)Math.Max(0, count - 1);
+        if (!Memory.FlatPages && Memory.Observer is null && lastFrame <= (PTE_MASK >> PAGE_SHIFT) &&
+            page.TryFillRun(firstIndex, count, g.Leaf(addr).Value, PAGE_SIZE, clearFrom) is var written and >= 0)
+        {
+            return StepResult.Ok((ulong)written);
+        }
+
         var entries = page.Entries;
+        var observer = Memory.Observer;
         ulong pages = 0;
         for (var i = firstIndex; i < stopAt; i++, addr += PAGE_SIZE)
         {
@@ -104,6 +120,14 @@ public sealed class Mmu
             {
                 if (!g.after_bootmem)
                 {
+                    for (var k = i; observer is not null && k < PTRS_PER_PTE; k++)
+                    {
+                        if (entries[k] != 0)
+                        {
+                            observer.EntryChanged(pte_page, page.Level, k, entries[k], 0);
+                        }
+                    }
+
                     Array.Clear(entries, i, PTRS_PER_PTE - i);
                 }
 
@@ -115,7 +139,9 @@ public sealed class Mmu
                 continue;
             }
 
+            // Written in place, not through Memory.Write, for speed: tell the observer all the same.
             entries[i] = g.Leaf(addr).Value;
+            observer?.EntryChanged(pte_page, page.Level, i, 0, entries[i]);
             pages++;
         }
 

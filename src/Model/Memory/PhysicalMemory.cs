@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using BootActors.Model.Paging;
 
 namespace BootActors.Model.Memory;
@@ -6,16 +7,29 @@ namespace BootActors.Model.Memory;
 /// <summary>
 /// Physical memory as far as the model needs it: only frames used as page tables hold
 /// contents (sparse). Each table page remembers which entry last linked it, so the live
-/// tree (reachable from init_level4_pgt) can be answered without a full walk.
+/// tree (reachable from init_level4_pgt) can be answered without a full walk. A page whose
+/// entries form one arithmetic run is held as a descriptor, not 512 entries (see
+/// <see cref="TablePage"/>), so a 4 TiB map without PSE (2 M PTE pages) costs a few hundred
+/// bytes per page rather than 4 KiB.
 /// </summary>
 public sealed class PhysicalMemory
 {
-    private readonly ConcurrentDictionary<ulong, TablePage> pages = new();
+    private readonly TablePageIndex pages = new();
 
     private readonly ConcurrentDictionary<(ulong Table, int Index), long> lastWrite = new();
     private readonly ConcurrentDictionary<ulong, long> freedAt = new();
 
-    public PhysicalMemory(Pfn root) => Root = root;
+    public PhysicalMemory(Pfn root, bool flatPages = false)
+    {
+        Root = root;
+        FlatPages = flatPages;
+    }
+
+    /// <summary>
+    /// Every page held as 512 entries from its first write, never as a run: the plain
+    /// representation, which tests compare the compact one against.
+    /// </summary>
+    public bool FlatPages { get; }
 
     /// <summary>After boot, remember at which step each entry was last written (for stale-TLB reports).</summary>
     public bool TrackWrites { get; set; }
@@ -31,6 +45,12 @@ public sealed class PhysicalMemory
     /// <summary>init_level4_pgt.</summary>
     public Pfn Root { get; }
 
+    /// <summary>
+    /// Told of every entry that changes from now on (a write, a zeroed page's old entries, a freed
+    /// page's entries), on the thread that changes it: for tools that keep the tables' history.
+    /// </summary>
+    public IEntryObserver? Observer { get; set; }
+
     public int TablePageCount => pages.Count;
 
     public IEnumerable<TablePage> TablePages => pages.Values;
@@ -40,12 +60,12 @@ public sealed class PhysicalMemory
     /// <summary>Makes this memory an independent copy of <paramref name="other"/> (exploration starts every schedule from one snapshot).</summary>
     public void CopyFrom(PhysicalMemory other)
     {
+        Debug.Assert(FlatPages == other.FlatPages, "a copy keeps its original's representation");
         pages.Clear();
-        foreach (var (pfn, page) in other.pages)
+        foreach (var page in other.pages.Values)
         {
-            var copy = new TablePage(page.Pfn, page.Level, page.Origin) { Parent = page.Parent, Name = page.Name };
-            Array.Copy(page.Entries, copy.Entries, page.Entries.Length);
-            pages[pfn] = copy;
+            // A run is immutable and an array is copied on its first write, so this is O(1) per page.
+            pages.Add(page.CopyOnWrite());
         }
 
         lastWrite.Clear();
@@ -75,7 +95,8 @@ public sealed class PhysicalMemory
     {
         if (pages.TryGetValue(pfn.Value, out var existing))
         {
-            Array.Clear(existing.Entries);
+            Cleared(existing);
+            existing.Clear();
             existing.Level = level;
             existing.Origin = origin;
             existing.Parent = null;
@@ -83,13 +104,18 @@ public sealed class PhysicalMemory
         }
 
         var page = new TablePage(pfn, level, origin);
-        pages[pfn.Value] = page;
+        pages.Add(page);
         return page;
     }
 
     public void Free(Pfn pfn)
     {
-        pages.TryRemove(pfn.Value, out _);
+        if (Observer is not null && Find(pfn) is { } freed)
+        {
+            Cleared(freed);
+        }
+
+        pages.Remove(pfn.Value);
         if (TrackWrites)
         {
             freedAt[pfn.Value] = CurrentSeq;
@@ -97,13 +123,27 @@ public sealed class PhysicalMemory
     }
 
     public PageTableEntry Read(Pfn table, int index) =>
-        pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p.Entries[index]) : PageTableEntry.None;
+        pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p[index]) : PageTableEntry.None;
 
     /// <summary>Stores an entry and keeps the child's parent link current.</summary>
     public void Write(Pfn table, int index, PageTableEntry value)
     {
         var page = Page(table);
-        page.Entries[index] = value.Value;
+        var before = Observer is null ? 0 : page[index];
+        if (FlatPages)
+        {
+            page.Entries[index] = value.Value;
+        }
+        else
+        {
+            page.Store(index, value.Value);
+        }
+
+        if (Observer is { } observer && before != value.Value)
+        {
+            observer.EntryChanged(table, page.Level, index, before, value.Value);
+        }
+
         if (TrackWrites)
         {
             lastWrite[(table.Value, index)] = CurrentSeq;
@@ -113,6 +153,28 @@ public sealed class PhysicalMemory
             pages.TryGetValue(value.Frame.Value, out var child))
         {
             child.Parent = new EntryRef(table, index);
+        }
+    }
+
+    private void Cleared(TablePage page)
+    {
+        if (Observer is not { } observer)
+        {
+            return;
+        }
+
+        if (page.Run is { IsEmpty: true })
+        {
+            return;
+        }
+
+        for (var i = 0; i < X86.PTRS_PER_PTE; i++)
+        {
+            var old = page[i];
+            if (old != 0)
+            {
+                observer.EntryChanged(page.Pfn, page.Level, i, old, 0);
+            }
         }
     }
 
@@ -177,6 +239,12 @@ public sealed class PhysicalMemory
     public bool IsMappedInLinearMap(Pfn pfn) => WalkVirt(X86.__va(pfn.PhysAddr.Value)).Mapped;
 }
 
+/// <summary>Hears of each page-table entry that changes (<see cref="PhysicalMemory.Observer"/>).</summary>
+public interface IEntryObserver
+{
+    void EntryChanged(Pfn table, Level level, int index, ulong before, ulong after);
+}
+
 public enum TablePageOrigin : byte
 {
     /// <summary>head_64.S's static init_level4_pgt / level3_ident_pgt / level2_ident_pgt.</summary>
@@ -198,27 +266,3 @@ public enum TablePageOrigin : byte
 public readonly record struct EntryRef(Pfn Table, int Index);
 
 public readonly record struct Walk(bool Mapped, Level Level, PageTableEntry Entry, EntryRef At);
-
-public sealed class TablePage
-{
-    public TablePage(Pfn pfn, Level level, TablePageOrigin origin)
-    {
-        Pfn = pfn;
-        Level = level;
-        Origin = origin;
-    }
-
-    public Pfn Pfn { get; }
-
-    /// <summary>The level this page serves as (the level of its entries).</summary>
-    public Level Level { get; set; }
-
-    public TablePageOrigin Origin { get; set; }
-
-    public ulong[] Entries { get; } = new ulong[512];
-
-    /// <summary>The entry that most recently linked this page.</summary>
-    public EntryRef? Parent { get; set; }
-
-    public string? Name { get; set; }
-}

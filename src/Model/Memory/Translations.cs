@@ -33,7 +33,7 @@ public static class Translations
         var page = memory.Find(table);
         if (page is not null)
         {
-            CollectEntries(memory, page.Entries, level, vaBase, firstIndex, lastIndex, b);
+            CollectEntries(memory, page, level, vaBase, firstIndex, lastIndex, b);
         }
 
         return b.Finish();
@@ -58,19 +58,42 @@ public static class Translations
         var child = memory.Find(entry.Frame);
         if (child is not null)
         {
-            CollectEntries(memory, child.Entries, level.Below(), va, 0, 511, b);
+            CollectEntries(memory, child, level.Below(), va, 0, 511, b);
         }
     }
 
-    private static void CollectEntries(PhysicalMemory memory, ulong[] entries, Level level, ulong va, int first, int last, Builder b)
+    private static void CollectEntries(PhysicalMemory memory, TablePage page, Level level, ulong va, int first, int last, Builder b)
     {
         var span = EntrySpan(level);
+        if (page.Run is { } run)
+        {
+            // A run of leaves that map consecutive spans is one range of translations (the big
+            // maps' PTE pages and pmd pages of 2 MiB leaves): the Builder would merge them anyway.
+            var leaves = level == Level.Pte || ((run.First & _PAGE_PSE) != 0 && level is Level.Pmd or Level.Pud);
+            var lo = Math.Max(first, run.Lo);
+            var hi = Math.Min(last + 1, run.Hi);
+            if (lo >= hi || (run.First & _PAGE_PRESENT) == 0)
+            {
+                return;
+            }
+
+            if (leaves && run.Stride == span)
+            {
+                var pa = (run.At(lo) & PTE_MASK) & ~(span - 1);
+                b.Add(va + ((ulong)lo * span), pa, (ulong)(hi - lo) * span, level);
+                return;
+            }
+
+            first = lo;
+            last = hi - 1;
+        }
+
         if (level == Level.Pte)
         {
-            // The hot loop of big maps: one PTE page, coalesced in place.
+            // The hot loop of big maps held as 512 entries: one PTE page, coalesced in place.
             for (var i = first; i <= last; i++)
             {
-                var e = entries[i];
+                var e = page[i];
                 if ((e & _PAGE_PRESENT) != 0)
                 {
                     b.Add(va + ((ulong)i << PAGE_SHIFT), e & PTE_MASK, PAGE_SIZE, Level.Pte);
@@ -82,7 +105,7 @@ public static class Translations
 
         for (var i = first; i <= last; i++)
         {
-            var e = entries[i];
+            var e = page[i];
             if (e != 0)
             {
                 Collect(memory, new PageTableEntry(e), level, va + ((ulong)i * span), b);

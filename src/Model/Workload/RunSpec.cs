@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using BootActors.Model.Files;
 using BootActors.Model.E820;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
@@ -39,45 +40,134 @@ public sealed record RunSpec(string Name, MachineConfig Machine, WorkloadPlan Wo
         };
     }
 
-    /// <summary>Rebuilds a spec; throws <see cref="FormatException"/> naming the field that is wrong.</summary>
-    public static RunSpec FromJson(JsonObject o)
+    /// <summary>Rebuilds a spec; throws <see cref="FormatException"/> naming the JSON path of the field that is wrong.</summary>
+    /// <param name="path">Where <paramref name="o"/> sits in its file, for messages ("spec").</param>
+    public static RunSpec FromJson(JsonObject o, string path = "spec")
     {
+        ArgumentNullException.ThrowIfNull(o);
+        var e820Path = JsonFields.Join(path, "e820");
+        var e820 = new List<E820Entry>();
+        var entries = JsonFields.Array(JsonFields.Required(o, "e820", path), e820Path);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var at = JsonFields.Index(e820Path, i);
+            var a = JsonFields.Array(entries[i] ?? throw new FormatException($"{at}: expected a list [start, end, type], found null"), at);
+            if (a.Count != 3 || a.Any(x => x is null))
+            {
+                throw new FormatException($"{at}: expected [\"0xSTART\", \"0xEND\", type], found {a.Count} value(s)");
+            }
+
+            var start = ParseHex(a[0]!, JsonFields.Index(at, 0));
+            var end = ParseHex(a[1]!, JsonFields.Index(at, 1));
+            if (end < start)
+            {
+                throw new FormatException($"{at}: the entry ends ({Hex(end)}) below its start ({Hex(start)})");
+            }
+
+            e820.Add(new E820Entry(start, end, (uint)JsonFields.Integer(a[2]!, JsonFields.Index(at, 2), 0, uint.MaxValue)));
+        }
+
+        var labelNode = JsonFields.Optional(o, "e820_label");
+        var label = labelNode is null ? "BIOS-e820" : JsonFields.String(labelNode, JsonFields.Join(path, "e820_label"));
+        if (label.Length == 0)
+        {
+            throw new FormatException($"{JsonFields.Join(path, "e820_label")}: empty");
+        }
+
+        var machine = new MachineConfig
+        {
+            E820 = E820Map.FromEntries(e820, label),
+            E820Origin = "trace",
+            Cpus = (int)JsonFields.Integer(JsonFields.Required(o, "cpus", path), JsonFields.Join(path, "cpus"), int.MinValue, int.MaxValue),
+            Pse = Bool(o, "pse", path),
+            Gbpages = Bool(o, "gbpages", path),
+            Xen = Bool(o, "xen", path),
+            KernelSize = ParseHex(JsonFields.Required(o, "kernel_size", path), JsonFields.Join(path, "kernel_size")),
+            Variant = new KernelVariant(
+                Switches(o, "hunks", path, KernelSwitches.ParseHunks),
+                Switches(o, "fixes", path, KernelSwitches.ParseFixes)),
+            HotplugMutex = Bool(o, "hotplug_mutex", path),
+            RemoveFlush = Choice(o, "flush", path, ("local", FlushScope.Local), ("global", FlushScope.Global)),
+            AllocOrder = Choice(o, "alloc_order", path, ("bottom-up", AllocOrder.BottomUp), ("top-down", AllocOrder.TopDown)),
+            Grain = Choice(o, "pte_grain", path, ("page", PteGrain.Page), ("entry", PteGrain.Entry)),
+        };
+
+        var stepsPath = JsonFields.Join(path, "workload");
+        var steps = new List<WorkloadStep>();
+        var stepNodes = JsonFields.Array(JsonFields.Required(o, "workload", path), stepsPath);
+        for (var i = 0; i < stepNodes.Count; i++)
+        {
+            var at = JsonFields.Index(stepsPath, i);
+            var so = JsonFields.Object(stepNodes[i] ?? throw new FormatException($"{at}: expected an object, found null"), at);
+            var eventsPath = JsonFields.Join(at, "events");
+            var eventNodes = JsonFields.Array(JsonFields.Required(so, "events", at), eventsPath);
+            var events = new List<WorkloadEvent>();
+            for (var j = 0; j < eventNodes.Count; j++)
+            {
+                var ev = JsonFields.Index(eventsPath, j);
+                events.Add(EventFromJson(JsonFields.Object(eventNodes[j] ?? throw new FormatException($"{ev}: expected an object, found null"), ev), ev));
+            }
+
+            steps.Add(new WorkloadStep(events, JsonFields.Boolean(JsonFields.Required(so, "concurrent", at), JsonFields.Join(at, "concurrent"))));
+        }
+
+        var nameNode = JsonFields.Optional(o, "name");
+        var name = nameNode is null ? "" : JsonFields.String(nameNode, JsonFields.Join(path, "name"));
+        return new RunSpec(name, machine, new WorkloadPlan(steps));
+    }
+
+    /// <summary>
+    /// The spec checked by <see cref="RunSpecLimits"/>: "spec.cpus: reason" (JSON paths under
+    /// <paramref name="path"/>), or null when it can run.
+    /// </summary>
+    public string? Problem(ulong? hostMemory, string path = "spec")
+    {
+        if (RunSpecLimits.Check(Machine, Workload, hostMemory) is not { } p)
+        {
+            return null;
+        }
+
+        var key = p.Key switch
+        {
+            "memory" => "e820",
+            "workload" when p.Event < 0 => JsonFields.Index("workload", p.Step),
+            "workload" when p.Field == "cpu" => $"{JsonFields.Index(JsonFields.Index("workload", p.Step) + ".events", p.Event)}.cpu",
+            "workload" => $"{JsonFields.Index(JsonFields.Index("workload", p.Step) + ".events", p.Event)}.{p.EventKind}.{p.Field}",
+            var k => k,
+        };
+        return $"{JsonFields.Join(path, key)}: {p.Reason}";
+    }
+
+    private static bool Bool(JsonObject o, string key, string path) => JsonFields.Boolean(JsonFields.Required(o, key, path), JsonFields.Join(path, key));
+
+    private static T Switches<T>(JsonObject o, string key, string path, Func<string, T> parse)
+    {
+        var at = JsonFields.Join(path, key);
+        var list = JsonFields.Array(JsonFields.Required(o, key, path), at);
+        var names = list.Select((n, i) => JsonFields.String(n ?? throw new FormatException($"{JsonFields.Index(at, i)}: expected a string, found null"), JsonFields.Index(at, i)));
         try
         {
-            var e820 = o["e820"]!.AsArray().Select(e =>
-            {
-                var a = e!.AsArray();
-                return new E820Entry(ParseHex(a[0]!), ParseHex(a[1]!), a[2]!.GetValue<uint>());
-            }).ToList();
-            var machine = new MachineConfig
-            {
-                E820 = E820Map.FromEntries(e820, o["e820_label"]?.GetValue<string>() ?? "BIOS-e820"),
-                E820Origin = "trace",
-                Cpus = o["cpus"]!.GetValue<int>(),
-                Pse = o["pse"]!.GetValue<bool>(),
-                Gbpages = o["gbpages"]!.GetValue<bool>(),
-                Xen = o["xen"]!.GetValue<bool>(),
-                KernelSize = ParseHex(o["kernel_size"]!),
-                Variant = new KernelVariant(
-                    KernelSwitches.ParseHunks(string.Join(",", o["hunks"]!.AsArray().Select(h => h!.GetValue<string>()))),
-                    KernelSwitches.ParseFixes(string.Join(",", o["fixes"]!.AsArray().Select(h => h!.GetValue<string>())))),
-                HotplugMutex = o["hotplug_mutex"]!.GetValue<bool>(),
-                RemoveFlush = o["flush"]!.GetValue<string>() == "local" ? FlushScope.Local : FlushScope.Global,
-                AllocOrder = o["alloc_order"]!.GetValue<string>() == "top-down" ? AllocOrder.TopDown : AllocOrder.BottomUp,
-                Grain = o["pte_grain"]!.GetValue<string>() == "entry" ? PteGrain.Entry : PteGrain.Page,
-            };
-            var steps = o["workload"]!.AsArray().Select(s =>
-            {
-                var so = s!.AsObject();
-                var events = so["events"]!.AsArray().Select(ev => EventFromJson(ev!.AsObject())).ToList();
-                return new WorkloadStep(events, so["concurrent"]!.GetValue<bool>());
-            }).ToList();
-            return new RunSpec(o["name"]?.GetValue<string>() ?? "", machine, new WorkloadPlan(steps));
+            return parse(string.Join(",", names));
         }
-        catch (Exception ex) when (ex is NullReferenceException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (ArgumentException ex)
         {
-            throw new FormatException($"the run spec is incomplete or malformed: {ex.Message}", ex);
+            throw new FormatException($"{at}: {ex.Message}", ex);
         }
+    }
+
+    private static T Choice<T>(JsonObject o, string key, string path, params (string Name, T Value)[] choices)
+    {
+        var at = JsonFields.Join(path, key);
+        var text = JsonFields.String(JsonFields.Required(o, key, path), at);
+        foreach (var (name, value) in choices)
+        {
+            if (name == text)
+            {
+                return value;
+            }
+        }
+
+        throw new FormatException($"{at}: \"{text}\" is not {string.Join(" or ", choices.Select(c => c.Name))}");
     }
 
     private static JsonNode StepJson(WorkloadStep step) => new JsonObject
@@ -92,34 +182,34 @@ public sealed record RunSpec(string Name, MachineConfig Machine, WorkloadPlan Wo
         })).ToArray()),
     };
 
-    private static WorkloadEvent EventFromJson(JsonObject o)
+    private static WorkloadEvent EventFromJson(JsonObject o, string path)
     {
-        var cpu = o["cpu"]!.GetValue<int>();
-        if (o["hotadd"] is JsonObject h)
+        var cpu = (int)JsonFields.Integer(JsonFields.Required(o, "cpu", path), JsonFields.Join(path, "cpu"), int.MinValue, int.MaxValue);
+        var kinds = new[] { "hotadd", "hotremove", "touch" }.Where(o.ContainsKey).ToList();
+        if (kinds.Count != 1)
         {
-            return new HotAdd(cpu, ParseHex(h["start"]!), ParseHex(h["size"]!));
+            throw new FormatException($"{path}: expected exactly one of hotadd, hotremove, touch, found {(kinds.Count == 0 ? "none" : string.Join(" and ", kinds))}");
         }
 
-        if (o["hotremove"] is JsonObject r)
+        var at = JsonFields.Join(path, kinds[0]);
+        var body = JsonFields.Object(JsonFields.Required(o, kinds[0], path), at);
+        ulong HexField(string key) => ParseHex(JsonFields.Required(body, key, at), JsonFields.Join(at, key));
+        return kinds[0] switch
         {
-            return new HotRemove(cpu, ParseHex(r["start"]!), ParseHex(r["size"]!));
-        }
-
-        if (o["touch"] is JsonObject t)
-        {
-            return new Touch(cpu, ParseHex(t["addr"]!), t["count"]!.GetValue<int>(), ParseHex(t["stride"]!));
-        }
-
-        throw new FormatException("a workload event is neither hotadd, hotremove nor touch");
+            "hotadd" => new HotAdd(cpu, HexField("start"), HexField("size")),
+            "hotremove" => new HotRemove(cpu, HexField("start"), HexField("size")),
+            _ => new Touch(cpu, HexField("addr"), (int)JsonFields.Integer(JsonFields.Required(body, "count", at), JsonFields.Join(at, "count"), int.MinValue, int.MaxValue), HexField("stride")),
+        };
     }
 
     private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
-    private static ulong ParseHex(JsonNode n)
+    private static ulong ParseHex(JsonNode n, string path)
     {
-        var s = n.GetValue<string>();
-        return s.StartsWith("0x", StringComparison.Ordinal)
-            ? ulong.Parse(s.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-            : throw new FormatException($"'{s}' is not a 0x-prefixed hex number");
+        var s = JsonFields.String(n, path);
+        return s.Length is > 2 and <= 18 && s.StartsWith("0x", StringComparison.Ordinal) &&
+               ulong.TryParse(s.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var v)
+            ? v
+            : throw new FormatException($"{path}: \"{(s.Length > 40 ? s[..37] + "…" : s)}\" is not a 0x-prefixed hex number of at most 16 digits");
     }
 }

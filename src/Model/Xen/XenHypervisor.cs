@@ -258,7 +258,7 @@ public sealed class XenHypervisor
 
         for (var i = firstIndex; i < PTRS_PER_PTE && addr < end; i++, addr += PAGE_SIZE)
         {
-            if (page.Entries[i] != 0)
+            if (page[i] != 0)
             {
                 continue;
             }
@@ -304,9 +304,9 @@ public sealed class XenHypervisor
             return set;
         }
 
-        foreach (var raw in page.Entries)
+        for (var i = 0; i < PTRS_PER_PTE; i++)
         {
-            var e = new PageTableEntry(raw);
+            var e = new PageTableEntry(page[i]);
             if (e.Present && !e.Large && memory.IsTablePage(e.Frame))
             {
                 set.UnionWith(Subtree(e.Frame, level.Below()));
@@ -326,14 +326,15 @@ public sealed class XenHypervisor
         if (level == Level.Pte)
         {
             var pte = memory.Find(table);
-            if (pte is null)
+            if (pte is null || pte.Run is { } run && (run.IsEmpty || (run.First & (_PAGE_PRESENT | _PAGE_RW)) != (_PAGE_PRESENT | _PAGE_RW)))
             {
+                // No entry of the page is a present writable mapping.
                 return null;
             }
 
             for (var i = 0; i < PTRS_PER_PTE; i++)
             {
-                var e = new PageTableEntry(pte.Entries[i]);
+                var e = new PageTableEntry(pte[i]);
                 if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
                 {
                     return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
@@ -354,7 +355,7 @@ public sealed class XenHypervisor
         var span = EntrySpan(level);
         for (var i = 0; i < PTRS_PER_PMD; i++)
         {
-            var e = new PageTableEntry(page.Entries[i]);
+            var e = new PageTableEntry(page[i]);
             if (!e.Present)
             {
                 continue;

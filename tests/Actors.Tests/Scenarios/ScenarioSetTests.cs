@@ -119,7 +119,7 @@ public sealed class ScenarioSetTests
     {
         var ex = ScenarioText.Refused(File, "workload=[ { cpu = 7, touch { addr = 0 } } ]");
 
-        Assert.Equal("bad.hocon: --set workload[0].cpu: CPU7 does not exist: the scenario has cpus = 3 (CPU0-CPU2)", ex.Message);
+        Assert.Equal("bad.hocon: --set workload[0].cpu: CPU7 does not exist: the machine has 3 CPU(s) (CPU0-CPU2)", ex.Message);
     }
 
     [Fact]
@@ -127,7 +127,7 @@ public sealed class ScenarioSetTests
     {
         var ex = ScenarioText.Refused(File, "cpus=2");
 
-        Assert.Equal("bad.hocon:6: workload[0].cpu: CPU2 does not exist: the scenario has cpus = 2 (CPU0-CPU1)", ex.Message);
+        Assert.Equal("bad.hocon:6: workload[0].cpu: CPU2 does not exist: the machine has 2 CPU(s) (CPU0-CPU1)", ex.Message);
     }
 
     [Theory]

@@ -59,8 +59,10 @@ public sealed class ScenarioValidationTests
     [InlineData("alloc_order = topdown", "bad.hocon:5: alloc_order: 'topdown' is not a valid value (expected bottom-up or top-down)")]
     [InlineData("pte_grain = pte", "bad.hocon:5: pte_grain: 'pte' is not a valid value (expected page or entry)")]
     [InlineData("kernel_size = 0", "bad.hocon:5: kernel_size: '0' is not a size: the size must be positive")]
-    [InlineData("cpus = two", "bad.hocon:5: cpus: 'two' is not a CPU count (expected a whole number from 1 to 4096)")]
-    [InlineData("cpus = 0", "bad.hocon:5: cpus: '0' is not a CPU count (expected a whole number from 1 to 4096)")]
+    [InlineData("cpus = two", "bad.hocon:5: cpus: 'two' is not a CPU count (expected a whole number from 1)")]
+    [InlineData("cpus = 0", "bad.hocon:5: cpus: '0' is not a CPU count (expected a whole number from 1)")]
+    [InlineData("cpus = 4097", "bad.hocon:5: cpus: 4097 is not a CPU count: expected 1 to 4096 (NR_CPUS's largest value in 2.6.27, with MAXSMP)")]
+    [InlineData("kernel_size = 0xffffffffffffffff", "bad.hocon:5: kernel_size: a kernel image of 16777216 TiB does not fit KERNEL_IMAGE_SIZE (512 MiB, all that level2_kernel_pgt maps; include/asm-x86/page_64.h)")]
     [InlineData("cpus = [1, 2]", "bad.hocon:5: cpus: expected a single value, found a list [ ... ]")]
     [InlineData("workload { cpu = 1 }", "bad.hocon:5: workload: expected a list of steps [ ... ], found an object { ... }")]
     [InlineData("expect { outcome = fine }", "bad.hocon:5: expect.outcome: 'fine' is not an outcome (expected ok, panic, rejected, violation)")]
@@ -93,7 +95,8 @@ public sealed class ScenarioValidationTests
     [InlineData("start = 4G, size = 1X", "workload[0].hotadd.size: '1X' is not a size: expected a number of bytes with an optional K, M, G or T suffix")]
     [InlineData("start = 4G, size = 0", "workload[0].hotadd.size: '0' is not a size: the size must be positive")]
     [InlineData("start = -1, size = 1G", "workload[0].hotadd.start: '-1' is not an address")]
-    [InlineData("start = 0xffffffffffffffff, size = 1G", "workload[0].hotadd.start: the range wraps past the top of the physical address space")]
+    [InlineData("start = 0xffffffffffffffff, size = 1G", "workload[0].hotadd.start: [0xffffffffffffffff, beyond 2^64) reaches 0x3f0000000000 (63 TiB)")]
+    [InlineData("start = 62T, size = 2T", "workload[0].hotadd.size: [0x3e0000000000, 0x400000000000) reaches 0x3f0000000000 (63 TiB)")]
     public void ABadRangeIsRefused(string range, string message)
     {
         var ex = ScenarioText.Refused(ScenarioText.Minimal.Replace("workload = []", $"workload = [\n  {{ cpu = 1, hotadd {{ {range} }} }}\n]"));
@@ -143,7 +146,7 @@ public sealed class ScenarioValidationTests
     {
         var ex = ScenarioText.Refused(Workload.Replace("{ cpu = 1, hotremove", "{ cpu = 2, hotremove"));
 
-        Assert.Equal("bad.hocon:8: workload[1].concurrent[1].cpu: CPU2 does not exist: the scenario has cpus = 2 (CPU0-CPU1)", ex.Message);
+        Assert.Equal("bad.hocon:8: workload[1].concurrent[1].cpu: CPU2 does not exist: the machine has 2 CPU(s) (CPU0-CPU1)", ex.Message);
     }
 
     [Theory]

@@ -54,6 +54,21 @@ public class SampleFileTests
     }
 
     [Fact]
+    public void TheEightSocketServerLogIsANewFormatMapWith12Tebibytes()
+    {
+        var map = E820Parser.ParseFile(SamplePath("server-12t.dmesg"));
+
+        Assert.Equal("BIOS-e820", map.Label);
+        Assert.Equal(14, map.Entries.Count);
+
+        // 12 TiB plus the 2.25 GiB the BIOS remapped from below 4 GiB; the SRAT lines are not e820 lines.
+        Assert.Equal(0xc0090000UL, map.EndOfRamPfn());
+        Assert.Equal(0x9b000UL, map.EbdaLowmem());
+        Assert.InRange(RamBytes(map), (12UL << 40) - (1UL << 30), 12UL << 40);
+        Assert.False(map.AnyMapped(0x90000000, 0xfd000000, 0)); // the 32-bit MMIO hole
+    }
+
+    [Fact]
     public void TheSmallServerLogIsANewFormatMapWith64Gibibytes()
     {
         var map = E820Parser.ParseFile(SamplePath("server-64g.dmesg"));

@@ -1,0 +1,285 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace BootActors.Cli.Tests;
+
+/// <summary>
+/// Every class of bad input is refused the same way, by every reader: exit 2, nothing on stdout,
+/// one line on stderr naming the file (and line, field or option) and the reason — never a stack
+/// trace, an exit 3 or 134, or a wait for ever.
+/// </summary>
+public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
+{
+    private const string CpuReason = "5000 is not a CPU count: expected 1 to 4096 (NR_CPUS's largest value in 2.6.27, with MAXSMP)";
+
+    public static TheoryData<string> Readers => ["e820", "scenario", "replay", "trace show", "trace pt"];
+
+    /// <summary>The command each reader is used by, on <paramref name="path"/>.</summary>
+    private static CliRun Read(string reader, string path) => reader switch
+    {
+        "e820" => Cli.Run("run", "--e820", path),
+        "scenario" => Cli.Run("run", path),
+        "replay" => Cli.Run("replay", path),
+        "trace show" => Cli.Run("trace", "show", path),
+        _ => Cli.Run("trace", "pt", path, "--at", "1"),
+    };
+
+    private static void AssertRefused(CliRun run, string expected)
+    {
+        Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Equal("", run.Stdout);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("bootactors: ", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Readers))]
+    public void DevZeroIsRefusedAsACharacterDeviceByEveryReader(string reader)
+    {
+        AssertRefused(Read(reader, "/dev/zero"), "/dev/zero: is a character device, not a regular file");
+    }
+
+    [Theory]
+    [MemberData(nameof(Readers))]
+    public async Task AFifoIsRefusedWithoutWaitingForAWriter(string reader)
+    {
+        using var scratch = new Scratch();
+        var fifo = scratch.PathOf("pipe");
+        Assert.Equal(0, MakeFifo(fifo, 0x180));
+
+        // Opening a FIFO for reading blocks until a writer comes: the reader must not open it.
+        var run = await Task.Run(() => Read(reader, fifo)).WaitAsync(TimeSpan.FromSeconds(60));
+        AssertRefused(run, $"{fifo}: is a named pipe (FIFO), not a regular file");
+    }
+
+    [Theory]
+    [MemberData(nameof(Readers))]
+    public void ADirectoryIsRefusedByEveryReader(string reader)
+    {
+        using var scratch = new Scratch();
+
+        AssertRefused(Read(reader, scratch.Dir), $"{scratch.Dir}: is a directory, not a");
+    }
+
+    [Fact]
+    public void AScenarioLargerThanAScenarioCanBeIsRefusedWithTheLimit()
+    {
+        using var scratch = new Scratch();
+        var path = scratch.Write("big.hocon", "cpus = 1\n" + new string('#', 1 << 20) + "\n");
+
+        AssertRefused(Cli.Run("run", path), $"{path}: too large (1,048,586 bytes; the limit for scenario files is 1 MiB)");
+    }
+
+    [Fact]
+    public void InvalidUtf8InAScenarioIsRefusedAtItsLine()
+    {
+        using var scratch = new Scratch();
+        var path = scratch.Write("bad.hocon", [.. "cpus = 1\nmemory = 8G\nvariant = \""u8, 0xff, .. "fixed\"\nworkload = []\n"u8]);
+
+        AssertRefused(Cli.Run("run", path), $"{path}:3: not UTF-8 text: the byte 0xff");
+    }
+
+    [Fact]
+    public void ScenarioNestingDeeperThanTheLimitIsRefusedNotAStackOverflow()
+    {
+        using var scratch = new Scratch();
+        const int depth = 100_000;
+        var path = scratch.Write("deep.hocon", "x = " + string.Concat(Enumerable.Repeat("{a = ", depth)) + "1" + new string('}', depth) + "\n");
+
+        AssertRefused(Cli.Run("run", path), "nested too deeply: more than 32 levels");
+    }
+
+    [Theory]
+    [InlineData("cpus=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]")]
+    [InlineData("workload=[{a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a={a=1}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}}]")]
+    public void SetNestingDeeperThanTheLimitIsRefusedNamingTheSet(string set)
+    {
+        AssertRefused(Cli.Run("run", "hotadd-concurrent", "--set", set), "nested too deeply");
+    }
+
+    public static TheoryData<string, string> ReplayDamage => new()
+    {
+        { "version as a string", "bootactors_replay: expected an integer, found the string \"1\"" },
+        { "version as a float", "bootactors_replay: expected an integer, found the number 1.5" },
+        { "no version", "not a replay file (no \"bootactors_replay\" version)" },
+        { "a delivery with two fields", "deliveries[3]: expected [from, to, type] (3 strings), found 2 value(s)" },
+        { "a delivery type that is a number", "deliveries[3][2]: expected a string, found the number 5" },
+        { "cpus 0", "spec.cpus: 0 is not a CPU count: expected 1 to 4096" },
+        { "cpus -1", "spec.cpus: -1 is not a CPU count: expected 1 to 4096" },
+        { "cpus 100000", "spec.cpus: 100000 is not a CPU count: expected 1 to 4096" },
+        { "cpus as a string", "spec.cpus: expected an integer, found the string \"4\"" },
+        { "RAM up to 2^64", "spec.e820: RAM ends at 0x3ffffffff000 (64 TiB); this model numbers get_zeroed_page's pages from 0x3f0000000000" },
+        { "a kernel of 2^64 bytes", "spec.kernel_size: a kernel image of 16777216 TiB does not fit KERNEL_IMAGE_SIZE (512 MiB" },
+        { "a workload on CPU9", "spec.workload[0].events[0].cpu: CPU9 does not exist: the machine has 3 CPU(s) (CPU0-CPU2)" },
+        { "nesting 50 deep", "not a replay file (not JSON: The maximum configured depth of 16 has been exceeded" },
+        { "a list, not an object", "not a replay file (the file holds a JSON value that is not an object)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReplayDamage))]
+    public void ADamagedReplayFileIsRefusedNamingTheField(string damage, string expected)
+    {
+        using var scratch = new Scratch();
+        var replay = race.Replay();
+        var deliveries = replay["deliveries"]!.AsArray();
+        var spec = replay["spec"]!.AsObject();
+        JsonNode root = replay;
+        switch (damage)
+        {
+            case "version as a string": replay["bootactors_replay"] = "1"; break;
+            case "version as a float": replay["bootactors_replay"] = 1.5; break;
+            case "no version": replay.Remove("bootactors_replay"); break;
+            case "a delivery with two fields": deliveries[3]!.AsArray().RemoveAt(2); break;
+            case "a delivery type that is a number": deliveries[3]![2] = 5; break;
+            case "cpus 0": spec["cpus"] = 0; break;
+            case "cpus -1": spec["cpus"] = -1; break;
+            case "cpus 100000": spec["cpus"] = 100000; break;
+            case "cpus as a string": spec["cpus"] = "4"; break;
+            case "RAM up to 2^64": spec["e820"]![0]![1] = "0xfffffffffffff000"; break;
+            case "a kernel of 2^64 bytes": spec["kernel_size"] = "0xffffffffffffffff"; break;
+            case "a workload on CPU9": spec["workload"]![0]!["events"]![0]!["cpu"] = 9; break;
+            case "nesting 50 deep": replay["narrative"] = JsonNode.Parse(new string('[', 50) + new string(']', 50)); break;
+            default: root = new JsonArray(); break;
+        }
+
+        var path = scratch.Write("damaged.replay.json", root.ToJsonString());
+
+        AssertRefused(Cli.Run("replay", path), $"{path}: {expected}");
+    }
+
+    [Fact]
+    public void AJsonErrorQuotingSeveralLinesOfTheFileIsStillOneLine()
+    {
+        using var scratch = new Scratch();
+        var text = File.ReadAllText(race.ReplayPath);
+
+        // The JSON reader quotes an invalid literal up to where it gives up: here many lines of the file.
+        var at = text.IndexOf("\"pse\": true", StringComparison.Ordinal) + "\"pse\": ".Length;
+        var path = scratch.Write("broken.replay.json", text[..at] + "t" + text[(at + 4)..].Replace("true", "trueish", StringComparison.Ordinal));
+
+        AssertRefused(Cli.Run("replay", path), $"{path}: not a replay file (not JSON: ");
+    }
+
+    [Fact]
+    public void ATraceHeaderWith200000ActorsIsRefusedByTheActorLimit()
+    {
+        using var scratch = new Scratch();
+        var lines = race.TraceLines();
+        var header = JsonNode.Parse(lines[0])!.AsObject();
+        var actors = header["actors"]!.AsArray();
+        for (var i = 0; i < 200_000; i++)
+        {
+            actors.Add($"extra{i}");
+        }
+
+        var path = scratch.Write("many.jsonl", string.Join("\n", [header.ToJsonString(), .. lines[1..]]) + "\n");
+
+        AssertRefused(Cli.Run("trace", "show", path), $"{path}:1: \"actors\" lists {actors.Count} actors; a run has at most 8198");
+    }
+
+    [Fact]
+    public void ATraceWhoseSpecHas100000CpusIsRefusedByPtWithoutRunningIt()
+    {
+        using var scratch = new Scratch();
+        var lines = race.TraceLines();
+        var header = JsonNode.Parse(lines[0])!.AsObject();
+        header["spec"]!["cpus"] = 100_000;
+        var path = scratch.Write("absurd.jsonl", string.Join("\n", [header.ToJsonString(), .. lines[1..]]) + "\n");
+
+        AssertRefused(Cli.Run("trace", "pt", path, "--at", "5"), $"{path}:1: spec.cpus: 100000 is not a CPU count");
+    }
+
+    [Fact]
+    public void ATraceWhoseClocksClaimAnOrderItsDeliveriesLackIsRefusedByHb()
+    {
+        using var scratch = new Scratch();
+        var lines = race.TraceLines();
+        var header = JsonNode.Parse(lines[0])!;
+        var e = JsonNode.Parse(lines[40])!.AsObject();
+        e["from_clock"] = new JsonObject(header["actors"]!.AsArray().Select(a => KeyValuePair.Create((string)a!, (JsonNode?)1_000_000)));
+        lines[40] = e.ToJsonString();
+        var path = scratch.Write("clocks.jsonl", string.Join("\n", lines) + "\n");
+
+        var run = Cli.Run("trace", "hb", path, "5", "40");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"bootactors: {path}: the vector clocks order #5 before #40, but no chain of messages in the trace links them: its clocks do not match its deliveries",
+            Assert.Single(run.StderrLines));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(6)]
+    public void InvalidUtf8AnywhereInATraceLineIsRefusedAtThatLine(int line)
+    {
+        using var scratch = new Scratch();
+        var lines = race.TraceLines().Select(Encoding.UTF8.GetBytes).ToList();
+
+        // Inside a string the JSON reader would otherwise pass over undecoded.
+        var text = lines[line - 1];
+        var quote = Array.LastIndexOf(text, (byte)'"');
+        lines[line - 1] = [.. text[..quote], 0xc3, 0x28, .. text[quote..]];
+        var path = scratch.Write("bad.jsonl", lines.SelectMany(l => l.Append((byte)'\n')).ToArray());
+
+        // export prints only when done, so stdout stays empty; the half-written export is not left behind.
+        AssertRefused(Cli.Run("trace", "export", path, "--format", "chrome", "-o", scratch.PathOf("out.json")), $"{path}:{line}: not UTF-8 text: the byte 0xc3");
+        Assert.Equal(["bad.jsonl"], scratch.Leftovers());
+    }
+
+    [Theory]
+    [InlineData("explore", "--time-limit", "infinity", "--time-limit infinity: expected a positive duration")]
+    [InlineData("explore", "--time-limit", "1e20s", "--time-limit 1e20s: expected a positive duration")]
+    [InlineData("explore", "--time-limit", "NaN", "--time-limit NaN: expected a positive duration")]
+    [InlineData("explore", "--time-limit", "-5s", "--time-limit -5s: expected a positive duration")]
+    [InlineData("explore", "--time-limit", "900h", "--time-limit 900h: at most 30 day(s)")]
+    [InlineData("explore", "--timeout", "0s", "--timeout 0s: expected a positive duration")]
+    [InlineData("explore", "--max-deliveries", "0", "--max-deliveries 0: expected a whole number ≥ 1")]
+    [InlineData("run", "--timeout", "2d", "--timeout 2d: expected a positive duration")]
+    [InlineData("run", "--timeout", "25h", "--timeout 25h: at most 1 day(s)")]
+    [InlineData("run", "--max-deliveries", "-1", "--max-deliveries -1: expected a whole number ≥ 1")]
+    [InlineData("run", "--kernel-size", "0xffffffffffffffff",
+        "cannot build this machine: --kernel-size 0xffffffffffffffff: a kernel image of 16777216 TiB does not fit KERNEL_IMAGE_SIZE (512 MiB")]
+    [InlineData("run", "--memory", "4M",
+        "cannot build this machine: --memory 4M: the kernel image [0x200000, 0xa00000) (8 MiB at CONFIG_PHYSICAL_START) is not inside one usable e820 range")]
+    [InlineData("run", "--memory", "64T", "cannot build this machine: --memory 64T: RAM ends at 0x3ffffffff000 (64 TiB)")]
+    [InlineData("run", "--cpus", "99999999999", "cannot build this machine: --cpus 99999999999: 2147483647 is not a CPU count")]
+    public void AnOptionValueOutOfRangeIsRefusedNamingTheOption(string command, string option, string value, string expected)
+    {
+        var run = command == "explore"
+            ? Cli.Run("explore", "hotadd-concurrent", option, value)
+            : Cli.Run("run", option, value);
+
+        AssertRefused(run, expected);
+    }
+
+    [Fact]
+    public void AMachineWhosePageTablesCannotFitThisHostIsRefusedBeforeItRuns()
+    {
+        AssertRefused(Cli.Run("run", "--memory", "60T", "--pse", "off"), "cannot build this machine: --memory 60T: mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to");
+    }
+
+    [Fact]
+    public void ACpuCountIsRefusedWithTheSameReasonByTheOptionAScenarioAReplayFileAndATraceHeader()
+    {
+        using var scratch = new Scratch();
+        var scenario = scratch.Write("many.hocon", "cpus = 5000\nmemory = 8G\nvariant = fixed\nworkload = []\n");
+        var replay = race.Replay();
+        replay["spec"]!["cpus"] = 5000;
+        var replayPath = scratch.Write("many.replay.json", replay.ToJsonString());
+        var lines = race.TraceLines();
+        var header = JsonNode.Parse(lines[0])!.AsObject();
+        header["spec"]!["cpus"] = 5000;
+        var tracePath = scratch.Write("many.jsonl", string.Join("\n", [header.ToJsonString(), .. lines[1..]]) + "\n");
+
+        AssertRefused(Cli.Run("run", "--cpus", "5000"), $"--cpus 5000: {CpuReason}");
+        AssertRefused(Cli.Run("run", scenario), $"{scenario}:1: cpus: {CpuReason}");
+        AssertRefused(Cli.Run("explore", scenario), $"{scenario}:1: cpus: {CpuReason}");
+        AssertRefused(Cli.Run("replay", replayPath), $"{replayPath}: spec.cpus: {CpuReason}");
+        AssertRefused(Cli.Run("trace", "pt", tracePath, "--at", "3"), $"{tracePath}:1: spec.cpus: {CpuReason}");
+    }
+
+    [DllImport("libc", EntryPoint = "mkfifo")]
+    private static extern int MakeFifo([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
+}
