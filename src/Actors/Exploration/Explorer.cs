@@ -199,6 +199,10 @@ public sealed class Explorer
         var coverage = new Coverage();
         var found = new Dictionary<string, Finding>();
         var order = new List<string>();
+
+        // Each distinct violation is explained (and its replay file written) when first found, so an
+        // interrupted exploration keeps it; a later, smaller representative is explained again at the end.
+        var explained = new Dictionary<string, (Finding Of, FoundViolation Report)>();
         string? error = null;
         var schedules = 0;
         var timedOut = 0;
@@ -244,6 +248,7 @@ public sealed class Explorer
             {
                 found[f.Key] = f with { Index = schedules - 1 };
                 order.Add(f.Key);
+                explained[f.Key] = (found[f.Key], engine.Explain(found[f.Key], schedules - 1, options.ReplayOut));
             }
             else if (Finding.Compare(f, known) < 0)
             {
@@ -261,7 +266,9 @@ public sealed class Explorer
             coverage.Merge(unit.Coverage);
         }
 
-        var violations = order.Select(k => engine.Explain(found[k], found[k].Index, options.ReplayOut)).ToList();
+        var violations = order.Select(k => ReferenceEquals(explained[k].Of, found[k])
+            ? explained[k].Report
+            : engine.Explain(found[k], found[k].Index, options.ReplayOut)).ToList();
         return new ExplorationResult
         {
             Strategy = engine.StrategyName,
