@@ -1,4 +1,6 @@
 using Akka.Actor;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 
 namespace BootActors.Actors.Infrastructure;
 
@@ -80,4 +82,17 @@ public sealed class Topology
     public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != PageTableLock && id != HotplugMutex && id != Host;
 
     public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
+
+    /// <summary>Which instance of its owner an actor is, as a stage's target (<see cref="Stage.Target"/>): a TLB's CPU; 0 for any other actor.</summary>
+    public int TargetOf(int actor) => actor > Cpus && actor <= 2 * Cpus ? actor - 1 - Cpus : 0;
+
+    /// <summary>The actor that receives the <paramref name="i"/>-th message of <paramref name="stage"/> for <paramref name="cpu"/>'s step <paramref name="step"/>.</summary>
+    public int OwnerOf(Stage stage, int cpu, int i, in Effect step) => stage.Owner switch
+    {
+        StageOwner.PhysicalMemory => Memory,
+        StageOwner.PageAllocator => Allocator,
+        StageOwner.Lock => Lock(step.Value),
+        StageOwner.Hypervisor => Hypervisor >= 0 ? Hypervisor : throw new InvalidOperationException($"{stage} needs the hypervisor, but the run is native"),
+        _ => Tlb(stage.Target(cpu, i)),
+    };
 }

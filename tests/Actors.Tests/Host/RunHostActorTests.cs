@@ -38,10 +38,10 @@ public sealed class RunHostActorTests : Akka.TestKit.Xunit2.TestKit
         probe.SetAutoPilot(new DelegateAutoPilot((conductor, message) =>
         {
             var d = (Deliver)message;
-            if (d.Message is Hypervisor.MmuUpdate { TypeName: "MmuUpdate" } update && ++mmuUpdates == 3)
+            if (d.Message is StepRequest { TypeName: "MmuUpdate" } update && ++mmuUpdates == 3)
             {
                 refused = update.Step;
-                conductor.Tell(new ModelEnvelope(hyp, d.From, new Hypervisor.HypercallDone(StepResult.Fail(refusal)) { Tag = update.Tag },
+                conductor.Tell(new ModelEnvelope(hyp, d.From, update.Reply(StepResult.Fail(refusal)),
                     d.SenderClock, rig.Run.Epoch));
                 conductor.Tell(new Processed(d.Seq, false, rig.Run.Epoch));
             }
