@@ -5,7 +5,6 @@ using BootActors.Actors.Infrastructure;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 using BootActors.Model.Memory;
-using PhysicalMemory = BootActors.Actors.Components.PhysicalMemory;
 
 namespace BootActors.Actors.Exploration;
 
@@ -350,23 +349,15 @@ internal sealed class StateHasher
         {
             case Cpu.RunProgram run:
                 return Hash64.Final(Hash64.Mix(h, Hash64.Of(run.Label)));
-            case PhysicalMemory.ApplyUpdate a:
-                h = Hash64.Mix(Hash64.Mix(Effect(h, a.Step, canon), a.StepToo ? 1UL : 0), (ulong)a.StopAt);
-                return Hash64.Final(a.ClearRw is { } ro ? Hash64.Mix(Hash64.Mix(h, canon(ro.Table.Value)), (ulong)ro.Index) : h);
-            case PhysicalMemory.Walked w:
-                h = Result(h, w.Result, canon);
-                return Hash64.Final(w.Entry is { } e ? Hash64.Mix(h, TlbEntryHash(e, canon)) : h);
-            case StepMessage s:
-                return Hash64.Final(Effect(h, s.Step, canon));
-            case StepDone d:
-                return Hash64.Final(Result(Effect(h, d.Step, canon), d.Result, canon));
-            case PhysicalMemory.Walk or Hypervisor.MmuUpdate or Hypervisor.UpdateVaMapping or Hypervisor.PteStores or Hypervisor.FixmapStore or Hypervisor.MmuextOp:
-                return Hash64.Final(Effect(h, ((StepRequest)m).Step, canon));
-            case PhysicalMemory.UpdateApplied or Hypervisor.HypercallDone:
-                return Hash64.Final(Result(h, ((StepReply)m).Result, canon));
+            case StepRequest r:
+                h = Forwarded(Effect(h, r.Step, canon), r.ForwardedBy, r.Step);
+                return Hash64.Final(Data(h, r.Input, canon));
+            case StepReply rep:
+                h = Forwarded(Result(Effect(h, rep.Step, canon), rep.Result, canon), rep.ForwardedBy, rep.Step);
+                return Hash64.Final(Data(h, rep.Data, canon));
         }
 
-        // A message type this hasher does not know: its trace fields (all it says about itself), and its step or result.
+        // A message type this hasher does not know: its trace fields (all it says about itself).
         var fields = new Dictionary<string, string>();
         m.Fields(fields);
         foreach (var kv in fields.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -374,16 +365,33 @@ internal sealed class StateHasher
             h = Hash64.Mix(Hash64.Mix(h, Hash64.Of(kv.Key)), Hash64.Of(kv.Value));
         }
 
-        if (m is StepRequest r)
+        return Hash64.Final(h);
+    }
+
+    /// <summary>Which stage's owner forwarded the part (its completion waits for this message), by name.</summary>
+    private static ulong Forwarded(ulong h, Stage? by, in Effect step) => by is null ? h : Hash64.Mix(h, Hash64.Of(by.RequestName(step)));
+
+    /// <summary>What a stage's part carries on: a PTE made read-only, where a fill stops, Xen's refusal, a walk's result.</summary>
+    private static ulong Data(ulong h, StageData? d, Func<ulong, ulong> canon)
+    {
+        if (d is null)
         {
-            h = Effect(h, r.Step, canon);
-        }
-        else if (m is StepReply rep)
-        {
-            h = Result(h, rep.Result, canon);
+            return h;
         }
 
-        return Hash64.Final(h);
+        h = Hash64.Mix(h, 0xda7a);
+        if (d.ReadOnly is { } ro)
+        {
+            h = Hash64.Mix(Hash64.Mix(h, canon(ro.Table.Value)), (ulong)ro.Index);
+        }
+
+        h = Hash64.Mix(h, d.StopAt is { } stop ? (ulong)stop : ulong.MaxValue);
+        if (d.Refusal is { } refusal)
+        {
+            h = Hash64.Mix(h, Hash64.Of(refusal));
+        }
+
+        return d.Walked is { } e ? Hash64.Mix(h, TlbEntryHash(e, canon)) : h;
     }
 
     private static ulong Effect(ulong h, in Effect e, Func<ulong, ulong> canon)
