@@ -27,7 +27,7 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
     /// <param name="output">xUnit's output: the kit writes what each exploration found, and how to replay it.</param>
     /// <param name="config">
     /// HOCON over the defaults, e.g. <c>bootactors.run-timeout = 120s</c> (the <c>bootactors</c> section of
-    /// the CLI's akka.hocon: ask-timeout, run-timeout, conductor.max-steps); null: the defaults.
+    /// the CLI's akka.hocon: run-timeout, conductor.max-steps); null: the defaults.
     /// </param>
     protected BootRaceTest(ITestOutputHelper output, Config? config = null)
         : base(config is null ? KitDefaults : config.WithFallback(KitDefaults), output: output)

@@ -43,7 +43,7 @@ public sealed class Inputs(Corpus corpus)
             (2, Generated.Scenario.Select(d => ("generated", d)))),
         Gen.Int[0, 19],
         (file, how) => new FuzzCase("scenario", file.Item1, [new FuzzFile("scenarios/in.hocon", file.Item2)], how == 0
-            ? ["explore", "{dir}/scenarios/in.hocon", "--iterations", "2", "--no-shrink", "--json", "--replay-out", "{dir}/replays", .. Bounded]
+            ? ["explore", "{dir}/scenarios/in.hocon", "--max-schedules", "2", "--no-shrink", "--json", "--output-dir", "{dir}/replays", .. Bounded]
             : ["run", "{dir}/scenarios/in.hocon", "--host", "sequential", "--json", .. Bounded]));
 
     public Gen<FuzzCase> Set => Gen.Select(
@@ -91,6 +91,6 @@ public sealed class Inputs(Corpus corpus)
             (1, Gen.String)),
         Gen.Bool,
         (option, value, explore) => new FuzzCase("values", "generated", [], explore && option is "--timeout" or "--seed"
-            ? ["explore", "hotadd-concurrent", option, value, "--iterations", "1", "--no-shrink", "--json", "--replay-out", "{dir}/replays"]
+            ? ["explore", "hotadd-concurrent", option, value, "--max-schedules", "1", "--no-shrink", "--json", "--output-dir", "{dir}/replays"]
             : ["run", option, value, "--host", "sequential", "--json", .. (option == "--timeout" ? Array.Empty<string>() : Bounded)]));
 }
