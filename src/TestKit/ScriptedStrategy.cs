@@ -14,7 +14,8 @@ internal sealed class ScriptedStrategy : ExplorationStrategy
     private int phase;
     private int matches;
 
-    public ScriptedStrategy(Script script) => steps = script.Steps;
+    public ScriptedStrategy(Script script)
+        : base(ChoiceMode.Cpu) => steps = script.Steps;
 
     public override string Name => "scripted";
 
@@ -29,28 +30,28 @@ internal sealed class ScriptedStrategy : ExplorationStrategy
         Reached.Clear();
     }
 
-    protected override int ChooseCpu(CpuView view) => Pick(view);
+    protected override int ChooseOption(ChoiceView view) => Pick(view);
 
-    protected override int ChooseForced(CpuView view) => Pick(view);
+    protected override int ChooseForced(ChoiceView view) => Pick(view);
 
-    private int Pick(CpuView view)
+    private int Pick(ChoiceView view)
     {
-        while (phase < steps.Count && !view.Enabled.Contains(steps[phase].Cpu))
+        while (phase < steps.Count && view.OldestOf(steps[phase].Cpu) < 0)
         {
             NextPhase();
         }
 
-        return phase < steps.Count ? steps[phase].Cpu : Continue(view);
+        return phase < steps.Count ? view.OldestOf(steps[phase].Cpu) : Continue(view);
     }
 
-    protected override void AfterChoice(CpuView view, int cpu)
+    protected override void AfterChoice(ChoiceView view, int k)
     {
-        if (phase >= steps.Count || steps[phase].Until is not { } point || cpu != steps[phase].Cpu)
+        if (phase >= steps.Count || steps[phase].Until is not { } point || view.Cpu(k) != steps[phase].Cpu)
         {
             return;
         }
 
-        var m = view.Pending[view.IndexOf(cpu)];
+        var m = view.Message(k);
         if (Topology.IsCpu(m.To) && m.Message is StepReply && point.Matches(m.Message.Tag.Step) && ++matches == point.Occurrence)
         {
             Reached.Add(phase);

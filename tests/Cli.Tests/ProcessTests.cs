@@ -49,7 +49,7 @@ public sealed class ProcessTests(FoundRace race) : IClassFixture<FoundRace>
 
         Assert.True(code == ExitCodes.Interrupted, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("explore hotadd-concurrent with random", lines[0]);
+        Assert.Equal("explore hotadd-concurrent with random (choices among deliveries)", lines[0]);
         Assert.Contains("  interrupted    by Ctrl-C: these are the schedules run before it", lines);
         Assert.Equal("no violation found so far", lines[^1]);
     }

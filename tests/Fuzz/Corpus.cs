@@ -35,7 +35,7 @@ public sealed class Corpus
 
     /// <summary>The shipped scenario names --set inputs start from.</summary>
     public static readonly string[] ScenarioNames =
-        ["default", "hotadd-concurrent", "hotadd-new-pgd", "hotadd-after-large", "hotremove-local-flush", "xen-boot-after", "table-space-short", "topdown-alloc"];
+        ["default", "hotadd-concurrent", "hotadd-new-pgd", "hotremove-local-flush", "xen-boot-after", "table-space-short", "topdown-alloc"];
 
     /// <summary>Copies the checkout's config into <paramref name="root"/> and writes the replay and traces with the CLI.</summary>
     public static Corpus Build(string root)

@@ -25,6 +25,9 @@ public static class Conductor
     /// </summary>
     public sealed record ToHost(object Message, int Epoch);
 
+    /// <summary>The strategy ended the run before it finished (it reached a state already explored), after <see cref="Delivered"/> deliveries.</summary>
+    public sealed record Cut(long Delivered, int Epoch);
+
     /// <summary>Stop delivering.</summary>
     public sealed record Halt
     {
@@ -48,6 +51,7 @@ internal sealed class ConductorActor : ReceiveActor
     private int epoch;
     private readonly List<PendingMessage> pending = new();
     private readonly List<long[]> clocks = new();
+    private readonly List<object> toHost = new();
     private long nextId;
     private long seq;
     private bool inFlight;
@@ -71,8 +75,18 @@ internal sealed class ConductorActor : ReceiveActor
         });
         Receive<Conductor.ToHost>(t =>
         {
-            // The sender tells this before its Processed, so the host has it before a Quiescent that follows.
-            if (t.Epoch == epoch)
+            if (t.Epoch != epoch)
+            {
+                return;
+            }
+
+            // Held until the delivery's Processed: the strategy has then seen the whole delivery
+            // before the host can end the run, and the host still hears it before a Quiescent.
+            if (inFlight)
+            {
+                toHost.Add(t.Message);
+            }
+            else
             {
                 run.Host.Tell(t.Message);
             }
@@ -86,6 +100,13 @@ internal sealed class ConductorActor : ReceiveActor
 
             inFlight = false;
             halted |= p.Stopped;
+            strategy.Processed();
+            foreach (var m in toHost)
+            {
+                run.Host.Tell(m);
+            }
+
+            toHost.Clear();
             Pump();
         });
         Receive<Conductor.Reset>(r =>
@@ -95,6 +116,7 @@ internal sealed class ConductorActor : ReceiveActor
             epoch = r.Epoch;
             pending.Clear();
             clocks.Clear();
+            toHost.Clear();
             nextId = 0;
             seq = 0;
             inFlight = false;
@@ -119,9 +141,10 @@ internal sealed class ConductorActor : ReceiveActor
     public static Props Props(RunContext run, IScheduleStrategy strategy, long maxSteps) =>
         Akka.Actor.Props.Create(() => new ConductorActor(run, strategy, maxSteps));
 
+    /// <summary>A message to deliver: sent during delivery <see cref="seq"/> (or, from the host, after it).</summary>
     private void Add(ModelEnvelope e)
     {
-        pending.Add(new PendingMessage(nextId++, e.From, e.To, e.Message));
+        pending.Add(new PendingMessage(nextId++, e.From, e.To, e.Message, seq));
         clocks.Add(e.SenderClock);
     }
 
@@ -146,6 +169,13 @@ internal sealed class ConductorActor : ReceiveActor
         }
 
         var i = strategy.Choose(pending);
+        if (i == IScheduleStrategy.StopRun)
+        {
+            halted = true;
+            run.Host.Tell(new Conductor.Cut(seq, epoch));
+            return;
+        }
+
         var m = pending[i];
         var clock = clocks[i];
         pending.RemoveAt(i);

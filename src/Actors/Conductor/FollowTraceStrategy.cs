@@ -5,9 +5,11 @@ public readonly record struct RecordedDelivery(string From, string To, string Ty
 
 /// <summary>
 /// Re-delivers messages in the order a trace recorded them (a free-mode run, or any schedule whose
-/// strategy is not at hand): at each step it picks the pending message with the recorded sender,
-/// receiver and type. Because the model is deterministic, the same messages are pending again; a
-/// step with no match means the trace is not of this run, and the run is refused loudly.
+/// strategy is not at hand, chosen among deliveries or among CPUs): at each step it picks the
+/// oldest pending message of the recorded sender→receiver pair, which must have the recorded type
+/// (Akka keeps each pair's messages in order, so nothing else could have been delivered). Because
+/// the model is deterministic, the same messages are pending again; a step with no match means the
+/// trace is not of this run, and the run is refused loudly.
 /// </summary>
 public sealed class FollowTraceStrategy : IScheduleStrategy
 {
@@ -37,8 +39,14 @@ public sealed class FollowTraceStrategy : IScheduleStrategy
         for (var i = 0; i < pending.Count; i++)
         {
             var p = pending[i];
-            if (names[p.From] == want.From && names[p.To] == want.To && p.Message.TypeName == want.Type)
+            if (names[p.From] == want.From && names[p.To] == want.To)
             {
+                // The pair's oldest message: the only one of the pair that can be delivered.
+                if (p.Message.TypeName != want.Type)
+                {
+                    break;
+                }
+
                 next++;
                 return i;
             }

@@ -3,7 +3,15 @@ using BootActors.Actors.Infrastructure;
 namespace BootActors.Actors.Conductor;
 
 /// <summary>A message waiting for delivery, as a strategy sees it.</summary>
-public readonly record struct PendingMessage(long Id, int From, int To, ModelMessage Message)
+/// <param name="Id">Its number in the run, in the order the conductor got it.</param>
+/// <param name="From">The sending actor.</param>
+/// <param name="To">The receiving actor.</param>
+/// <param name="Message">The message.</param>
+/// <param name="SentBy">
+/// The delivery (its position, from 1) during which it was sent; for a message of the host (<see cref="Topology.Host"/>),
+/// which starts a phase once the previous one is over, the number of deliveries before it.
+/// </param>
+public readonly record struct PendingMessage(long Id, int From, int To, ModelMessage Message, long SentBy = 0)
 {
     /// <summary>The CPU whose step the message serves (-1 for the host's).</summary>
     public int Cpu => Message.Tag.Cpu;
@@ -18,8 +26,16 @@ public interface IScheduleStrategy
 {
     string Name { get; }
 
-    /// <summary>Picks the index of the next delivery among <paramref name="pending"/> (never empty).</summary>
+    /// <summary><see cref="Choose"/>'s answer for "end this run here" (a state already explored).</summary>
+    const int StopRun = -1;
+
+    /// <summary>Picks the index of the next delivery among <paramref name="pending"/> (never empty), or <see cref="StopRun"/>.</summary>
     int Choose(IReadOnlyList<PendingMessage> pending);
+
+    /// <summary>The delivery chosen last has been handled (its receiver is done with it).</summary>
+    void Processed()
+    {
+    }
 
     /// <summary>Called once per run before the first choice, with the run's actors.</summary>
     void Attach(Topology topology)

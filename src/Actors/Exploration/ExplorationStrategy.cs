@@ -5,15 +5,21 @@ namespace BootActors.Actors.Exploration;
 
 /// <summary>
 /// Base of the exploration strategies (the shape of Coyote's InterleavingStrategy): the base records
-/// every delivery of a schedule — the sequence a replay file stores — and counts steps and context
-/// switches; a subclass only answers which enabled CPU goes next. A strategy lives for a whole
-/// exploration: <see cref="BeginSchedule"/> and <see cref="EndSchedule"/> frame each schedule.
+/// every delivery of a schedule — the sequence a replay file stores — and the CPU each served; a
+/// subclass only answers which open choice (<see cref="ChoiceView"/>) is taken. A strategy lives for a
+/// whole exploration: <see cref="BeginSchedule"/> and <see cref="EndSchedule"/> frame each schedule.
 /// </summary>
 public abstract class ExplorationStrategy : IScheduleStrategy
 {
+    private readonly ChoiceView view = new();
     private Topology? topology;
 
+    protected ExplorationStrategy(ChoiceMode mode) => Mode = mode;
+
     public abstract string Name { get; }
+
+    /// <summary>Whether choices are among deliveries or among CPUs.</summary>
+    public ChoiceMode Mode { get; }
 
     /// <summary>The deliveries of the current schedule, in order.</summary>
     public List<RecordedDelivery> Recorded { get; } = new();
@@ -29,10 +35,19 @@ public abstract class ExplorationStrategy : IScheduleStrategy
 
     protected Topology Topology => topology ?? throw new InvalidOperationException("the strategy is not attached to a run");
 
+    /// <summary>True once <see cref="Attach"/> gave the run's actors.</summary>
+    protected bool Attached => topology is not null;
+
+    /// <summary>Follows the run's state (footprints, state hashes) when the engine attached one.</summary>
+    internal StateProbe? Probe { get; set; }
+
+    /// <summary>Where decision points and their states are counted (random, pct; dfs/dpor count their own).</summary>
+    internal Coverage? Coverage { get; set; }
+
     /// <summary>False once an exhaustive strategy has nothing left to explore.</summary>
     public virtual bool HasNext => true;
 
-    public void Attach(Topology t) => topology = t;
+    public virtual void Attach(Topology t) => topology = t;
 
     public virtual void BeginSchedule(int iteration)
     {
@@ -47,30 +62,62 @@ public abstract class ExplorationStrategy : IScheduleStrategy
 
     public int Choose(IReadOnlyList<PendingMessage> pending)
     {
-        var view = new CpuView(pending, Topology);
-        var cpu = view.Enabled.Count == 1 ? ChooseForced(view) : ChooseCpu(view);
-        var index = view.IndexOf(cpu);
-        var p = pending[index];
+        view.Fill(pending, Topology, Mode);
+        if (view.Count > 1 && Coverage is { } coverage && Probe is { } probe)
+        {
+            coverage.ChoicePoints++;
+            coverage.States.Add(probe.State(view));
+        }
+
+        var k = view.Count == 1 ? ChooseForced(view) : ChooseOption(view);
+        if (k == IScheduleStrategy.StopRun)
+        {
+            return k;
+        }
+
+        var p = view.Message(k);
+        var cpu = view.Cpu(k);
         Recorded.Add(new RecordedDelivery(Topology.Names[p.From], Topology.Names[p.To], p.Message.TypeName));
         CpuOfStep.Add(cpu);
-        AfterChoice(view, cpu);
+        Probe?.Chosen(view.Option(k), p);
+        AfterChoice(view, k);
         LastCpu = cpu;
-        return index;
+        return view.PendingIndex(k);
     }
 
-    /// <summary>Which of <paramref name="view"/>'s enabled CPUs (at least two) goes next.</summary>
-    protected abstract int ChooseCpu(CpuView view);
+    public virtual void Processed() => Probe?.Processed();
 
-    /// <summary>Only one CPU can go: a scripted strategy may still want to know (it cannot choose otherwise).</summary>
-    protected virtual int ChooseForced(CpuView view) => view.Enabled[0];
+    /// <summary>Which of <paramref name="view"/>'s choices (at least two) is taken: its position in the view, or <see cref="IScheduleStrategy.StopRun"/>.</summary>
+    protected abstract int ChooseOption(ChoiceView view);
 
-    /// <summary>Called after every delivery choice (also forced ones), for strategies that track transitions.</summary>
-    protected virtual void AfterChoice(CpuView view, int cpu)
+    /// <summary>Only one choice is open: a scripted strategy may still want to know (it cannot choose otherwise).</summary>
+    protected virtual int ChooseForced(ChoiceView view) => 0;
+
+    /// <summary>Called after every choice (also forced ones) with the position taken, for strategies that track transitions.</summary>
+    protected virtual void AfterChoice(ChoiceView view, int k)
     {
     }
 
-    /// <summary>The non-preemptive default: the CPU that ran last if it can go on, else the lowest enabled CPU.</summary>
-    protected int Continue(CpuView view) => view.Enabled.Contains(LastCpu) ? LastCpu : view.Enabled[0];
+    /// <summary>The non-preemptive default: the oldest choice of the CPU that ran last if it can go on, else the oldest of the lowest CPU.</summary>
+    protected int Continue(ChoiceView view)
+    {
+        var k = view.OldestOf(LastCpu);
+        if (k >= 0)
+        {
+            return k;
+        }
+
+        var best = 0;
+        for (var i = 1; i < view.Count; i++)
+        {
+            if (view.Cpu(i) < view.Cpu(best))
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
 
     /// <summary>Switches between CPUs in a delivery sequence.</summary>
     public static int ContextSwitches(IReadOnlyList<int> cpus)

@@ -24,7 +24,7 @@ public record ExploreOptions
     public long Seed { get; init; }
 
     /// <summary>Deliveries per schedule: the conductor's bound, and (dfs/dpor) how deep choices are made.</summary>
-    public int MaxSteps { get; init; } = 20_000;
+    public int MaxSteps { get; init; } = 200_000;
 
     public TimeSpan? TimeLimit { get; init; }
 
@@ -34,8 +34,17 @@ public record ExploreOptions
     /// <summary>PCT's bug depth d.</summary>
     public int PctDepth { get; init; } = 3;
 
+    /// <summary>PCT's k, the schedule length its change points are drawn from (null: the length of the non-preemptive schedule).</summary>
+    public int? PctLength { get; init; }
+
     /// <summary>dfs/dpor: at most this many preemptions per schedule (null: unbounded).</summary>
     public int? MaxPreemptions { get; init; }
+
+    /// <summary>Choose among deliveries (null: the default) or among CPUs (coarser: one CPU's concurrent messages go oldest first).</summary>
+    public ChoiceMode? Choice { get; init; }
+
+    /// <summary>dfs/dpor: skip a state explored before (one process; see docs/exploration-api.md).</summary>
+    public bool StateCache { get; init; } = true;
 
     public bool Shrink { get; init; } = true;
 
@@ -70,6 +79,9 @@ public sealed record FoundViolation(
     string? ReplayPath,
     string? TracePath);
 
+/// <summary>A boot that failed before any schedule could run: what the boot gave.</summary>
+public sealed record BootFailure(string Outcome, RunStop Stop);
+
 /// <summary>The outcome of an exploration.</summary>
 public sealed record ExplorationResult
 {
@@ -79,14 +91,29 @@ public sealed record ExplorationResult
 
     public bool Found => Violations.Count > 0;
 
+    /// <summary>Set when the machine did not boot: no schedule ran, and nothing was found.</summary>
+    public BootFailure? Boot { get; init; }
+
+    public ChoiceMode Choice { get; init; }
+
     public int Schedules { get; init; }
 
     public int DistinctTraces { get; init; }
 
+    /// <summary>Distinct states at decision points (the machine, each actor's own state, the pending messages).</summary>
     public int DistinctStates { get; init; }
+
+    /// <summary>Distinct machines at the end of a schedule.</summary>
+    public int DistinctEndStates { get; init; }
+
+    /// <summary>Decision points: dfs/dpor the distinct points of the search tree; random/pct every step with two or more choices open.</summary>
+    public long ChoicePoints { get; init; }
 
     /// <summary>Schedules cut off by the step bound before they finished.</summary>
     public int Incomplete { get; init; }
+
+    /// <summary>Steps past the step bound where a choice was open (not explored).</summary>
+    public long BeyondStepBound { get; init; }
 
     /// <summary>Schedules cut off by the per-schedule timeout before they finished.</summary>
     public int TimedOut { get; init; }
@@ -112,6 +139,15 @@ public sealed record ExplorationResult
     /// <summary>dfs/dpor: alternatives left out by the preemption bound.</summary>
     public long CutByBound { get; init; }
 
+    /// <summary>dfs/dpor: schedules ended early at a state explored before.</summary>
+    public long CutByCache { get; init; }
+
+    /// <summary>dfs/dpor: whether the state cache was on.</summary>
+    public bool StateCache { get; init; }
+
+    /// <summary>pct's k.</summary>
+    public int PctLength { get; init; }
+
     public double Seconds { get; init; }
 
     public double SchedulesPerSecond => Seconds > 0 ? Schedules / Seconds : 0;
@@ -121,83 +157,63 @@ public sealed record ExplorationResult
 }
 
 /// <summary>
-/// The exploration engine (Coyote's TestingEngine in shape): boots the machine once, then runs
-/// schedule after schedule from copies of the booted machine on one ActorSystem, each ordered by the
-/// chosen strategy; on a violation it shrinks the schedule, writes a replay file and explains it.
+/// The single-process exploration (Coyote's TestingEngine in shape): opens an
+/// <see cref="ExplorationEngine"/> (boot once, one set of actors), runs schedules — by number for
+/// random and pct, as the root work unit for dfs and dpor — and shrinks, explains and writes a replay
+/// file for each distinct violation.
 /// </summary>
 public sealed class Explorer
 {
     private readonly ActorHost host;
-    private ActorSession? session;
 
     public Explorer(ActorHost host) => this.host = host;
 
-    /// <summary>The reused actors of the exploration in progress (one set for every schedule).</summary>
-    private ActorSession Session => session ?? throw new InvalidOperationException("no exploration in progress");
-
-    public static ExplorationStrategy CreateStrategy(ExploreOptions o) => o.Strategy switch
-    {
-        "random" => new RandomWalkStrategy(o.Seed),
-        "pct" => new PctStrategy(o.Seed, o.PctDepth),
-        "dfs" => new DfsStrategy(o.MaxSteps, o.MaxPreemptions),
-        "dpor" => new DporStrategy(o.MaxSteps, o.MaxPreemptions),
-        _ => throw new ArgumentException($"unknown strategy '{o.Strategy}' (expected random, pct, dfs or dpor)"),
-    };
-
     public ExplorationResult Explore(RunSpec spec, ExploreOptions options)
     {
-        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
-        try
-        {
-            return ExploreOn(spec, options);
-        }
-        finally
-        {
-            session.Dispose();
-            session = null;
-        }
-    }
-
-    /// <summary>
-    /// Fresh actors after a schedule the clock cut: a delivery was still being handled when the run
-    /// ended, and its reply must not reach the next schedule.
-    /// </summary>
-    private void RenewSession(RunSpec spec)
-    {
-        Session.Dispose();
-        session = host.OpenSession(spec.Machine.Cpus, spec.Machine.Xen);
-    }
-
-    private ExplorationResult ExploreOn(RunSpec spec, ExploreOptions options)
-    {
         var sw = Stopwatch.StartNew();
-        var strategy = CreateStrategy(options);
-        // The boot is not a schedule: it gets at least the host's run timeout, within the time limit.
-        var bootLimit = options.Timeout is { } t && t > host.Settings.RunTimeout ? t : host.Settings.RunTimeout;
-        var boot = Simulation.SnapshotAfterBoot(spec.Machine, options.TimeLimit is { } l && l < bootLimit ? l : bootLimit);
-        boot.Machine.Validate(spec.Workload);
-        var found = new List<FoundViolation>();
-        var seenKinds = new HashSet<string>();
-        var traces = new HashSet<ulong>();
-        var states = new HashSet<ulong>();
+        using var engine = ExplorationEngine.Open(host, spec, options);
+        if (engine.BootCut is { } cut)
+        {
+            return new ExplorationResult
+            {
+                Strategy = options.Strategy,
+                Violations = [],
+                BootCut = cut,
+                Choice = engine.Mode,
+                Seconds = sw.Elapsed.TotalSeconds,
+            };
+        }
+
+        if (engine.BootStop is { } bootStop)
+        {
+            return new ExplorationResult
+            {
+                Strategy = options.Strategy,
+                Violations = [],
+                Boot = new BootFailure(bootStop.Fatal.Kind.Outcome().JsonName(), bootStop),
+                Choice = engine.Mode,
+                Seconds = sw.Elapsed.TotalSeconds,
+            };
+        }
+
+        var coverage = new Coverage();
+        var found = new Dictionary<string, Finding>();
+        var order = new List<string>();
+
+        // Each distinct violation is explained (and its replay file written) when first found, so an
+        // interrupted exploration keeps it; a later, smaller representative is explained again at the end.
+        var explained = new Dictionary<string, (Finding Of, FoundViolation Report)>();
+        string? error = null;
         var schedules = 0;
-        var incomplete = 0;
         var timedOut = 0;
         var timeLimitReached = false;
-        string? error = null;
-
-        if (RunLimits.Of(boot.Stop) != RunLimit.None)
+        UnitRun? unit = null;
+        if (engine.StrategyName is "dfs" or "dpor")
         {
-            return Result(strategy, found, 0, 0, 0, 0, sw.Elapsed, null) with { BootCut = boot.Stop };
+            unit = engine.OpenUnit(WorkUnit.Root, options.StateCache ? new StateCache() : null);
         }
 
-        if (boot.Stop is { } bootStop)
-        {
-            found.Add(Report(spec, boot, options, strategy.Name, 0, [], [], [], [], bootStop));
-            return Result(strategy, found, 0, 0, 0, 0, sw.Elapsed, null);
-        }
-
-        while (schedules < options.Iterations && strategy.HasNext && !options.Cancellation.IsCancellationRequested)
+        while (schedules < options.Iterations && (unit?.HasNext ?? true) && !options.Cancellation.IsCancellationRequested)
         {
             if (options.TimeLimit is { } limit && sw.Elapsed >= limit)
             {
@@ -205,55 +221,38 @@ public sealed class Explorer
                 break;
             }
 
-            strategy.BeginSchedule(schedules);
-            var run = RunSchedule(spec, boot, strategy, null, options.MaxSteps, Until(options, sw.Elapsed));
-            var result = run.Result;
-            if (RunLimits.Of(result.Stop) == RunLimit.Timeout)
-            {
-                RenewSession(spec);
-            }
-
-            if (RunLimits.Of(result.Stop) == RunLimit.Timeout && options.TimeLimit is { } end && sw.Elapsed >= end)
+            engine.RunTimeout = Until(options, sw.Elapsed);
+            var outcome = unit is null ? engine.RunNumbered(schedules, coverage) : unit.Next();
+            if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end)
             {
                 // Cut by the time limit, not by anything of its own: not counted, not an error.
                 timeLimitReached = true;
                 break;
             }
 
-            var violation = result.Outcome is Outcome.Violation or Outcome.Panic or Outcome.Rejected;
-            strategy.EndSchedule(violation);
             schedules++;
-            traces.Add(Hash(strategy.Recorded));
-            states.Add(StateHash(result.Machine));
+            timedOut += outcome.Status == ScheduleStatus.TimedOut ? 1 : 0;
             options.OnProgress?.Invoke(new ExploreProgress(schedules, found.Count, sw.Elapsed, options.Iterations));
-
-            if (result.Outcome == Outcome.Failed)
+            if (outcome.Status == ScheduleStatus.HostFailure)
             {
-                switch (RunLimits.Of(result.Stop))
-                {
-                    case RunLimit.Deliveries:
-                        incomplete++;
-                        continue;
-                    case RunLimit.Timeout:
-                        timedOut++;
-                        continue;
-                }
-
-                error = $"schedule {schedules - 1} failed in the host: {result.Stop?.Fatal.Message}";
+                error = outcome.Failure;
                 break;
             }
 
-            if (!violation)
+            if (outcome.Finding is not { } f)
             {
                 continue;
             }
 
-            var stop = result.Stop!;
-            var key = $"{stop.Fatal.Kind}|{stop.CallChain}";
-            if (seenKinds.Add(key))
+            if (!found.TryGetValue(f.Key, out var known))
             {
-                found.Add(Report(spec, boot, options, strategy.Name, schedules - 1, strategy.Recorded.ToList(), strategy.CpuOfStep.ToList(),
-                    SkeletonStrategy.RunsOf(strategy.CpuOfStep), strategy.CpuOfStep.ToList(), stop));
+                found[f.Key] = f with { Index = schedules - 1 };
+                order.Add(f.Key);
+                explained[f.Key] = (found[f.Key], engine.Explain(found[f.Key], schedules - 1, options.ReplayOut));
+            }
+            else if (Finding.Compare(f, known) < 0)
+            {
+                found[f.Key] = f with { Index = schedules - 1 };
             }
 
             if (!options.All)
@@ -262,8 +261,34 @@ public sealed class Explorer
             }
         }
 
-        return Result(strategy, found, schedules, traces.Count, states.Count, incomplete, sw.Elapsed, error) with
+        if (unit is not null)
         {
+            coverage.Merge(unit.Coverage);
+        }
+
+        var violations = order.Select(k => ReferenceEquals(explained[k].Of, found[k])
+            ? explained[k].Report
+            : engine.Explain(found[k], found[k].Index, options.ReplayOut)).ToList();
+        return new ExplorationResult
+        {
+            Strategy = engine.StrategyName,
+            Violations = violations,
+            Choice = engine.Mode,
+            Schedules = schedules,
+            DistinctTraces = coverage.Traces.Count,
+            DistinctStates = coverage.States.Count,
+            DistinctEndStates = coverage.EndStates.Count,
+            ChoicePoints = coverage.ChoicePoints,
+            Incomplete = (int)coverage.Incomplete,
+            BeyondStepBound = coverage.BeyondStepBound,
+            Exhausted = unit is { HasNext: false } && error is null && timedOut == 0,
+            Pruned = coverage.Pruned,
+            CutByBound = coverage.CutByBound,
+            CutByCache = coverage.CutByCache,
+            StateCache = unit is not null && options.StateCache,
+            PctLength = engine.PctLength,
+            Seconds = sw.Elapsed.TotalSeconds,
+            Error = error,
             TimedOut = timedOut,
             TimeLimitReached = timeLimitReached,
             Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
@@ -313,125 +338,6 @@ public sealed class Explorer
             Start = "after-boot",
         };
 
-    private ActorRunResult RunSchedule(RunSpec spec, BootSnapshot boot, IScheduleStrategy strategy, ITraceSink? trace, long maxSteps, TimeSpan? timeout = null) =>
-        Session.Run(spec.Machine, spec.Workload, host.DefaultOptions() with
-        {
-            Strategy = strategy,
-            AfterBoot = boot,
-            MaxSteps = maxSteps,
-            Trace = trace,
-            Timeout = timeout ?? host.Settings.RunTimeout,
-        });
-
-    private FoundViolation Report(RunSpec spec, BootSnapshot boot, ExploreOptions options, string strategyName, int schedule,
-        List<RecordedDelivery> deliveries, List<int> cpus, List<(int Cpu, int Count)> runs, List<int> originalCpus, RunStop stop)
-    {
-        var steps = deliveries.Count;
-        var switches = ExplorationStrategy.ContextSwitches(originalCpus);
-        if (options.Shrink && runs.Count > 0)
-        {
-            (deliveries, cpus, stop) = new Shrinker(this, spec, boot, stop.Fatal.Kind, options.MaxSteps).Shrink(runs, deliveries, cpus, stop);
-        }
-
-        var topology = new Topology(Math.Max(1, spec.Machine.Cpus), spec.Machine.Xen);
-        string? replayPath = null, tracePath = null;
-        OutputFile? traceFile = null;
-        IReadOnlyList<string> narrative;
-        try
-        {
-            JsonlTraceSink? file = null;
-            if (options.ReplayOut is { } dir)
-            {
-                CreateReplayDirectory(dir);
-                var stem = Path.Combine(dir, $"{Safe(spec.Name)}-{strategyName}-seed{options.Seed}-{Safe(stop.Fatal.Kind.JsonName())}");
-                replayPath = stem + ".replay.json";
-                tracePath = stem + ".trace.jsonl";
-                traceFile = OutputFile.Create(tracePath);
-                file = new JsonlTraceSink(traceFile.Stream, HeaderFor(spec, strategyName, options.Seed), ownsStream: false);
-            }
-
-            try
-            {
-                // The schedule once more, exactly as a replay will run it, for the trace and the story.
-                var list = new ListTraceSink(file);
-                var final = Session.Run(spec.Machine, spec.Workload, host.DefaultOptions() with
-                {
-                    Strategy = new FollowTraceStrategy(deliveries, topology.Names),
-                    AfterBoot = boot,
-                    Trace = list,
-                    Timeout = options.Timeout ?? host.Settings.RunTimeout,
-                });
-                stop = final.Result.Stop ?? stop;
-                narrative = ViolationNarrative.Explain(stop, list.Records, topology);
-            }
-            finally
-            {
-                file?.Dispose();
-            }
-
-            if (file?.WriteError is { } writeError)
-            {
-                throw traceFile!.Failed(writeError);
-            }
-
-            traceFile?.Commit();
-        }
-        finally
-        {
-            // Without the commit above, the temporary file goes and an older trace stays as it was.
-            traceFile?.Dispose();
-        }
-
-        var replay = new ReplayFile
-        {
-            Spec = spec,
-            Strategy = strategyName,
-            Seed = options.Seed,
-            Schedule = schedule,
-            Deliveries = deliveries,
-            Kind = stop.Fatal.Kind.JsonName(),
-            Message = stop.Fatal.Message,
-            Steps = steps,
-            ShrunkSteps = deliveries.Count,
-            ContextSwitches = switches,
-            ShrunkContextSwitches = ExplorationStrategy.ContextSwitches(cpus),
-            Narrative = narrative,
-        };
-        if (replayPath is not null)
-        {
-            OutputFile.WriteAllText(replayPath, replay.ToJson());
-        }
-
-        return new FoundViolation(replay.Kind, replay.Message, stop.Cpu, stop.CallChain, schedule, steps, deliveries.Count, switches,
-            replay.ShrunkContextSwitches, narrative, replay, replayPath, tracePath);
-    }
-
-    internal (bool Same, List<RecordedDelivery> Deliveries, List<int> Cpus, RunStop? Stop) TrySkeleton(
-        RunSpec spec, BootSnapshot boot, IReadOnlyList<(int Cpu, int Count)> runs, ErrorKind kind, long maxSteps)
-    {
-        var s = new SkeletonStrategy(runs);
-        s.BeginSchedule(0);
-        var r = RunSchedule(spec, boot, s, null, maxSteps);
-        var stop = r.Result.Stop;
-        return (stop?.Fatal.Kind == kind, s.Recorded.ToList(), s.CpuOfStep.ToList(), stop);
-    }
-
-    private static ExplorationResult Result(ExplorationStrategy s, List<FoundViolation> found, int schedules, int traces, int states, int incomplete, TimeSpan elapsed, string? error) =>
-        new()
-        {
-            Strategy = s.Name,
-            Violations = found,
-            Schedules = schedules,
-            DistinctTraces = traces,
-            DistinctStates = states,
-            Incomplete = incomplete,
-            Exhausted = s is DfsStrategy && !s.HasNext,
-            Pruned = (s as DfsStrategy)?.Pruned ?? 0,
-            CutByBound = (s as DfsStrategy)?.CutByBound ?? 0,
-            Seconds = elapsed.TotalSeconds,
-            Error = error,
-        };
-
     /// <summary>--replay-out's folder, made if missing; a file in its way is the user's to move.</summary>
     public static void CreateReplayDirectory(string dir)
     {
@@ -447,51 +353,10 @@ public sealed class Explorer
         }
     }
 
+    /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
+    public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";
+
     private static string Safe(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-
-    private static ulong Hash(List<RecordedDelivery> deliveries)
-    {
-        var h = 14695981039346656037UL;
-        foreach (var d in deliveries)
-        {
-            h = Fnv(h, d.From);
-            h = Fnv(h, d.To);
-            h = Fnv(h, d.Type);
-        }
-
-        return h;
-    }
-
-    private static ulong Fnv(ulong h, string s)
-    {
-        foreach (var c in s)
-        {
-            h = unchecked((h ^ c) * 1099511628211UL);
-        }
-
-        return unchecked((h ^ 0xff) * 1099511628211UL);
-    }
-
-    /// <summary>A hash of the final page tables and counters: distinct end states.</summary>
-    private static ulong StateHash(Model.Machine.Machine m)
-    {
-        var h = 14695981039346656037UL;
-        foreach (var page in m.Memory.TablePages.OrderBy(p => p.Pfn.Value))
-        {
-            h = unchecked((h ^ page.Pfn.Value) * 1099511628211UL);
-            for (var i = 0; i < 512; i++)
-            {
-                h = unchecked((h ^ page[i]) * 1099511628211UL);
-            }
-        }
-
-        foreach (var c in m.DirectPagesCount)
-        {
-            h = unchecked((h ^ c) * 1099511628211UL);
-        }
-
-        return h;
-    }
 }
 
 /// <summary>What a replay gave.</summary>

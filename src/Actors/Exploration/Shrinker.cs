@@ -1,46 +1,45 @@
 using BootActors.Actors.Conductor;
-using BootActors.Model;
 using BootActors.Model.Interpreter;
-using BootActors.Model.Kernel;
-using BootActors.Model.Workload;
 
 namespace BootActors.Actors.Exploration;
 
 /// <summary>
 /// Shrinks a failing schedule, in the spirit of DEMi (Scott et al., NSDI 2016): the schedule is a
 /// list of runs (a CPU and how many consecutive deliveries it gets); delta debugging (Zeller's ddmin)
-/// removes runs while the same kind of violation still happens, then each remaining run is cut as
-/// short as it can be. Removing a run removes a context switch; the non-preemptive default runs what
-/// is left. Every candidate is a real schedule run on the actor host.
+/// removes runs, then each remaining run is cut as short as it can be. Every candidate is a real
+/// schedule run on the actor host, tolerantly (a run whose CPU has nothing to deliver ends early,
+/// the non-preemptive default finishes), keeping the original's order among one CPU's concurrent
+/// deliveries. A candidate counts when it stops with the same violation kind in the same call
+/// chain; the result is the one with the fewest deliveries, then the fewest context switches, and
+/// never longer than the schedule found.
 /// </summary>
 internal sealed class Shrinker
 {
     private const int MaxTests = 400;
 
-    private readonly Explorer explorer;
-    private readonly RunSpec spec;
-    private readonly BootSnapshot boot;
-    private readonly ErrorKind kind;
-    private readonly long maxSteps;
+    private readonly ExplorationEngine engine;
+    private readonly RunStop target;
     private int tests;
-    private (List<RecordedDelivery> Deliveries, List<int> Cpus, RunStop Stop)? best;
+    private List<RecordedDelivery> original = [];
+    private List<int> originalCpus = [];
+    private (List<RecordedDelivery> Deliveries, List<int> Cpus, RunStop Stop) best;
 
-    public Shrinker(Explorer explorer, RunSpec spec, BootSnapshot boot, ErrorKind kind, long maxSteps)
+    public Shrinker(ExplorationEngine engine, RunStop target)
     {
-        this.explorer = explorer;
-        this.spec = spec;
-        this.boot = boot;
-        this.kind = kind;
-        this.maxSteps = maxSteps;
+        this.engine = engine;
+        this.target = target;
     }
 
-    public (List<RecordedDelivery>, List<int>, RunStop) Shrink(List<(int Cpu, int Count)> runs, List<RecordedDelivery> deliveries, List<int> cpus, RunStop stop)
+    public (List<RecordedDelivery>, List<int>, RunStop) Shrink(List<RecordedDelivery> deliveries, List<int> cpus)
     {
-        best = (deliveries, cpus, stop);
+        original = deliveries;
+        originalCpus = cpus;
+        best = (deliveries, cpus, target);
+        var runs = SkeletonStrategy.RunsOf(cpus);
         if (!Fails(runs))
         {
             // The tolerant replay of the runs does not reproduce it: keep the schedule as found.
-            return (deliveries, cpus, stop);
+            return best;
         }
 
         var current = DeltaDebug(runs);
@@ -67,9 +66,7 @@ internal sealed class Shrinker
             current[i] = (current[i].Cpu, hi);
         }
 
-        Fails(current);
-        var b = best!.Value;
-        return (b.Deliveries, b.Cpus, b.Stop);
+        return best;
     }
 
     private List<(int Cpu, int Count)> DeltaDebug(List<(int Cpu, int Count)> runs)
@@ -124,21 +121,23 @@ internal sealed class Shrinker
         return merged;
     }
 
+    /// <summary>Runs a candidate; true when it stops with the target's kind in the target's call chain (and keeps it if it is the best so far).</summary>
     private bool Fails(List<(int Cpu, int Count)> runs)
     {
         tests++;
-        var (same, deliveries, cpus, stop) = explorer.TrySkeleton(spec, boot, runs, kind, maxSteps);
-        if (!same)
+
+        // A candidate may run at most as many deliveries as the best so far: a longer one could not win.
+        var (deliveries, cpus, stop) = engine.TrySkeleton(runs, original, originalCpus, best.Deliveries.Count);
+        if (stop is null || stop.Fatal.Kind != target.Fatal.Kind || stop.CallChain != target.CallChain)
         {
             return false;
         }
 
-        var b = best!.Value;
         var switches = ExplorationStrategy.ContextSwitches(cpus);
-        var bestSwitches = ExplorationStrategy.ContextSwitches(b.Cpus);
-        if (switches < bestSwitches || (switches == bestSwitches && deliveries.Count < b.Deliveries.Count))
+        var bestSwitches = ExplorationStrategy.ContextSwitches(best.Cpus);
+        if (deliveries.Count < best.Deliveries.Count || (deliveries.Count == best.Deliveries.Count && switches < bestSwitches))
         {
-            best = (deliveries, cpus, stop!);
+            best = (deliveries, cpus, stop);
         }
 
         return true;

@@ -1,15 +1,19 @@
+using BootActors.Actors.Conductor;
+
 namespace BootActors.Actors.Exploration;
 
 /// <summary>
-/// Seeded uniform random choice among the enabled CPUs at every step (Coyote's "random"); schedule
-/// i of an exploration uses a generator seeded from (seed, i), so any schedule can be re-made alone.
+/// Seeded uniform random choice among the open choices at every step (Coyote's "random"); schedule
+/// i of an exploration uses a generator seeded from (seed, i) alone, so schedule i is the same
+/// schedule whichever schedules ran before it, on whichever machine.
 /// </summary>
 public sealed class RandomWalkStrategy : ExplorationStrategy
 {
     private readonly long seed;
     private Random random = new(0);
 
-    public RandomWalkStrategy(long seed) => this.seed = seed;
+    public RandomWalkStrategy(long seed, ChoiceMode mode = ChoiceMode.Delivery)
+        : base(mode) => this.seed = seed;
 
     public override string Name => "random";
 
@@ -19,7 +23,7 @@ public sealed class RandomWalkStrategy : ExplorationStrategy
         random = new Random(SeedFor(seed, iteration));
     }
 
-    protected override int ChooseCpu(CpuView view) => view.Enabled[random.Next(view.Enabled.Count)];
+    protected override int ChooseOption(ChoiceView view) => random.Next(view.Count);
 
     /// <summary>A 32-bit seed mixing the exploration seed and the schedule number (SplitMix64's finaliser).</summary>
     public static int SeedFor(long seed, int iteration)
@@ -33,21 +37,30 @@ public sealed class RandomWalkStrategy : ExplorationStrategy
 
 /// <summary>
 /// Probabilistic Concurrency Testing (Burckhardt, Kothari, Musuvathi, Nagarakatte, "A Randomized
-/// Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010): each CPU gets a random
-/// distinct priority ≥ d; d − 1 random change points in [1, k] each lower the running CPU's priority
-/// to i (1 … d − 1); at every step the highest-priority enabled CPU runs. A bug of depth d is found
-/// with probability at least 1/(n·k^(d−1)) per schedule. k is the longest schedule seen so far.
+/// Scheduler with Probabilistic Guarantees of Finding Bugs", ASPLOS 2010) over the CPUs: each CPU gets
+/// a random distinct priority ≥ d; d − 1 random change points in [1, k] each lower the running CPU's
+/// priority to i (1 … d − 1); at every step the highest-priority CPU with an open choice runs. A bug
+/// of depth d is found with probability at least 1/(n·k^(d−1)) per schedule. k, the schedule length
+/// the change points are drawn from, is fixed for the whole exploration (given, or measured once
+/// from the non-preemptive schedule), so schedule i depends on (seed, i) alone. In delivery mode a
+/// CPU's concurrent deliveries (IPIs, replies) are ordered by random priorities drawn per schedule.
 /// </summary>
 public sealed class PctStrategy : ExplorationStrategy
 {
     private readonly long seed;
     private readonly int depth;
+    private readonly int k;
     private readonly Dictionary<int, int> priority = new();
+    private readonly Dictionary<int, int> optionPriority = new();
     private readonly Dictionary<int, int> changePoints = new();
     private Random random = new(0);
-    private int k;
 
-    public PctStrategy(long seed, int depth, int initialLength = 200)
+    /// <param name="seed">The exploration's seed.</param>
+    /// <param name="depth">The bug depth d (≥ 1).</param>
+    /// <param name="length">k: the schedule length the d − 1 change points are drawn from.</param>
+    /// <param name="mode">Delivery (default) or CPU choices.</param>
+    public PctStrategy(long seed, int depth, int length, ChoiceMode mode = ChoiceMode.Delivery)
+        : base(mode)
     {
         if (depth < 1)
         {
@@ -56,20 +69,24 @@ public sealed class PctStrategy : ExplorationStrategy
 
         this.seed = seed;
         this.depth = depth;
-        k = Math.Max(1, initialLength);
+        k = Math.Max(1, length);
     }
 
     public override string Name => "pct";
 
     public int Depth => depth;
 
+    /// <summary>k: the change points are drawn from [1, k].</summary>
+    public int Length => k;
+
     public override void BeginSchedule(int iteration)
     {
         base.BeginSchedule(iteration);
         random = new Random(RandomWalkStrategy.SeedFor(seed, iteration));
         priority.Clear();
+        optionPriority.Clear();
         changePoints.Clear();
-        for (var i = 1; i < depth; i++)
+        for (var i = 1; i < depth && i <= k; i++)
         {
             int step;
             do
@@ -82,54 +99,82 @@ public sealed class PctStrategy : ExplorationStrategy
         }
     }
 
-    public override void EndSchedule(bool violation) => k = Math.Max(k, Step);
-
-    protected override int ChooseCpu(CpuView view)
+    protected override int ChooseOption(ChoiceView view)
     {
-        if (changePoints.TryGetValue(Step, out var low) && LastCpu >= -1 && priority.ContainsKey(LastCpu))
+        if (changePoints.TryGetValue(Step, out var low) && priority.ContainsKey(LastCpu))
         {
             priority[LastCpu] = low;
         }
 
         var best = int.MinValue;
-        var chosen = view.Enabled[0];
-        foreach (var cpu in view.Enabled)
+        var bestOption = int.MinValue;
+        var chosen = 0;
+        for (var i = 0; i < view.Count; i++)
         {
-            if (!priority.TryGetValue(cpu, out var p))
-            {
-                // First sight of this CPU: a random priority above every change-point priority.
-                p = depth + random.Next(1 << 20);
-                while (priority.ContainsValue(p))
-                {
-                    p++;
-                }
-
-                priority[cpu] = p;
-            }
-
-            if (p > best)
+            var p = PriorityOf(priority, view.Cpu(i), depth);
+            var q = PriorityOf(optionPriority, view.Option(i), 0);
+            if (p > best || (p == best && q > bestOption))
             {
                 best = p;
-                chosen = cpu;
+                bestOption = q;
+                chosen = i;
             }
         }
 
         return chosen;
+    }
+
+    /// <summary>First sight of a CPU (or option): a random priority above every change-point priority, distinct from the others.</summary>
+    private int PriorityOf(Dictionary<int, int> table, int key, int floor)
+    {
+        if (table.TryGetValue(key, out var p))
+        {
+            return p;
+        }
+
+        p = floor + random.Next(1 << 20);
+        while (table.ContainsValue(p))
+        {
+            p++;
+        }
+
+        table[key] = p;
+        return p;
     }
 }
 
 /// <summary>
 /// Replays a schedule given as runs of consecutive deliveries per CPU ("CPU1 for 12, then CPU2 for
 /// 30, …"), tolerantly: a run whose CPU has nothing pending is cut short, and after the last run the
-/// non-preemptive default continues. Shrinking edits these runs (fewer runs: fewer context switches).
+/// non-preemptive default continues. Within a CPU, its concurrent deliveries follow the order they
+/// had in <paramref name="original"/> where that order still applies (so a found order of one CPU's
+/// IPIs survives shrinking). Shrinking edits these runs (fewer runs: fewer context switches).
 /// </summary>
 public sealed class SkeletonStrategy : ExplorationStrategy
 {
     private readonly IReadOnlyList<(int Cpu, int Count)> runs;
+    private readonly Dictionary<int, List<RecordedDelivery>> order = new();
+    private readonly Dictionary<int, int> cursor = new();
     private int run;
     private int usedInRun;
 
-    public SkeletonStrategy(IReadOnlyList<(int Cpu, int Count)> runs) => this.runs = runs;
+    public SkeletonStrategy(IReadOnlyList<(int Cpu, int Count)> runs, IReadOnlyList<RecordedDelivery>? original = null, IReadOnlyList<int>? originalCpus = null)
+        : base(ChoiceMode.Delivery)
+    {
+        this.runs = runs;
+        if (original is not null && originalCpus is not null)
+        {
+            for (var i = 0; i < original.Count && i < originalCpus.Count; i++)
+            {
+                if (!order.TryGetValue(originalCpus[i], out var list))
+                {
+                    order[originalCpus[i]] = list = new List<RecordedDelivery>();
+                }
+
+                list.Add(original[i]);
+            }
+        }
+    }
 
     public override string Name => "skeleton";
 
@@ -138,27 +183,42 @@ public sealed class SkeletonStrategy : ExplorationStrategy
         base.BeginSchedule(iteration);
         run = 0;
         usedInRun = 0;
+        cursor.Clear();
     }
 
-    protected override int ChooseCpu(CpuView view)
+    protected override int ChooseOption(ChoiceView view)
     {
         while (run < runs.Count)
         {
             var (cpu, count) = runs[run];
-            if (usedInRun < count && view.Enabled.Contains(cpu))
+            if (usedInRun < count && view.OldestOf(cpu) >= 0)
             {
-                return cpu;
+                return Within(view, cpu);
             }
 
             run++;
             usedInRun = 0;
         }
 
-        return Continue(view);
+        var k = Continue(view);
+        return Within(view, view.Cpu(k));
     }
 
-    protected override void AfterChoice(CpuView view, int cpu)
+    protected override int ChooseForced(ChoiceView view) => 0;
+
+    protected override void AfterChoice(ChoiceView view, int k)
     {
+        var cpu = view.Cpu(k);
+        if (order.TryGetValue(cpu, out var list))
+        {
+            var p = view.Message(k);
+            var at = cursor.GetValueOrDefault(cpu);
+            if (at < list.Count && Matches(list[at], p))
+            {
+                cursor[cpu] = at + 1;
+            }
+        }
+
         if (run < runs.Count && runs[run].Cpu == cpu)
         {
             usedInRun++;
@@ -183,4 +243,24 @@ public sealed class SkeletonStrategy : ExplorationStrategy
 
         return runs;
     }
+
+    /// <summary>The choice of <paramref name="cpu"/> its original order delivered next, if open; else its oldest.</summary>
+    private int Within(ChoiceView view, int cpu)
+    {
+        if (order.TryGetValue(cpu, out var list) && cursor.GetValueOrDefault(cpu) is var at && at < list.Count)
+        {
+            for (var k = 0; k < view.Count; k++)
+            {
+                if (view.Cpu(k) == cpu && Matches(list[at], view.Message(k)))
+                {
+                    return k;
+                }
+            }
+        }
+
+        return view.OldestOf(cpu);
+    }
+
+    private bool Matches(RecordedDelivery d, in PendingMessage p) =>
+        Topology.Names[p.From] == d.From && Topology.Names[p.To] == d.To && p.Message.TypeName == d.Type;
 }

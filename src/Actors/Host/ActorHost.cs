@@ -39,8 +39,9 @@ public sealed record ActorRunOptions
     public long? StopAfter { get; init; }
 
     /// <summary>
-    /// Called with the run's machine before the first delivery: a tool that follows the state as the run
-    /// goes (the trace viewer's page-table history) attaches its observers here.
+    /// Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the
+    /// first delivery, once the strategy knows the topology: exploration attaches its access recorder
+    /// here, a tool that follows the state as the run goes (the trace viewer's page-table history) its observers.
     /// </summary>
     public Action<Machine>? OnMachine { get; init; }
 
@@ -91,7 +92,11 @@ public sealed class ActorSession : IDisposable
 
         // The first Start gives the real machine; until then the context holds none.
         run = new RunContext(topology, null!, mode, null);
-        host = system.ActorOf(RunHostActor.Props(run, dispatcher), name);
+
+        // Controlled: the host shares the model actors' one thread, so a run wakes no other thread
+        // (a thread-pool worker woken per phase or printk spins, and takes a core from the run).
+        var props = RunHostActor.Props(run, dispatcher);
+        host = system.ActorOf(dispatcher is null ? props : props.WithDispatcher(dispatcher), name);
     }
 
     public Topology Topology { get; }
@@ -120,9 +125,9 @@ public sealed class ActorSession : IDisposable
         used = true;
         var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
         machine.Validate(plan);
-        options.OnMachine?.Invoke(machine);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
+        options.OnMachine?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
         try

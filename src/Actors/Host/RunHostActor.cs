@@ -109,6 +109,14 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             End(new RunStop(-1, "conductor", new FatalEvent(ErrorKind.Timeout,
                 $"the run reached its step bound after {l.Delivered} deliveries without finishing")));
         });
+        Receive<Conductor.Conductor.Cut>(c =>
+        {
+            if (c.Epoch == run.Epoch)
+            {
+                stoppedEarly = true;
+                End(null);
+            }
+        });
         Receive<RunHost.RunTimeout>(t =>
         {
             if (t.Epoch == run.Epoch)

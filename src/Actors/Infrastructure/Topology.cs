@@ -71,6 +71,17 @@ public sealed class Topology
 
     public int CpuIndex(int id) => id - 1;
 
+    /// <summary>
+    /// Whether handling a message changes fields of the actor itself (a CPU's program and registers,
+    /// a TLB's forwarded walk, the hypervisor's held hypercalls) that the machine does not determine,
+    /// beyond what the access recorder sees. The owner actors of memory and the allocator never forward
+    /// and never hold: each request is carried out and answered at once, so they keep nothing between
+    /// deliveries. A lock's owner actor keeps a parked request per CPU, but which CPUs wait is the model
+    /// lock's state and what each asked is where that CPU's program stands. So deliveries to these are
+    /// independent unless their footprints meet.
+    /// </summary>
+    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != PageTableLock && id != HotplugMutex && id != Host;
+
     public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
 
     /// <summary>Which instance of its owner an actor is, as a stage's target (<see cref="Stage.Target"/>): a TLB's CPU; 0 for any other actor.</summary>

@@ -9,6 +9,7 @@ using BootActors.Actors.Settings;
 using BootActors.Cli.Options;
 using BootActors.Cli.Output;
 using BootActors.Cli.Scenarios;
+using BootActors.Model.Kernel;
 using BootActors.Model.Files;
 using BootActors.Model.Workload;
 using Spectre.Console;
@@ -21,10 +22,30 @@ internal sealed class ExploreCommand
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Argument<string> scenario = new Argument<string>("SCENARIO") { Description = "A scenario name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file." }.Named("a scenario");
-    private readonly Option<string?> strategy = new("--strategy") { Description = "random | pct | dfs | dpor [default: random].", HelpName = "NAME" };
+    private readonly Option<string?> strategy = new("--strategy")
+    {
+        Description = "random | pct | dfs | dpor [default: random]. random: a uniform choice at every step. pct: PCT's priorities over the CPUs, " +
+                      "random priorities among one CPU's concurrent deliveries. dfs: every schedule within the bounds (a state explored before is skipped). " +
+                      "dpor: source-set DPOR over deliveries whose dependence is what they read and write; complete (every violation reachable within " +
+                      "--max-deliveries is found) without a preemption bound, not complete with one (a reversal that needs more preemptions is dropped).",
+        HelpName = "NAME",
+    };
+    private readonly Option<string?> choice = new("--choice")
+    {
+        Description = "What each step chooses among: delivery (every message that may be delivered now, the oldest of each sender→receiver pair: " +
+                      "several IPIs or replies of one CPU are separate choices) or cpu (which CPU goes next; its oldest message is delivered) " +
+                      "[default: delivery, for every strategy].",
+        HelpName = "MODE",
+    };
+    private readonly Option<string?> stateCache = new("--state-cache")
+    {
+        Description = "dfs/dpor: on (skip a state explored before; dpor still makes the reversals the skipped subtree would have caused, from its summary) or off [default: on].",
+        HelpName = "on|off",
+    };
+    private readonly Option<string?> pctLength = new("--pct-length") { Description = "pct's k: change points are drawn from [1, k] [default: the length of the non-preemptive schedule].", HelpName = "K" };
     private readonly Option<string?> iterations = new("--max-schedules", "--iterations") { Description = "Schedules to try at most (alias --iterations) [default: 1000; dfs/dpor also stop when the space within the bounds is covered].", HelpName = "N" };
     private readonly Option<string?> seed = new("--seed") { Description = "Seed of random and pct [default: 0].", HelpName = "N" };
-    private readonly LimitOptions limits = new("Deliveries per schedule (alias --max-steps); a schedule that reaches it is cut and counted as incomplete; dfs/dpor make choices only within them [default: 20000].", "--max-steps");
+    private readonly LimitOptions limits = new("Deliveries per schedule (alias --max-steps); a schedule that reaches it is cut and counted as incomplete; dfs/dpor make choices only within them [default: 200000].", "--max-steps");
     private readonly Option<string?> timeLimit = new("--time-limit") { Description = "Stop exploring after this long, e.g. 30s, 2m, 500ms (the schedule running then is cut and not counted).", HelpName = "T" };
     private readonly Option<bool> all = new("--all") { Description = "Do not stop at the first violation: collect the distinct ones." };
     private readonly Option<string?> replayOut = new Option<string?>("--output-dir", "--replay-out") { Description = "Write each violation's replay file (and its trace) into this directory (alias --replay-out) [default: ./replays].", HelpName = "DIR" }.Named("a directory");
@@ -46,9 +67,11 @@ internal sealed class ExploreCommand
         Command = new Command("explore",
             "Explore a scenario's interleavings on the actor host (controlled mode, one ActorSystem, every schedule from a copy of the " +
             "booted machine): stop at the first violation (or collect them with --all), shrink it, write a replay file, and explain it in " +
-            "kernel terms. Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
+            "kernel terms. The report says what was covered: distinct states at decision points, decision points, whether the space within " +
+            "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs, exit 1). " +
+            "Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(scenario);
-        foreach (var o in new Option[] { strategy, iterations, seed, timeLimit, all, replayOut, depth, preemptions, noShrink, set, json })
+        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json })
         {
             Command.Options.Add(o);
         }
@@ -88,6 +111,19 @@ internal sealed class ExploreCommand
             All = parse.GetValue(all),
             PctDepth = Int(parse.GetValue(depth), "--depth", 3, 1),
             MaxPreemptions = parse.GetValue(preemptions) is { } p ? Int(p, "--max-preemptions", 0, 0) : strategyName == "dfs" ? 2 : null,
+            PctLength = parse.GetValue(pctLength) is { } k ? Int(k, "--pct-length", 0, 1) : null,
+            Choice = (parse.GetValue(choice) ?? "delivery").Trim().ToLowerInvariant() switch
+            {
+                "delivery" => ChoiceMode.Delivery,
+                "cpu" => ChoiceMode.Cpu,
+                var c => throw new UsageException($"--choice {c}: expected delivery or cpu"),
+            },
+            StateCache = (parse.GetValue(stateCache) ?? "on").Trim().ToLowerInvariant() switch
+            {
+                "on" => true,
+                "off" => false,
+                var c => throw new UsageException($"--state-cache {c}: expected on or off"),
+            },
             Shrink = !parse.GetValue(noShrink),
             ReplayOut = parse.GetValue(replayOut) ?? "replays",
         };
@@ -129,7 +165,7 @@ internal sealed class ExploreCommand
             return ExitCodes.Interrupted;
         }
 
-        if (result.Found)
+        if (result.Found || result.Boot is not null)
         {
             return ExitCodes.BadOutcome;
         }
@@ -143,8 +179,8 @@ internal sealed class ExploreCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>--max-steps' old default, kept: a hot-add schedule needs a few thousand deliveries.</summary>
-    private const long DefaultMaxDeliveries = 20_000;
+    /// <summary>A hot-add schedule needs a few thousand deliveries; a 16 MiB PSE-off hot-add at entry grain about 33,000.</summary>
+    private const long DefaultMaxDeliveries = 200_000;
 
     /// <summary>When no schedule finished (or the boot did not), there is no verdict: say which bound and how to raise it.</summary>
     private static string? LimitLine(ExplorationResult r, RunBounds bounds)
@@ -208,17 +244,27 @@ internal sealed class ExploreCommand
 
     private static IEnumerable<StyledLine> Human(RunSpec spec, ExplorationResult r, string? limitLine)
     {
-        yield return new StyledLine($"explore {spec.Name} with {r.Strategy}", LineStyle.Heading);
-        var rate = r.SchedulesPerSecond.ToString("0", CultureInfo.InvariantCulture);
-        yield return new StyledLine(string.Create(CultureInfo.InvariantCulture,
-            $"  schedules      {r.Schedules} in {r.Seconds:0.000} s ({rate}/s); distinct traces {r.DistinctTraces}, distinct end states {r.DistinctStates}"));
-        if (r.Strategy is "dfs" or "dpor")
+        yield return new StyledLine($"explore {spec.Name} with {r.Strategy} (choices among {(r.Choice == ChoiceMode.Cpu ? "CPUs" : "deliveries")})", LineStyle.Heading);
+        if (r.Boot is { } boot)
         {
-            yield return new StyledLine($"  search         {(r.Exhausted ? "complete within the bounds" : "stopped before the space was covered")}; " +
-                                        $"pruned by DPOR {r.Pruned}, left out by the preemption bound {r.CutByBound}");
+            yield return new StyledLine($"boot failed: {boot.Outcome}, {boot.Stop.Fatal.Kind.JsonName()} on CPU{boot.Stop.Cpu} in {boot.Stop.CallChain}", LineStyle.Bad);
+            yield return new StyledLine($"  {boot.Stop.Fatal.Message}");
+            yield return new StyledLine("  no schedule ran: the workload starts after the boot");
+            yield break;
         }
 
-        if (r.Incomplete > 0)
+        var rate = r.SchedulesPerSecond.ToString("0", CultureInfo.InvariantCulture);
+        yield return new StyledLine(string.Create(CultureInfo.InvariantCulture,
+            $"  schedules      {r.Schedules} in {r.Seconds:0.000} s ({rate}/s); distinct traces {r.DistinctTraces}, distinct end states {r.DistinctEndStates}"));
+        yield return new StyledLine($"  coverage       {r.DistinctStates} distinct states at {r.ChoicePoints} decision points");
+        if (r.Strategy is "dfs" or "dpor")
+        {
+            yield return new StyledLine($"  search         {(r.Exhausted ? "exhausted within the bounds" : "stopped before the space was covered")}; " +
+                                        $"pruned by DPOR {r.Pruned}; state cache {(r.StateCache ? $"on, {r.CutByCache} schedule(s) ended at a state explored before" : "off")}");
+            yield return new StyledLine($"  cut by bounds  preemption bound: {r.CutByBound} alternative(s); step bound: {r.Incomplete} schedule(s) unfinished, " +
+                                        $"{r.BeyondStepBound} choice(s) past it not explored");
+        }
+        else if (r.Incomplete > 0)
         {
             yield return new StyledLine($"  incomplete     {r.Incomplete} schedule(s) reached --max-deliveries and were cut");
         }
@@ -281,6 +327,17 @@ internal sealed class ExploreCommand
         return new JsonObject
         {
             ["found"] = r.Found,
+            ["boot"] = r.Boot is not { } boot ? null : new JsonObject
+            {
+                ["outcome"] = boot.Outcome,
+                ["error"] = new JsonObject
+                {
+                    ["kind"] = boot.Stop.Fatal.Kind.JsonName(),
+                    ["message"] = boot.Stop.Fatal.Message,
+                    ["cpu"] = boot.Stop.Cpu,
+                    ["function"] = boot.Stop.CallChain,
+                },
+            },
             ["violation"] = first is null ? null : new JsonObject { ["kind"] = first.Kind, ["message"] = first.Message, ["cpu"] = first.Cpu, ["function"] = first.CallChain },
             ["schedules"] = r.Schedules,
             ["seconds"] = Math.Round(r.Seconds, 4),
@@ -292,20 +349,35 @@ internal sealed class ExploreCommand
             ["trace"] = first?.TracePath,
             ["narrative"] = first is null ? null : new JsonArray(first.Narrative.Select(n => (JsonNode)n).ToArray()),
             ["strategy"] = r.Strategy,
+            ["choice"] = r.Choice == ChoiceMode.Cpu ? "cpu" : "delivery",
             ["schedules_per_second"] = Math.Round(r.SchedulesPerSecond, 1),
             ["distinct_traces"] = r.DistinctTraces,
             ["distinct_states"] = r.DistinctStates,
+            ["distinct_end_states"] = r.DistinctEndStates,
+            ["choice_points"] = r.ChoicePoints,
             ["incomplete"] = r.Incomplete,
             ["exhausted"] = r.Exhausted,
             ["pruned"] = r.Pruned,
-            ["cut_by_bound"] = r.CutByBound,
+            ["cut_by_bound"] = new JsonObject
+            {
+                ["preemptions"] = r.CutByBound,
+                ["steps"] = r.Incomplete,
+                ["choices_past_max_steps"] = r.BeyondStepBound,
+            },
+            ["state_cache"] = r.StateCache,
+            ["cut_by_state_cache"] = r.CutByCache,
             ["violations"] = new JsonArray(r.Violations.Select(v => (JsonNode)new JsonObject
             {
                 ["kind"] = v.Kind,
                 ["message"] = v.Message,
                 ["replay"] = v.ReplayPath,
+                ["cpu"] = v.Cpu,
+                ["function"] = v.CallChain,
+                ["schedule"] = v.Schedule,
                 ["steps"] = v.Steps,
                 ["shrunk_steps"] = v.ShrunkSteps,
+                ["context_switches"] = v.ContextSwitches,
+                ["shrunk_context_switches"] = v.ShrunkContextSwitches,
             }).ToArray()),
             ["error"] = r.Error,
             ["timed_out"] = r.TimedOut,

@@ -72,8 +72,8 @@ public sealed partial class Machine
         Allocator = new PageAllocator(e820, Reservations(), config.AllocOrder);
         Mmu = new Mmu(Memory, Globals, InUse);
         Code = new KernelCode(Globals);
-        Lock = new InitMmLock();
-        HotplugMutex = new InitMmLock();
+        Lock = new InitMmLock { Id = KernelCode.PageTableLock };
+        HotplugMutex = new InitMmLock { Id = KernelCode.HotplugMutexLock };
         Tlbs = Enumerable.Range(0, Math.Max(1, config.Cpus)).Select(i => new Tlb(i)).ToArray();
         if (buildTables)
         {
@@ -110,6 +110,31 @@ public sealed partial class Machine
     public XenLayout? XenLayout { get; }
 
     public Mmu Mmu { get; }
+
+    /// <summary>
+    /// Where the machine's functions report what each step reads and writes (exploration's
+    /// footprints); null: nothing is recorded. Setting it attaches it to every component.
+    /// </summary>
+    public AccessRecorder? Recorder
+    {
+        get => Mmu.Recorder;
+        set
+        {
+            Mmu.Recorder = value;
+            Allocator.Recorder = value;
+            Lock.Recorder = value;
+            HotplugMutex.Recorder = value;
+            foreach (var t in Tlbs)
+            {
+                t.Recorder = value;
+            }
+
+            if (Xen is not null)
+            {
+                Xen.Recorder = value;
+            }
+        }
+    }
 
     /// <summary>e820_end_of_ram() &lt;&lt; PAGE_SHIFT: the end of the boot direct mapping.</summary>
     public ulong End { get; }
@@ -209,17 +234,21 @@ public sealed partial class Machine
             case EffectKind.ReachTable:
                 return Mmu.Reach(e.Table, (string?)e.Payload ?? "__va");
             case EffectKind.ZeroPage:
+                RecordPageChange(e.Table);
                 Memory.Zero(e.Table, e.Level, PageAllocator.IsDynamic(e.Table) ? TablePageOrigin.AfterBootmem : TablePageOrigin.Boot);
                 return StepResult.Ok();
             case EffectKind.FreePage:
                 return FreePage(e.Table);
             case EffectKind.UpdatePageCount:
+                Recorder?.AddTo(Resource.Counter(CountIndex(e.Level)));
                 DirectPagesCount[CountIndex(e.Level)] += e.Value;
                 return StepResult.Ok();
             case EffectKind.AddMemoryRange:
+                Recorder?.AddTo(Resource.Ranges);
                 hotAdded.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             case EffectKind.RemoveMemoryRange:
+                Recorder?.AddTo(Resource.Ranges);
                 removed.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             default:
@@ -280,6 +309,12 @@ public sealed partial class Machine
     /// <summary>The frames whose translations must not be lost (model-conventions item 31), as of now.</summary>
     public InUseFrames InUse()
     {
+        if (Recorder is { } r)
+        {
+            r.Read(Resource.Ranges);
+            r.Read(Resource.TablePageSet);
+        }
+
         var parts = new List<(ulong, ulong)>(Globals.E820.RamRanges());
         parts.AddRange(hotAdded);
         foreach (var page in Memory.TablePages)
@@ -350,7 +385,7 @@ public sealed partial class Machine
     /// </summary>
     public (TlbEntry? Entry, StepResult Result) WalkStep(int cpu, ulong va, long seq)
     {
-        var entry = Tlb.Walk(Memory, va, seq);
+        var entry = Tlb.Walk(Memory, va, seq, Recorder);
         if (entry is not null)
         {
             return (entry, StepResult.Ok(entry.Frame.Value));
@@ -369,6 +404,8 @@ public sealed partial class Machine
     /// <summary>free_pagetable: the later code frees before it unlinks, so a linked page may be freed here.</summary>
     private StepResult FreePage(Pfn pfn)
     {
+        RecordPageChange(pfn);
+        Recorder?.AddTo(Resource.Freed);
         freed.Add(pfn.Value);
         Memory.Free(pfn);
         return StepResult.Ok();
@@ -377,6 +414,7 @@ public sealed partial class Machine
     /// <summary>RAM the monitors expect mapped: usable RAM below end and hot-added ranges, minus removed ones.</summary>
     public bool ExpectedMapped(ulong pa)
     {
+        Recorder?.Read(Resource.Ranges);
         foreach (var (s, e) in removed)
         {
             if (pa >= s && pa < e)
@@ -394,6 +432,19 @@ public sealed partial class Machine
         }
 
         return pa < End && Globals.E820.IsRamPfn(pa >> PAGE_SHIFT);
+    }
+
+    /// <summary>A table page made (zeroed) or freed: its entries, what it is, and the set of table pages change.</summary>
+    private void RecordPageChange(Pfn pfn)
+    {
+        if (Recorder is { } r)
+        {
+            r.Write(Resource.PageMeta(pfn));
+            r.Write(Resource.Page(pfn));
+
+            // Adding or dropping one page commutes with doing so to another: the monitors read the set whole.
+            r.AddTo(Resource.TablePageSet);
+        }
     }
 
     private List<EarlyReservation> Reservations()

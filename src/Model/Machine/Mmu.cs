@@ -25,6 +25,9 @@ public sealed class Mmu
 
     public PhysicalMemory Memory { get; }
 
+    /// <summary>Where this step's reads and writes are reported (exploration); null: not recorded.</summary>
+    public AccessRecorder? Recorder { get; set; }
+
     public static string PopulateName(Level level) => level switch
     {
         Level.Pmd => "pmd_populate_kernel",
@@ -40,11 +43,21 @@ public sealed class Mmu
         _ => "set_pgd",
     };
 
-    public StepResult Read(Pfn table, int index) => StepResult.Ok(Memory.Read(table, index).Value);
+    public StepResult Read(Pfn table, int index)
+    {
+        if (Recorder is { } r)
+        {
+            r.Read(Resource.PageMeta(table));
+            r.Read(Resource.Entry(table, index));
+        }
+
+        return StepResult.Ok(Memory.Read(table, index).Value);
+    }
 
     /// <summary>set_p?d(entry, value): a leaf or a clear.</summary>
     public StepResult Set(Pfn table, Level level, int index, PageTableEntry value, ulong va)
     {
+        Recorder?.Read(Resource.PageMeta(table));
         if (!Memory.IsTablePage(table))
         {
             return StepResult.Fail(ErrorKind.WildWrite,
@@ -56,7 +69,7 @@ public sealed class Mmu
             return lost;
         }
 
-        Memory.Write(table, index, value);
+        Write(table, level, index, value);
         return StepResult.Ok();
     }
 
@@ -68,6 +81,16 @@ public sealed class Mmu
     public StepResult PteInitLoop(Pfn pte_page, int firstIndex, ulong addr, ulong end, int stopAt = PTRS_PER_PTE)
     {
         var page = Memory.Find(pte_page);
+        if (Recorder is { } r)
+        {
+            // The loop reads and writes entries from firstIndex on: recorded as the whole page.
+            r.Read(Resource.PageMeta(pte_page));
+            if (page is not null)
+            {
+                r.Write(Resource.Page(pte_page));
+            }
+        }
+
         if (page is null)
         {
             return StepResult.Fail(ErrorKind.WildWrite, $"phys_pte_init writes into frame {pte_page}, which is not a page-table page");
@@ -129,6 +152,7 @@ public sealed class Mmu
     public StepResult Populate(Pfn table, Level level, int index, Pfn child, ulong va)
     {
         var name = PopulateName(level);
+        Recorder?.Read(Resource.PageMeta(table));
         if (!Memory.IsTablePage(table))
         {
             return StepResult.Fail(ErrorKind.WildWrite,
@@ -141,7 +165,7 @@ public sealed class Mmu
             return lost;
         }
 
-        Memory.Write(table, index, value);
+        Write(table, level, index, value);
         return StepResult.Ok();
     }
 
@@ -159,7 +183,20 @@ public sealed class Mmu
     }
 
     /// <summary>Pages from get_zeroed_page are lowmem and always mapped (model-conventions item 20).</summary>
-    public bool IsLinearMapped(Pfn pfn) => PageAllocator.IsDynamic(pfn) || Memory.IsMappedInLinearMap(pfn);
+    public bool IsLinearMapped(Pfn pfn)
+    {
+        if (PageAllocator.IsDynamic(pfn))
+        {
+            return true;
+        }
+
+        if (Recorder is { } r)
+        {
+            RecordedReads.Walk(r, Memory, __va(pfn.PhysAddr.Value));
+        }
+
+        return Memory.IsMappedInLinearMap(pfn);
+    }
 
     public string DescribeWalk(Pfn pfn)
     {
@@ -172,9 +209,30 @@ public sealed class Mmu
     /// <summary>update_va_mapping of a read-only entry: clears RW on a direct-map PTE (make_lowmem_page_readonly).</summary>
     public StepResult ClearRw(EntryRef at)
     {
+        if (Recorder is { } r)
+        {
+            r.Read(Resource.PageMeta(at.Table));
+            r.Write(Resource.Entry(at.Table, at.Index));
+        }
+
         var e = Memory.Read(at.Table, at.Index);
         Memory.Write(at.Table, at.Index, new PageTableEntry(e.Value & ~_PAGE_RW));
         return StepResult.Ok();
+    }
+
+    /// <summary>The entry write; linking a table page also changes which entry links it (what IsReachable follows).</summary>
+    private void Write(Pfn table, Level level, int index, PageTableEntry value)
+    {
+        if (Recorder is { } r)
+        {
+            r.Write(Resource.Entry(table, index));
+            if (level != Level.Pte && value.Present && !value.Large && Memory.IsTablePage(value.Frame))
+            {
+                r.Write(Resource.PageMeta(value.Frame));
+            }
+        }
+
+        Memory.Write(table, index, value);
     }
 
     /// <summary>
@@ -183,10 +241,17 @@ public sealed class Mmu
     /// </summary>
     private StepResult? CheckOverwrite(Pfn table, Level level, int index, PageTableEntry value, ulong va, string what)
     {
+        Recorder?.Read(Resource.Entry(table, index));
         var old = Memory.Read(table, index);
         if (!old.Present || !value.Present || old == value)
         {
             return null;
+        }
+
+        if (Recorder is { } r)
+        {
+            RecordedReads.Subtree(r, Memory, old, level);
+            RecordedReads.Subtree(r, Memory, value, level);
         }
 
         var vaBase = va & ~(EntrySpan(level) - 1);

@@ -51,10 +51,17 @@ public sealed class PageAllocator
 
     public IReadOnlyList<EarlyReservation> Reservations => reservations;
 
+    /// <summary>Where uses of the next free page and of the fixmap slots are reported; null: not recorded.</summary>
+    public AccessRecorder? Recorder { get; set; }
+
     /// <summary>Pages with a live writable early_ioremap alias, oldest first (the fixmap nesting stack).</summary>
     public IReadOnlyList<Pfn> Aliases => aliases;
 
-    public bool HasAlias(Pfn pfn) => aliases.Contains(pfn);
+    public bool HasAlias(Pfn pfn)
+    {
+        Recorder?.Read(Resource.IoremapSlots);
+        return aliases.Contains(pfn);
+    }
 
     /// <summary>Boot pages handed out, per level (table_pages of the summary).</summary>
     public int HandedOut(Level level) => handedOut[(int)level];
@@ -77,9 +84,13 @@ public sealed class PageAllocator
 
     public static bool IsDynamic(Pfn pfn) => pfn.Value >= FirstDynamicPfn;
 
+    /// <summary>The pfn the next get_zeroed_page after bootmem returns.</summary>
+    public ulong NextDynamic => nextDynamic;
+
     /// <summary>find_early_table_space's placement: find_e820_area(0x8000, end, tables, PAGE_SIZE).</summary>
     public ulong FindTableSpace(ulong tables, ulong end)
     {
+        Recorder?.Write(Resource.Allocator);
         var start = e820.FindE820Area(0x8000, end, tables, PAGE_SIZE, reservations);
         if (start == ulong.MaxValue)
         {
@@ -99,6 +110,7 @@ public sealed class PageAllocator
     /// </summary>
     public Pfn? AllocPage(bool afterBootmem, Level level)
     {
+        Recorder?.Write(Resource.Allocator);
         var n = table_end - table_start;
         table_end++;
         if (afterBootmem)
@@ -119,6 +131,7 @@ public sealed class PageAllocator
     /// <summary>early_ioremap of one page into a fixmap slot. Null on success, else the kernel's WARN text.</summary>
     public string? EarlyIoremap(Pfn pfn)
     {
+        Recorder?.Write(Resource.IoremapSlots);
         if (aliases.Count >= FIX_BTMAPS_NESTING)
         {
             return $"early_ioremap({Hex.Of(pfn.PhysAddr.Value)}, 4096): nesting level {aliases.Count} exceeds FIX_BTMAPS_NESTING";
@@ -131,6 +144,7 @@ public sealed class PageAllocator
     /// <summary>early_iounmap; unmaps must be LIFO (the nesting counter is a stack).</summary>
     public string? EarlyIounmap(Pfn pfn)
     {
+        Recorder?.Write(Resource.IoremapSlots);
         if (aliases.Count == 0 || aliases[^1] != pfn)
         {
             var idx = aliases.IndexOf(pfn);

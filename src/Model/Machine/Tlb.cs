@@ -32,6 +32,9 @@ public sealed class Tlb
 
     public long Flushes { get; private set; }
 
+    /// <summary>Where uses of this TLB (and the entries its lookups read) are reported; null: not recorded.</summary>
+    public AccessRecorder? Recorder { get; set; }
+
     /// <summary>
     /// Looks <paramref name="va"/> up. A hit is checked against memory: if a source entry changed
     /// so that the translation no longer holds, the use is stale. A miss returns Entry = null and
@@ -39,6 +42,8 @@ public sealed class Tlb
     /// </summary>
     public TlbAccess Lookup(PhysicalMemory memory, ulong va)
     {
+        var r = Recorder;
+        r?.Read(Resource.Tlb(Cpu));
         if (!entries.TryGetValue(va >> PAGE_SHIFT, out var cached))
         {
             return new TlbAccess(false, false, default, null, null);
@@ -47,13 +52,19 @@ public sealed class Tlb
         for (var i = 0; i < cached.Sources.Length; i++)
         {
             var src = cached.Sources[i];
+            if (r is not null)
+            {
+                r.Read(Resource.PageMeta(src.Table));
+                r.Read(Resource.Entry(src.Table, src.Index));
+            }
+
             var now = memory.Read(src.Table, src.Index).Value;
             if (now == cached.SourceValues[i])
             {
                 continue;
             }
 
-            var walk = Walk(memory, va);
+            var walk = Walk(memory, va, 0, r);
             var current = walk?.Frame;
             if (current != cached.Frame || walk!.Flags != cached.Flags)
             {
@@ -64,7 +75,11 @@ public sealed class Tlb
         return new TlbAccess(true, false, cached.Frame, cached, null);
     }
 
-    public void Insert(TlbEntry entry) => entries[entry.VirtPage] = entry;
+    public void Insert(TlbEntry entry)
+    {
+        Recorder?.Write(Resource.Tlb(Cpu));
+        entries[entry.VirtPage] = entry;
+    }
 
     public void CopyFrom(Tlb other)
     {
@@ -80,15 +95,26 @@ public sealed class Tlb
     /// <summary>__flush_tlb_all (or the local half of a shootdown).</summary>
     public void FlushAll()
     {
+        Recorder?.Write(Resource.Tlb(Cpu));
         entries.Clear();
         Flushes++;
     }
 
     /// <summary>invlpg / __flush_tlb_one.</summary>
-    public void FlushOne(ulong va) => entries.Remove(va >> PAGE_SHIFT);
-
-    public static TlbEntry? Walk(PhysicalMemory memory, ulong va, long seq = 0)
+    public void FlushOne(ulong va)
     {
+        Recorder?.Write(Resource.Tlb(Cpu));
+        entries.Remove(va >> PAGE_SHIFT);
+    }
+
+    /// <summary>A page walk for <paramref name="va"/>; the entries it reads are reported to <paramref name="recorder"/>.</summary>
+    public static TlbEntry? Walk(PhysicalMemory memory, ulong va, long seq = 0, AccessRecorder? recorder = null)
+    {
+        if (recorder is not null)
+        {
+            RecordedReads.Walk(recorder, memory, va);
+        }
+
         var sources = new List<EntryRef>(4);
         var values = new List<ulong>(4);
         var table = memory.Root;

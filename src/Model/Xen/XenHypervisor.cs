@@ -55,6 +55,9 @@ public sealed class XenHypervisor
 
     public IReadOnlyCollection<ulong> WritableAliases => writableAliases;
 
+    /// <summary>Where what Xen's checks read (types, links, aliases) is reported; null: not recorded. Hypercall counts are not.</summary>
+    public AccessRecorder? Recorder { get; set; }
+
     public static uint TypeOf(Level level) => level switch
     {
         Level.Pte => PGT_l1_page_table,
@@ -75,6 +78,7 @@ public sealed class XenHypervisor
             return true;
         }
 
+        Recorder?.Read(Resource.PageMeta(frame));
         var page = memory.Find(frame);
         if (page is null)
         {
@@ -84,7 +88,7 @@ public sealed class XenHypervisor
         return page.Origin switch
         {
             TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder => true,
-            _ => memory.IsReachable(frame),
+            _ => Reachable(frame),
         };
     }
 
@@ -107,6 +111,7 @@ public sealed class XenHypervisor
                    $": early_ioremap would map page-table frame {pfn} writable";
         }
 
+        Recorder?.Write(Resource.XenAlias(pfn));
         writableAliases.Add(pfn.Value);
         return null;
     }
@@ -114,11 +119,16 @@ public sealed class XenHypervisor
     /// <summary>early_iounmap clears the fixmap PTE, which drops the writable type reference.</summary>
     public void DropWritableAlias(Pfn pfn)
     {
+        Recorder?.Write(Resource.XenAlias(pfn));
         TrappedPteWrites++;
         writableAliases.Remove(pfn.Value);
     }
 
-    public bool HasWritableAlias(Pfn pfn) => writableAliases.Contains(pfn.Value);
+    public bool HasWritableAlias(Pfn pfn)
+    {
+        Recorder?.Read(Resource.XenAlias(pfn));
+        return writableAliases.Contains(pfn.Value);
+    }
 
     public void CopyFrom(XenHypervisor other)
     {
@@ -160,7 +170,7 @@ public sealed class XenHypervisor
                    $"L{(int)level} table; PV guests cannot map large pages";
         }
 
-        if (level == Level.Pte && value.Writable && memory.IsReachable(table) && IsPageTableFrame(value.Frame))
+        if (level == Level.Pte && value.Writable && Reachable(table) && IsPageTableFrame(value.Frame))
         {
             return BadType(TypeInfo(value.Frame), PGT_writable_page, value.Frame) +
                    $": pte[{index}] of pinned L1 {table} would map page-table frame {value.Frame} writable";
@@ -186,9 +196,14 @@ public sealed class XenHypervisor
                    "which still has its writable early_ioremap alias (unmap_low_page has not run yet)";
         }
 
-        if (!memory.IsReachable(table))
+        if (!Reachable(table))
         {
             return null;
+        }
+
+        if (Recorder is { } r)
+        {
+            RecordedReads.Table(r, memory, child, childLevel);
         }
 
         var linking = Subtree(child, childLevel);
@@ -206,6 +221,11 @@ public sealed class XenHypervisor
         if (PageAllocator.IsDynamic(child))
         {
             return (null, null);
+        }
+
+        if (Recorder is { } r)
+        {
+            RecordedReads.Walk(r, memory, __va(child.PhysAddr.Value));
         }
 
         var w = memory.WalkVirt(__va(child.PhysAddr.Value));
@@ -227,11 +247,14 @@ public sealed class XenHypervisor
     /// </summary>
     public (int StopAt, string? Refusal) CheckPteInitLoop(Pfn pte_page, int firstIndex, ulong addr, ulong end, ulong supportedPteMask)
     {
+        Recorder?.Read(Resource.PageMeta(pte_page));
         var page = memory.Find(pte_page);
-        if (page is null || !memory.IsReachable(pte_page))
+        if (page is null || !Reachable(pte_page))
         {
             return (PTRS_PER_PTE, null);
         }
+
+        Recorder?.Read(Resource.Page(pte_page));
 
         for (var i = firstIndex; i < PTRS_PER_PTE && addr < end; i++, addr += PAGE_SIZE)
         {
@@ -248,6 +271,17 @@ public sealed class XenHypervisor
         }
 
         return (PTRS_PER_PTE, null);
+    }
+
+    /// <summary>memory.IsReachable, its reads recorded.</summary>
+    private bool Reachable(Pfn pfn)
+    {
+        if (Recorder is { } r)
+        {
+            RecordedReads.Reachable(r, memory, pfn);
+        }
+
+        return memory.IsReachable(pfn);
     }
 
     /// <summary>MMUEXT_TLB_FLUSH_LOCAL, as xen_flush_tlb issues for __flush_tlb_all.</summary>
