@@ -10,7 +10,7 @@ namespace BootActors.Cli;
 /// The <c>bootactors</c> command line. Callable in-process with its own writers, so tests see
 /// exactly what a user would on stdout and stderr, and the exit code (<see cref="ExitCodes"/>).
 /// </summary>
-public static partial class CliApp
+public static class CliApp
 {
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
         Run(args, stdout, stderr, HoconScenarioLoader.Default);
@@ -27,27 +27,12 @@ public static partial class CliApp
         {
             // Akka's log goes through Serilog; configured before any actor system starts, it goes to stderr.
             Logging.CliLogging.ConfigureOnce();
-            var root = new RootCommand(
-                "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.\n\n" + ExitCodes.HelpText);
-            root.Subcommands.Add(new RunCommand(scenarios, stdout, stderr).Command);
-            root.Subcommands.Add(new Trace.TraceCommand(stdout, stderr).Command);
-            root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
-            root.Subcommands.Add(new Explore.ReplayCommand(stdout, stderr).Command);
-            root.Subcommands.Add(new Ablate.AblateCommand(scenarios, stdout).Command);
-            root.Subcommands.Add(new Cluster.WorkerCommand(stderr).Command);
-
-            var parse = root.Parse(args);
+            var parse = BuildRoot(scenarios, stdout, stderr).Parse(args);
             if (parse.Errors.Count > 0)
             {
                 // One line, not System.CommandLine's error list plus full help: the mistake is named and
                 // the way to the help is given.
-                var names = new List<string>();
-                for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
-                {
-                    names.Insert(0, r.Command is RootCommand ? "bootactors" : r.Command.Name);
-                }
-
-                stderr.WriteLine($"bootactors: {OneLine.Of(Reword(parse.Errors[0].Message))} (see '{string.Join(' ', names)} --help')");
+                stderr.WriteLine($"bootactors: {OneLine.Of(ParseErrors.Describe(parse))}");
                 return ExitCodes.UsageError;
             }
 
@@ -77,14 +62,21 @@ public static partial class CliApp
         }
     }
 
-    /// <summary>System.CommandLine's "Cannot parse argument '5x' for option '--cpu' as expected type 'System.Nullable`1[System.Int32]'" in a user's words.</summary>
-    private static string Reword(string message) =>
-        CannotParse().Match(message) is { Success: true } m
-            ? $"{m.Groups["option"].Value} {m.Groups["value"].Value}: expected {(m.Groups["type"].Value.Contains("Int", StringComparison.Ordinal) ? "a whole number in range" : "a value of another kind")}"
-            : message;
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for (?:option|argument) '(?<option>[^']+)' as expected type '(?<type>[^']+)'")]
-    private static partial System.Text.RegularExpressions.Regex CannotParse();
+    /// <summary>The whole command tree; the tests walk it to hold every option and hint to the same rules.</summary>
+    internal static RootCommand BuildRoot(IScenarioLoader scenarios, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "bootactors: how the 2.6.27-era x86-64 Linux kernel builds its direct mapping, natively or as a Xen PV guest.\n\n" + ExitCodes.HelpText);
+        root.Subcommands.Add(new RunCommand(scenarios, stdout, stderr).Command);
+        root.Subcommands.Add(new Trace.TraceCommand(stdout, stderr).Command);
+        root.Subcommands.Add(new Explore.ExploreCommand(scenarios, stdout, stderr).Command);
+        root.Subcommands.Add(new Explore.ReplayCommand(stdout, stderr).Command);
+        root.Subcommands.Add(new Ablate.AblateCommand(scenarios, stdout).Command);
+        root.Subcommands.Add(new ScenariosCommand(stdout).Command);
+        root.Subcommands.Add(new Cluster.WorkerCommand(stderr).Command);
+        ParseErrors.RefuseOptionsAsArguments(root);
+        return root;
+    }
 
     private static void TryWriteLine(TextWriter writer, string line)
     {
@@ -110,7 +102,7 @@ public static partial class CliApp
         E820FormatException => ex.Message,
         MachineConfigException => $"cannot build this machine: {ex.Message}",
         ScenarioException => ex.Message,
-        ArgumentException when ex.Source == "BootActors.Model" => ex.Message,
+        ArgumentException a when ex.Source == "BootActors.Model" => a.ParamName is { } name ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : a.Message,
         _ => null,
     };
 }

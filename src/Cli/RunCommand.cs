@@ -16,7 +16,7 @@ using BootActors.Model.Interpreter;
 
 namespace BootActors.Cli;
 
-/// <summary><c>bootactors run</c>: boot one machine (and run a scenario's workload) on the sequential interpreter and report it.</summary>
+/// <summary><c>bootactors run</c>: boot one machine (and run a scenario's workload) on the actor host or the sequential interpreter and report it.</summary>
 internal sealed class RunCommand
 {
     private readonly MachineOptions machine = new();
@@ -56,14 +56,14 @@ internal sealed class RunCommand
         HelpName = "N",
     };
 
-    private readonly Option<string?> trace = new("--trace")
+    private readonly Option<string?> trace = new Option<string?>("--trace")
     {
         Description = "Actor host only: write every delivered message as JSON Lines to FILE.",
         HelpName = "FILE.jsonl",
-    };
+    }.Named("a trace file");
 
     private readonly LimitOptions limits = new(
-        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000].");
+        "Actor host, controlled mode: stop the run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon, 50000000, or 64 per 2 MiB of RAM if more].");
 
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
@@ -76,7 +76,8 @@ internal sealed class RunCommand
         errors = stderr;
         Command = new Command("run",
             "Boot a machine: setup_arch's e820 report, then init_memory_mapping(0, end) on CPU0, then a scenario's workload " +
-            "(hot-add, touch, hot-remove on other CPUs), on the sequential interpreter. " +
+            "(hot-add, touch, hot-remove on other CPUs), on the actor host (each CPU, TLB, the allocator, the lock, memory and Xen an Akka.NET actor; " +
+            "--host sequential runs the reference interpreter instead). " +
             "Prints a summary in kernel terms on stdout (with a scenario: its description first and whether its expected outcome held) " +
             "and the kernel's log lines on stderr. Exit codes: see 'bootactors --help'.");
         machine.AddTo(Command, before: [machine.Set, host, mode, seed, trace]);
@@ -165,14 +166,23 @@ internal sealed class RunCommand
         }
 
         var traceFile = parse.GetValue(trace);
-        if (h == "sequential" && (parse.GetValue(mode) is not null || traceFile is not null || parse.GetValue(limits.MaxDeliveries) is not null))
+
+        // An option that would do nothing on the chosen host is refused: the user meant something by it.
+        if (h == "sequential" && new[] { (mode.Name, parse.GetValue(mode)), (seed.Name, parse.GetValue(seed)), (trace.Name, traceFile),
+                (limits.MaxDeliveries.Name, parse.GetValue(limits.MaxDeliveries)) }.FirstOrDefault(o => o.Item2 is not null) is { Item2: { } v } given)
         {
-            throw new UsageException("--mode, --trace and --max-deliveries need --host actors (the sequential interpreter sends no messages)");
+            throw new UsageException($"{given.Item1} {v} needs --host actors: the sequential interpreter sends no messages, so it has no " +
+                                     (given.Item1 == seed.Name ? "schedule to seed" : given.Item1 == trace.Name ? "messages to trace" : given.Item1 == mode.Name ? "mode" : "deliveries to count"));
         }
 
-        if (m == "free" && parse.GetValue(limits.MaxDeliveries) is not null)
+        if (m == "free" && parse.GetValue(limits.MaxDeliveries) is { } md)
         {
-            throw new UsageException("--max-deliveries needs --mode controlled (in free mode no conductor counts deliveries)");
+            throw new UsageException($"--max-deliveries {md} needs --mode controlled (in free mode no conductor counts deliveries)");
+        }
+
+        if (m == "free" && parse.GetValue(seed) is { } sd)
+        {
+            throw new UsageException($"--seed {sd} needs --mode controlled (in free mode the thread pool, not a seeded schedule, orders the messages)");
         }
 
         return new HostChoice(h == "actors", m == "free" ? HostMode.Free : HostMode.Controlled, seedValue, traceFile);
@@ -193,6 +203,7 @@ internal sealed class RunCommand
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
         string[] inputs = [.. new[] { setup.Scenario?.SourcePath, request.E820 }.OfType<string>()];
+        bounds = bounds.ScaledTo(setup.Machine);
         var (result, hostReport) = RunOnHost(choice, bounds, setup.Machine, workload, setup.Scenario?.Name ?? "(command line)", inputs,
             line => log.Information("{Line}", line.Text));
         var limit = RunLimits.Of(result.Stop);

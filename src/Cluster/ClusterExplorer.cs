@@ -169,7 +169,7 @@ public static class ClusterExplorer
             BeyondStepBound = c.BeyondStepBound,
             Incomplete = (int)c.Incomplete,
             TimedOut = (int)c.TimedOut,
-            Exhausted = !plan.Cut && plan.Failure is null && !outcome.TimedOut && !interrupted,
+            Exhausted = !plan.Cut && plan.Failure is null && c.TimedOut == 0 && !outcome.TimedOut && !interrupted,
             Pruned = c.Pruned + pruned,
             CutByBound = c.CutByBound + cutByBound,
             CutByCache = c.CutByCache,

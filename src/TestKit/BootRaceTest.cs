@@ -27,7 +27,7 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
     /// <param name="output">xUnit's output: the kit writes what each exploration found, and how to replay it.</param>
     /// <param name="config">
     /// HOCON over the defaults, e.g. <c>bootactors.run-timeout = 120s</c> (the <c>bootactors</c> section of
-    /// the CLI's akka.hocon: ask-timeout, run-timeout, conductor.max-steps); null: the defaults.
+    /// the CLI's akka.hocon: run-timeout, conductor.max-steps); null: the defaults.
     /// </param>
     protected BootRaceTest(ITestOutputHelper output, Config? config = null)
         : base(config is null ? KitDefaults : config.WithFallback(KitDefaults), output: output)
@@ -86,6 +86,11 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
     protected static void AssertNoViolation(ExplorationResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
+        if (result.Boot is { } boot)
+        {
+            throw new XunitException($"expected no violation, but the machine did not boot: {Describe(boot)}");
+        }
+
         if (result.Error is { } error)
         {
             throw new XunitException($"the exploration failed: {error}");
@@ -110,10 +115,39 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
             return found;
         }
 
+        if (result.Boot is { } boot)
+        {
+            throw new XunitException($"expected a {want} violation, but the machine did not boot, so no schedule ran: {Describe(boot)}");
+        }
+
         var got = result.Violations.Count == 0
             ? $"nothing in {result.Schedules} schedule(s)"
             : string.Join("; ", result.Violations.Select(v => $"{v.Kind} (replay: bootactors replay {v.ReplayPath})"));
         throw new XunitException($"expected a {want} violation, {result.Strategy} found {got}{(result.Error is { } e ? $"; error: {e}" : "")}");
+    }
+
+    /// <summary>
+    /// Asserts the machine did not boot, stopping with <typeparamref name="TKind"/> (a failed boot is not a
+    /// race: no schedule ran, and the exploration reports it as a failed boot, not as a violation found).
+    /// Returns where and why the boot stopped.
+    /// </summary>
+    protected static RunStop AssertBootFails<TKind>(ExplorationResult result)
+        where TKind : IViolationKind
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.Boot is { } boot && boot.Stop.Fatal.Kind == TKind.Kind)
+        {
+            if (result.Schedules != 0 || result.Found)
+            {
+                throw new XunitException($"the boot failed, yet {result.Schedules} schedule(s) ran and {result.Violations.Count} violation(s) were reported");
+            }
+
+            return boot.Stop;
+        }
+
+        throw new XunitException(result.Boot is { } other
+            ? $"expected the boot to fail with {TKind.Kind.JsonName()}, it failed with {Describe(other)}"
+            : $"expected the boot to fail with {TKind.Kind.JsonName()}, but it booted and {result.Schedules} schedule(s) ran");
     }
 
     /// <summary>Asserts a single run (e.g. <see cref="RunScripted"/>'s) ended ok: no violation, refusal, panic or host failure.</summary>
@@ -190,6 +224,9 @@ public abstract class BootRaceTest : Akka.TestKit.Xunit2.TestKit
         };
         return Task.Run(() => Host.Run(spec.Machine, spec.Workload, options));
     }
+
+    private static string Describe(BootFailure boot) =>
+        $"{boot.Outcome}: {boot.Stop.Fatal.Kind.JsonName()} on CPU{boot.Stop.Cpu} in {boot.Stop.CallChain}: {boot.Stop.Fatal.Message}";
 
     private static string Describe(ActorRunResult run) =>
         run.Result.Stop is { } stop

@@ -28,7 +28,7 @@ public sealed class ContentionTests
     [Fact]
     public void APinnedAndStarvedExploreOfTheRaceFreeHotaddPrintsTheSameCleanJsonEveryTime()
     {
-        var outputs = Pinned("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "pct", "--iterations", "1500", "--seed", "2", "--json");
+        var outputs = Pinned("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "pct", "--max-schedules", "1500", "--seed", "2", "--json");
 
         Assert.All(outputs, o => Assert.False(JsonNode.Parse(o)!["found"]!.GetValue<bool>(), o));
         Assert.Single(outputs.Distinct());
@@ -38,7 +38,7 @@ public sealed class ContentionTests
     public void APinnedAndStarvedExploreOfTheBuggyHotaddFindsTheSameShrunkLostUpdateEveryTime()
     {
         using var dir = new TempDir();
-        var outputs = Pinned("explore", "hotadd-concurrent", "--strategy", "random", "--iterations", "300", "--seed", "4", "--json", "--replay-out", dir.Path);
+        var outputs = Pinned("explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "300", "--seed", "4", "--json", "--output-dir", dir.Path);
 
         Assert.All(outputs, o => Assert.Equal("overwrote_present_entry", JsonNode.Parse(o)!["violation"]!["kind"]!.GetValue<string>()));
         Assert.Single(outputs.Distinct());

@@ -91,15 +91,15 @@ public sealed class ExitCodeTests(FoundRace race) : IClassFixture<FoundRace>
         var free = Cli.Run("run", "--mode", "free", "--max-deliveries", "10");
 
         Assert.Equal(2, sequential.ExitCode);
-        Assert.Contains("--max-deliveries need --host actors", Assert.Single(sequential.StderrLines), StringComparison.Ordinal);
+        Assert.Contains("--max-deliveries 10 needs --host actors", Assert.Single(sequential.StderrLines), StringComparison.Ordinal);
         Assert.Equal(2, free.ExitCode);
-        Assert.Contains("--max-deliveries needs --mode controlled", Assert.Single(free.StderrLines), StringComparison.Ordinal);
+        Assert.Contains("--max-deliveries 10 needs --mode controlled", Assert.Single(free.StderrLines), StringComparison.Ordinal);
     }
 
     [Fact]
     public void AnExplorationWhoseEverySchedulesIsCutSaysSoAndHasNoVerdict()
     {
-        var run = Cli.Run("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--max-steps", "1", "--iterations", "5");
+        var run = Cli.Run("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--max-steps", "1", "--max-schedules", "5");
 
         Assert.Equal(ExitCodes.LimitReached, run.ExitCode);
         Assert.DoesNotContain("no violation found", run.Stdout, StringComparison.Ordinal);
@@ -114,7 +114,7 @@ public sealed class ExitCodeTests(FoundRace race) : IClassFixture<FoundRace>
         using var scratch = new Scratch();
         var scenario = scratch.Write("slow.hocon", SlowScenario);
 
-        var run = Cli.Run("explore", scenario, "--timeout", "200ms", "--max-deliveries", "100000000", "--iterations", "2", "--json");
+        var run = Cli.Run("explore", scenario, "--timeout", "200ms", "--max-deliveries", "100000000", "--max-schedules", "2", "--json");
 
         Assert.Equal(ExitCodes.LimitReached, run.ExitCode);
         var o = JsonNode.Parse(run.Stdout)!;
@@ -144,7 +144,7 @@ public sealed class ExitCodeTests(FoundRace race) : IClassFixture<FoundRace>
     [Fact]
     public void AnExplorationThatRunsToItsTimeLimitEndsNormally()
     {
-        var run = Cli.Run("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--iterations", "100000000", "--time-limit", "1s", "--json");
+        var run = Cli.Run("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--max-schedules", "100000000", "--time-limit", "1s", "--json");
 
         Assert.Equal(ExitCodes.Ok, run.ExitCode);
         var o = JsonNode.Parse(run.Stdout)!;

@@ -121,16 +121,16 @@ public sealed class OutputTests(FoundRace race) : IClassFixture<FoundRace>
     [Theory]
     [InlineData("a file", "it is not a directory")]
     [InlineData("/dev/null", "it is not a directory")]
-    public void ReplayOutNamingSomethingOtherThanADirectoryIsRefusedBeforeExploring(string what, string reason)
+    public void OutputDirNamingSomethingOtherThanADirectoryIsRefusedBeforeExploring(string what, string reason)
     {
         using var scratch = new Scratch();
         var target = what == "a file" ? scratch.Write("replays", "not a folder\n") : what;
 
-        var run = Cli.Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--replay-out", target);
+        var run = Cli.Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--output-dir", target);
 
         Assert.Equal(2, run.ExitCode);
         Assert.Equal("", run.Stdout);
-        Assert.Equal($"bootactors: --replay-out {target}: cannot write replay files there: {reason}", Assert.Single(run.StderrLines));
+        Assert.Equal($"bootactors: --output-dir {target}: cannot write replay files there: {reason}", Assert.Single(run.StderrLines));
     }
 
     [Fact]

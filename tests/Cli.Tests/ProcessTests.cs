@@ -18,7 +18,7 @@ public sealed class ProcessTests(FoundRace race) : IClassFixture<FoundRace>
     {
         using var scratch = new Scratch();
         var replays = scratch.PathOf("replays");
-        using var child = Child.Start("explore", "hotadd-concurrent", "--all", "--json", "--iterations", "100000000", "--replay-out", replays);
+        using var child = Child.Start("explore", "hotadd-concurrent", "--all", "--json", "--max-schedules", "100000000", "--output-dir", replays);
 
         // --all goes on after the first violation; its replay file is written when it is found.
         await Child.Until(() => Directory.Exists(replays) && Directory.GetFiles(replays, "*.replay.json").Length > 0, "a replay file to appear");
@@ -40,7 +40,7 @@ public sealed class ProcessTests(FoundRace race) : IClassFixture<FoundRace>
     [Fact]
     public async Task CtrlCOnExplorePrintsTheSummarySoFar()
     {
-        using var child = Child.Start("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--iterations", "100000000");
+        using var child = Child.Start("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--max-schedules", "100000000");
 
         // Redirected stderr gets a progress line every 2 s: exploring has begun.
         await child.UntilStderr("explore: ");
@@ -49,7 +49,7 @@ public sealed class ProcessTests(FoundRace race) : IClassFixture<FoundRace>
 
         Assert.True(code == ExitCodes.Interrupted, $"exit {code}\nstdout: {stdout}\nstderr: {stderr}");
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("explore hotadd-concurrent with random", lines[0]);
+        Assert.Equal("explore hotadd-concurrent with random (choices among deliveries)", lines[0]);
         Assert.Contains("  interrupted    by Ctrl-C: these are the schedules run before it", lines);
         Assert.Equal("no violation found so far", lines[^1]);
     }

@@ -55,8 +55,8 @@ public sealed class ScenarioRunTests
     [Fact]
     public void SetOverridesAScenarioKeyAndTheVerdictFollowsTheRun()
     {
-        // The comment of hotadd-after-large: with 22b45144f67 the boot gets through and the run is ok.
-        var run = Cli.Run("run", "hotadd-after-large", "--set", "fixes=22b45144f67");
+        // The comment of native-boot-after: with 22b45144f67 the boot gets through and the run is ok.
+        var run = Cli.Run("run", "native-boot-after", "--set", "fixes=22b45144f67");
 
         // The run is ok, but the file's expect block is not: its own exit status.
         Assert.Equal(ExitCodes.ExpectationNotMet, run.ExitCode);

@@ -53,7 +53,7 @@ public sealed class FoundRace : IDisposable
 
     public FoundRace()
     {
-        var run = Cli.Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--replay-out", scratch.Dir, "--json");
+        var run = Cli.Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--output-dir", scratch.Dir, "--json");
         Assert.Equal(ExitCodes.BadOutcome, run.ExitCode);
         ReplayPath = Directory.GetFiles(scratch.Dir, "*.replay.json").Single();
         TracePath = Directory.GetFiles(scratch.Dir, "*.trace.jsonl").Single();

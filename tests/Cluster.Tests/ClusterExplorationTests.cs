@@ -38,15 +38,15 @@ public sealed class ClusterExplorationTests
     public async Task DfsAndDporOverTwoWorkersExploreExactlyTheSchedulesOfOneProcessWithTheSameVerdictAndViolations(string strategy, string mutex, string preemptions, int exit)
     {
         using var ws = new Workspace(WorkersOnly);
-        string[] explore = ["hotadd-concurrent", "--set", $"hotplug_mutex={mutex}", "--strategy", strategy, "--max-preemptions", preemptions, "--all", "--iterations", "100000"];
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--replay-out", ws.Replays("cluster")]);
+        string[] explore = ["hotadd-concurrent", "--set", $"hotplug_mutex={mutex}", "--strategy", strategy, "--max-preemptions", preemptions, "--all", "--max-schedules", "100000"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
         Assert.Equal(exit, await coordinator.Exit(Runs.Finish));
         foreach (var w in workers)
         {
             Assert.Equal(0, await w.Exit(Runs.Start));
         }
 
-        var single = ws.Start("one process", ["explore", .. explore, "--state-cache", "off", "--json", "--replay-out", ws.Replays("single")]);
+        var single = ws.Start("one process", ["explore", .. explore, "--state-cache", "off", "--json", "--output-dir", ws.Replays("single")]);
         Assert.Equal(exit, await single.Exit(Runs.Finish));
         var one = Runs.Json(single);
         var cluster = Runs.Json(coordinator);
@@ -82,7 +82,7 @@ public sealed class ClusterExplorationTests
     public async Task ADfsRunWithAWorkerKilledMidRunStillExploresExactlyTheSchedulesOfOneProcess()
     {
         using var ws = new Workspace(WorkersOnly);
-        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "2", "--iterations", "100000"];
+        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "2", "--max-schedules", "100000"];
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
 
         // Early, while both workers hold large subtrees (the first splits hand off the shallowest alternatives), SIGKILL the
@@ -110,7 +110,7 @@ public sealed class ClusterExplorationTests
     public async Task ACoordinatorAndTwoWorkersExploreTheRaceFreeHotaddWithRandomExactlyAsOneProcessDoes()
     {
         using var ws = new Workspace();
-        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "7", "--iterations", "300"];
+        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "7", "--max-schedules", "300"];
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
 
         Assert.Equal(0, await coordinator.Exit(Runs.Finish));
@@ -138,7 +138,7 @@ public sealed class ClusterExplorationTests
         const int n = 1500;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
-            "--iterations", n.ToString());
+            "--max-schedules", n.ToString());
 
         // Once the exploration is well under way, SIGKILL the first worker: it cannot leave, it just vanishes.
         await coordinator.WaitForStderr(l => l.StartsWith("explore: ") && int.Parse(l.Split(' ')[1]) >= 150, Runs.Finish, "150 schedules counted");
@@ -159,8 +159,8 @@ public sealed class ClusterExplorationTests
     public async Task TheLostUpdateOfTheBuggyHotaddIsFoundOverTheClusterAndItsReplayFileReproducesItAndIsTheSingleProcessOne()
     {
         using var ws = new Workspace();
-        string[] explore = ["hotadd-concurrent", "--strategy", "random", "--seed", "5", "--iterations", "120", "--all"];
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--replay-out", ws.Replays("cluster")]);
+        string[] explore = ["hotadd-concurrent", "--strategy", "random", "--seed", "5", "--max-schedules", "120", "--all"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
 
         Assert.Equal(1, await coordinator.Exit(Runs.Finish));
         foreach (var w in workers)
@@ -179,7 +179,7 @@ public sealed class ClusterExplorationTests
         Assert.True(Runs.Json(again)["reproduced"]!.GetValue<bool>(), again.Stdout);
 
         // One process finds the same first violation at the same schedule and writes the same replay file, byte for byte.
-        var single = ws.Start("one process", ["explore", .. explore, "--json", "--replay-out", ws.Replays("single")]);
+        var single = ws.Start("one process", ["explore", .. explore, "--json", "--output-dir", ws.Replays("single")]);
         Assert.Equal(1, await single.Exit(Runs.Finish));
         var one = Runs.Json(single);
         Assert.Equal(Comparable(one), Comparable(cluster));
@@ -191,15 +191,15 @@ public sealed class ClusterExplorationTests
     public async Task PctsFirstViolationIsFoundAtTheSameScheduleNumberAsInOneProcess()
     {
         using var ws = new Workspace();
-        string[] explore = ["hotadd-concurrent", "--strategy", "pct", "--depth", "2", "--seed", "1", "--iterations", "200"];
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--replay-out", ws.Replays("cluster")]);
+        string[] explore = ["hotadd-concurrent", "--strategy", "pct", "--depth", "2", "--seed", "1", "--max-schedules", "200"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
         Assert.Equal(1, await coordinator.Exit(Runs.Finish));
         foreach (var w in workers)
         {
             Assert.Equal(0, await w.Exit(Runs.Start));
         }
 
-        var single = ws.Start("one process", ["explore", .. explore, "--json", "--replay-out", ws.Replays("single")]);
+        var single = ws.Start("one process", ["explore", .. explore, "--json", "--output-dir", ws.Replays("single")]);
         Assert.Equal(1, await single.Exit(Runs.Finish));
         var one = Runs.Json(single);
         var cluster = Runs.Json(coordinator);
@@ -212,7 +212,7 @@ public sealed class ClusterExplorationTests
     {
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random",
-            "--iterations", "100000");
+            "--max-schedules", "100000");
         await coordinator.WaitForStderr(l => l.StartsWith("explore: "), Runs.Finish, "exploring");
         coordinator.Kill();
 
@@ -230,7 +230,7 @@ public sealed class ClusterExplorationTests
         const int n = 3000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
-            "--iterations", n.ToString());
+            "--max-schedules", n.ToString());
         await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
         await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.False(workers[0].HasExited, workers[0].Stderr);
@@ -258,8 +258,8 @@ public sealed class ClusterExplorationTests
         File.WriteAllText(scenario, File.ReadAllText(scenario) + "\nhotplug_mutex = on\n");
 
         var address = $"127.0.0.1:{Workspace.FreePort()}";
-        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--strategy", "random", "--iterations", "50", "--all", "--json",
-            "--cluster", address, "--min-workers", "1", "--replay-out", ws.Replays("r"));
+        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "50", "--all", "--json",
+            "--cluster", address, "--min-workers", "1", "--output-dir", ws.Replays("r"));
         var refused = other.Start("worker with other files", "worker", "--join", address);
         Assert.Equal(2, await refused.Exit(Runs.Start));
         Assert.Contains("resolve hotadd-concurrent to another run", refused.Stderr);

@@ -35,7 +35,7 @@ public sealed class Corpus
 
     /// <summary>The shipped scenario names --set inputs start from.</summary>
     public static readonly string[] ScenarioNames =
-        ["default", "hotadd-concurrent", "hotadd-new-pgd", "hotadd-after-large", "hotremove-local-flush", "xen-boot-after", "table-space-short", "topdown-alloc"];
+        ["default", "hotadd-concurrent", "hotadd-new-pgd", "hotremove-local-flush", "xen-boot-after", "table-space-short", "topdown-alloc"];
 
     /// <summary>Copies the checkout's config into <paramref name="root"/> and writes the replay and traces with the CLI.</summary>
     public static Corpus Build(string root)
@@ -67,7 +67,7 @@ public sealed class Corpus
     private static void WriteSeeds(string seeds, string boot)
     {
         var found = Path.Combine(seeds, "found");
-        var explore = Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--replay-out", found, "--json");
+        var explore = Run("explore", "hotadd-concurrent", "--strategy", "pct", "--seed", "1", "--output-dir", found, "--json");
         if (explore != ExitCodes.BadOutcome)
         {
             throw new InvalidOperationException($"writing the seed replay file: explore exited {explore}");

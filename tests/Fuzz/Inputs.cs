@@ -5,8 +5,9 @@ namespace BootActors.Fuzz;
 /// <summary>
 /// The fuzz inputs of every reader — e820 text, scenario HOCON, --set, replay JSON, trace JSON Lines,
 /// and option values — each half mutated from the corpus's real files, half generated, run through
-/// the command a user would use on such a file. Every run is bounded (--timeout, few iterations) so
-/// a valid input costs at most seconds; only an input the program cannot answer is a hang.
+/// the command a user would use on such a file. Every run is bounded (--timeout, few iterations; explore
+/// also --time-limit, as its boot gets at least the host's run timeout, 60 s, whatever --timeout says)
+/// so a valid input costs at most seconds; only an input the program cannot answer is a hang.
 /// </summary>
 public sealed class Inputs(Corpus corpus)
 {
@@ -43,7 +44,7 @@ public sealed class Inputs(Corpus corpus)
             (2, Generated.Scenario.Select(d => ("generated", d)))),
         Gen.Int[0, 19],
         (file, how) => new FuzzCase("scenario", file.Item1, [new FuzzFile("scenarios/in.hocon", file.Item2)], how == 0
-            ? ["explore", "{dir}/scenarios/in.hocon", "--iterations", "2", "--no-shrink", "--json", "--replay-out", "{dir}/replays", .. Bounded]
+            ? ["explore", "{dir}/scenarios/in.hocon", "--max-schedules", "2", "--no-shrink", "--json", "--output-dir", "{dir}/replays", "--time-limit", "20s", .. Bounded]
             : ["run", "{dir}/scenarios/in.hocon", "--host", "sequential", "--json", .. Bounded]));
 
     public Gen<FuzzCase> Set => Gen.Select(
@@ -91,6 +92,6 @@ public sealed class Inputs(Corpus corpus)
             (1, Gen.String)),
         Gen.Bool,
         (option, value, explore) => new FuzzCase("values", "generated", [], explore && option is "--timeout" or "--seed"
-            ? ["explore", "hotadd-concurrent", option, value, "--iterations", "1", "--no-shrink", "--json", "--replay-out", "{dir}/replays"]
+            ? ["explore", "hotadd-concurrent", option, value, "--max-schedules", "1", "--no-shrink", "--json", "--output-dir", "{dir}/replays"]
             : ["run", option, value, "--host", "sequential", "--json", .. (option == "--timeout" ? Array.Empty<string>() : Bounded)]));
 }

@@ -27,7 +27,7 @@ public sealed class KitSettingsTests(ITestOutputHelper output)
     {
         Assert.Equal(TimeSpan.FromSeconds(123), Host.Settings.RunTimeout);
         Assert.Equal(TimeSpan.FromSeconds(123), Host.DefaultOptions().Timeout);
-        Assert.Equal(BootActorsSettings.Default.AskTimeout, Host.Settings.AskTimeout);
+        Assert.Equal(BootActorsSettings.Default.ConductorMaxSteps, Host.Settings.ConductorMaxSteps);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using BootActors.Actors.Components;
+using BootActors.Actors.Infrastructure;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 using BootActors.TestKit;
@@ -49,12 +49,12 @@ public sealed class ProbeReplacementTests(ITestOutputHelper output) : BootRaceTe
     {
         var probe = CreateTestProbe();
         var spec = Scenario("xen-boot-after", "cpus=2", "workload=[{cpu=1, hotadd={start=4G, size=4M}}]");
-        var run = RunWith(spec, new ActorReplacement("hypervisor", probe.Ref, m => m is Hypervisor.MmuUpdate));
+        var run = RunWith(spec, new ActorReplacement("hypervisor", probe.Ref, m => m is StepRequest { Stage.Op: StageOp.XenEntryWrite or StageOp.XenPopulate }));
 
         for (var i = 1; i <= 3; i++)
         {
             var probed = probe.ExpectMsg<ActorReplacement.Probed>(TimeSpan.FromSeconds(20));
-            Assert.IsType<Hypervisor.MmuUpdate>(probed.Message);
+            Assert.Equal(StageOwner.Hypervisor, Assert.IsType<StepRequest>(probed.Message).Stage.Owner);
             if (i < 3)
             {
                 probe.Reply(ActorReplacement.Answer.Real);
@@ -62,7 +62,7 @@ public sealed class ProbeReplacementTests(ITestOutputHelper output) : BootRaceTe
             }
 
             var refused = StepResult.Fail(ErrorKind.HypervisorRefused, "(XEN) probe: the third mmu_update is refused");
-            probe.Reply(ActorReplacement.Answer.With((probed.From, new Hypervisor.HypercallDone(refused) { Tag = probed.Message.Tag })));
+            probe.Reply(ActorReplacement.Answer.With((probed.From, ((StepRequest)probed.Message).Reply(refused))));
         }
 
         var result = (await run).Result;

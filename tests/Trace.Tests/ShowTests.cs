@@ -36,11 +36,11 @@ public sealed class ShowTests(TraceFiles traces)
     [Fact]
     public void AWrittenLargePageIsDecodedWithItsFrameAndPhysicalRange()
     {
-        var run = Cli.Run("trace", "show", traces.HotaddSeed0, "--type", "SetPmd", "--cpu", "1", "--limit", "1");
+        var run = Cli.Run("trace", "show", traces.HotaddSeed0, "--type", "SetPmd", "--cpu", "1", "--max-events", "1");
 
         var line = Assert.Single(EventLines(run));
         Assert.Matches(@"entry pmd\[\d+\] of table 0x[0-9a-f]+ = 0x80000002[0-9a-f]{8}: 2M page at frame 0x20[0-9a-f]{4} \(phys 0x20[0-9a-f]+-0x20[0-9a-f]+\); flags PRESENT RW ACCESSED DIRTY PSE GLOBAL NX", line);
-        Assert.Contains("(stopped at --limit 1", run.Stdout);
+        Assert.Contains("(stopped at --max-events 1", run.Stdout);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class ScenarioTraceTests(TraceFiles traces)
     [Fact]
     public void AXenTracesHypercallsAreDecodedAsTheEntriesTheyWrite()
     {
-        var run = Cli.Run("trace", "show", traces.XenBootAfter, "--type", "MmuUpdate", "--limit", "1");
+        var run = Cli.Run("trace", "show", traces.XenBootAfter, "--type", "MmuUpdate", "--max-events", "1");
 
         var line = Assert.Single(run.StdoutLines, l => l.StartsWith('#'));
         Assert.Matches(@"cpu0 → hypervisor\s+MmuUpdate .*\| entry p[mu]d\[\d+\] of table 0x[0-9a-f]+ = 0x[0-9a-f]{16}: p[mt][de] page 0x[0-9a-f]+; flags PRESENT RW USER ACCESSED DIRTY", line);

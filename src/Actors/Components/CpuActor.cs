@@ -7,10 +7,10 @@ using BootActors.Model.Machine;
 namespace BootActors.Actors.Components;
 
 /// <summary>
-/// A CPU (boot CPU 0 or an AP): runs the model's step machines. Each step becomes a message to the
-/// actor that owns that state (under Xen, the hypervisor for page-table writes and flushes), and
-/// the CPU continues when the reply comes, with the reply's value in %rax. A step some actors own
-/// together is a plan of stages, each stage's messages sent at once (e.g. an IPI to every TLB).
+/// A CPU (boot CPU 0 or an AP): runs the model's step machines. Each step is its plan's stages
+/// (<see cref="StepPlans"/>, under Xen the hypervisor's for page-table writes and flushes): each
+/// stage a request to every owner it names, sent at once (e.g. an IPI to every TLB); the next stage
+/// when all have answered; at the end the last answer's value in %rax. A fatal answer stops the CPU.
 /// </summary>
 internal sealed class CpuActor : ModelActor
 {
@@ -18,7 +18,8 @@ internal sealed class CpuActor : ModelActor
     private readonly Queue<Cpu.RunProgram> programs = new();
     private CpuThread? thread;
     private string label = "";
-    private List<List<(int To, ModelMessage Message)>> plan = new();
+    private StepPlan? plan;
+    private StepTag step;
     private int stage;
     private int awaiting;
     private StepResult last;
@@ -35,7 +36,7 @@ internal sealed class CpuActor : ModelActor
     {
         programs.Clear();
         thread = null;
-        plan = new();
+        plan = null;
         stage = 0;
         awaiting = 0;
     }
@@ -94,7 +95,7 @@ internal sealed class CpuActor : ModelActor
             return;
         }
 
-        if (++stage < plan.Count)
+        if (++stage < plan!.Count)
         {
             SendStage();
             return;
@@ -106,6 +107,7 @@ internal sealed class CpuActor : ModelActor
 
     private void Continue()
     {
+        var xen = Topo.Hypervisor >= 0;
         while (thread is not null)
         {
             if (!thread.Advance())
@@ -117,20 +119,26 @@ internal sealed class CpuActor : ModelActor
             }
 
             var e = thread.Current;
-            switch (e.Kind)
+            var p = StepPlans.Of(e.Kind, xen);
+            if (p.Count == 0)
             {
-                case EffectKind.Enter:
-                case EffectKind.Leave:
-                    continue;
-                case EffectKind.Printk:
-                    NotifyHost(new Cpu.Printk(index, e.Fn, (string)e.Payload!, Epoch));
-                    continue;
-                case EffectKind.Fatal:
-                    Stop((FatalEvent)e.Payload!);
+                var alone = Machine.CpuStep(Registers, e);
+                if (alone.IsFatal)
+                {
+                    Stop(alone.Fatal!);
                     return;
+                }
+
+                if (e.Kind == EffectKind.Printk)
+                {
+                    NotifyHost(new Cpu.Printk(index, e.Fn, (string)e.Payload!, Epoch));
+                }
+
+                continue;
             }
 
-            plan = Plan(e, new StepTag(index, e));
+            plan = p;
+            step = new StepTag(index, e);
             stage = 0;
             SendStage();
             return;
@@ -139,11 +147,11 @@ internal sealed class CpuActor : ModelActor
 
     private void SendStage()
     {
-        var messages = plan[stage];
-        awaiting = messages.Count;
-        foreach (var (to, m) in messages)
+        var s = plan![stage];
+        awaiting = s.TargetCount(Topo.Cpus);
+        for (var i = 0; i < awaiting; i++)
         {
-            Send(to, m);
+            Send(Topo.OwnerOf(s, index, i, step.Step), new StepRequest(s, step));
         }
     }
 
@@ -154,52 +162,5 @@ internal sealed class CpuActor : ModelActor
         StoppedRun = true;
         Run.Halted = true;
         NotifyHost(new Cpu.Stopped(index, chain, fatal, Epoch));
-    }
-
-    /// <summary>Who carries out a step, in what order: the same parts Model.Machine.Apply composes.</summary>
-    private List<List<(int, ModelMessage)>> Plan(in Effect e, StepTag tag)
-    {
-        var xen = Topo.Hypervisor >= 0;
-        var hyp = Topo.Hypervisor;
-        List<(int, ModelMessage)> One(int to, ModelMessage m) => [(to, m)];
-        StepMessage Step(in Effect step) => new(step) { Tag = tag };
-
-        switch (e.Kind)
-        {
-            case EffectKind.SetEntry when xen:
-                return [One(hyp, new Hypervisor.MmuUpdate(e) { Tag = tag })];
-            case EffectKind.Populate when xen:
-                return [One(hyp, new Hypervisor.UpdateVaMapping(e) { Tag = tag }), One(hyp, new Hypervisor.MmuUpdate(e) { Tag = tag })];
-            case EffectKind.PteInitLoop when xen:
-                return [One(hyp, new Hypervisor.PteStores(e) { Tag = tag })];
-            case EffectKind.EarlyIoremap when xen:
-                return [One(hyp, new Hypervisor.FixmapStore(e) { Tag = tag }), One(Topo.Allocator, Step(e))];
-            case EffectKind.EarlyIounmap when xen:
-                return [One(Topo.Allocator, Step(e)), One(hyp, new Hypervisor.FixmapStore(e) { Tag = tag })];
-            case EffectKind.FlushTlbAll when xen:
-            case EffectKind.FlushTlbGlobal when xen:
-                return [One(hyp, new Hypervisor.MmuextOp(e) { Tag = tag })];
-            case EffectKind.FlushTlbAll:
-            case EffectKind.Touch:
-                return [One(Topo.Tlb(index), Step(e))];
-            case EffectKind.FlushTlbGlobal:
-                var ipi = new List<(int, ModelMessage)>();
-                for (var i = 0; i < Topo.Cpus; i++)
-                {
-                    ipi.Add((Topo.Tlb(i), Step(e)));
-                }
-
-                return [ipi];
-            case EffectKind.SpinLock:
-            case EffectKind.SpinUnlock:
-                return [One(Topo.Lock(e.Value), Step(e))];
-        }
-
-        return Model.Machine.Machine.OwnerOf(e.Kind) switch
-        {
-            StepOwner.PageAllocator => [One(Topo.Allocator, Step(e))],
-            StepOwner.PhysicalMemory => [One(Topo.Memory, Step(e))],
-            _ => throw new InvalidOperationException($"no owner for {e.Kind}"),
-        };
     }
 }

@@ -51,6 +51,7 @@ internal sealed class ConductorActor : ReceiveActor
     private int epoch;
     private readonly List<PendingMessage> pending = new();
     private readonly List<long[]> clocks = new();
+    private readonly List<object> toHost = new();
     private long nextId;
     private long seq;
     private bool inFlight;
@@ -74,8 +75,18 @@ internal sealed class ConductorActor : ReceiveActor
         });
         Receive<Conductor.ToHost>(t =>
         {
-            // The sender tells this before its Processed, so the host has it before a Quiescent that follows.
-            if (t.Epoch == epoch)
+            if (t.Epoch != epoch)
+            {
+                return;
+            }
+
+            // Held until the delivery's Processed: the strategy has then seen the whole delivery
+            // before the host can end the run, and the host still hears it before a Quiescent.
+            if (inFlight)
+            {
+                toHost.Add(t.Message);
+            }
+            else
             {
                 run.Host.Tell(t.Message);
             }
@@ -90,6 +101,12 @@ internal sealed class ConductorActor : ReceiveActor
             inFlight = false;
             halted |= p.Stopped;
             strategy.Processed();
+            foreach (var m in toHost)
+            {
+                run.Host.Tell(m);
+            }
+
+            toHost.Clear();
             Pump();
         });
         Receive<Conductor.Reset>(r =>
@@ -99,6 +116,7 @@ internal sealed class ConductorActor : ReceiveActor
             epoch = r.Epoch;
             pending.Clear();
             clocks.Clear();
+            toHost.Clear();
             nextId = 0;
             seq = 0;
             inFlight = false;

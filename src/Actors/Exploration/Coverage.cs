@@ -20,7 +20,7 @@ public enum ScheduleStatus : byte
     /// <summary>Ended at a decision point whose state was explored before (the state cache).</summary>
     Cut = 4,
 
-    /// <summary>Cut off by the per-schedule timeout (--timeout) before it finished.</summary>
+    /// <summary>Cut off by the per-schedule wall-clock timeout before it finished (says nothing about the interleavings).</summary>
     TimedOut = 5,
 }
 
@@ -39,6 +39,9 @@ public sealed record ScheduleOutcome(int Index, ScheduleStatus Status, ulong Tra
 
     /// <summary>The violation, replayable (<see cref="ScheduleStatus.Violation"/>).</summary>
     public Finding? Finding { get; init; }
+
+    /// <summary>dfs/dpor: the options taken at the schedule's decision points (its place in the search tree); empty for random/pct.</summary>
+    public IReadOnlyList<int> Choices { get; init; } = [];
 }
 
 /// <summary>A violation as found, before shrinking: the schedule that showed it.</summary>
@@ -87,7 +90,7 @@ public sealed class Coverage
     /// <summary>Schedules cut off by the step bound (--max-steps) before they finished.</summary>
     public long Incomplete { get; set; }
 
-    /// <summary>Schedules cut off by the per-schedule timeout (--timeout) before they finished.</summary>
+    /// <summary>Schedules cut off by the per-schedule wall-clock timeout (a unit's count, so a cluster can add its nodes' up).</summary>
     public long TimedOut { get; set; }
 
     /// <summary>Schedules ended early at a state explored before.</summary>
@@ -101,6 +104,9 @@ public sealed class Coverage
 
     /// <summary>DPOR: races past the step bound, whose reversal was not explored.</summary>
     public long RacesBeyondStepBound { get; set; }
+
+    /// <summary>Stateful DPOR: options added at a cut, for the races the skipped subtree would have exposed.</summary>
+    public long ReversalsAtCachedStates { get; set; }
 
     /// <summary>DPOR: options never explored because they were proved redundant.</summary>
     public long Pruned { get; set; }
@@ -125,6 +131,7 @@ public sealed class Coverage
         ChoicePoints += other.ChoicePoints;
         BeyondStepBound += other.BeyondStepBound;
         RacesBeyondStepBound += other.RacesBeyondStepBound;
+        ReversalsAtCachedStates += other.ReversalsAtCachedStates;
         Pruned += other.Pruned;
         CutByBound += other.CutByBound;
         States.UnionWith(other.States);
@@ -143,11 +150,13 @@ public sealed class Coverage
             case ScheduleStatus.Incomplete:
                 Incomplete++;
                 break;
-            case ScheduleStatus.TimedOut:
-                TimedOut++;
-                break;
             case ScheduleStatus.Cut:
                 CutByCache++;
+                return;
+            case ScheduleStatus.TimedOut:
+                TimedOut++;
+
+                // Stopped wherever the clock caught it: neither its trace nor its state is an end.
                 return;
         }
 

@@ -74,13 +74,16 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>The booted machine every schedule starts from a copy of.</summary>
     public BootSnapshot Boot { get; }
 
-    /// <summary>Why the boot failed, when it did: then no schedule can run.</summary>
-    public RunStop? BootStop => Boot.Stop;
+    /// <summary>Why the boot failed, when it did (in the kernel): then no schedule can run.</summary>
+    public RunStop? BootStop => RunLimits.Of(Boot.Stop) == RunLimit.None ? Boot.Stop : null;
+
+    /// <summary>The boot was cut by the clock (<see cref="ExploreOptions.Timeout"/>, the time limit, or the host's run timeout): no schedule can run.</summary>
+    public RunStop? BootCut => RunLimits.Of(Boot.Stop) != RunLimit.None ? Boot.Stop : null;
+
+    /// <summary>The wall-clock bound of the schedules run from now on (null: <see cref="ExploreOptions.Timeout"/>, else the host's run timeout); not part of what a schedule is.</summary>
+    public TimeSpan? RunTimeout { get; set; }
 
     public Topology Topology { get; }
-
-    /// <summary>What is left of the exploration's time limit (null: none); the last schedule's timeout is shortened to it.</summary>
-    public Func<TimeSpan>? TimeLeft { get; set; }
 
     /// <summary>pct's k: the schedule length its change points are drawn from (given, or the non-preemptive schedule's length).</summary>
     public int PctLength { get; }
@@ -211,29 +214,18 @@ public sealed class ExplorationEngine : IDisposable
             Strategy = strategy,
             AfterBoot = Boot,
             MaxSteps = maxSteps ?? Options.MaxSteps,
-            OnStart = onStart,
-            Timeout = Until(),
+            OnMachine = onStart,
+            Timeout = RunTimeout ?? Options.Timeout ?? host.Settings.RunTimeout,
         });
         if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout)
         {
-            // The clock cut a delivery still being handled: its reply must not reach the next schedule.
+            // Fresh actors after a schedule the clock cut: a delivery was still being handled when the
+            // run ended, and its reply must not reach the next schedule.
             session.Dispose();
             session = host.OpenSession(Spec.Machine.Cpus, Spec.Machine.Xen);
         }
 
         return run;
-    }
-
-    /// <summary>The bound of the next run: the schedule timeout, shortened to what is left of the time limit.</summary>
-    private TimeSpan Until()
-    {
-        var timeout = Options.Timeout ?? host.Settings.RunTimeout;
-        if (TimeLeft?.Invoke() is not { } left || left >= timeout)
-        {
-            return timeout;
-        }
-
-        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
     }
 
     internal ScheduleOutcome Outcome(int index, ActorRunResult run, ExplorationStrategy strategy, IReadOnlyList<int> choices)
@@ -248,9 +240,11 @@ public sealed class ExplorationEngine : IDisposable
                 RunLimit.Timeout => ScheduleStatus.TimedOut,
                 _ => ScheduleStatus.HostFailure,
             };
-        return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), StateHasher.FullMachineHash(result.Machine))
+        var end = strategy.Probe is { } probe ? probe.Hasher.MachineHash() : new StateHasher(v => v).FullMachineHash(result.Machine);
+        return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), end)
         {
             Failure = status == ScheduleStatus.HostFailure ? $"schedule {index} failed in the host: {result.Stop?.Fatal.Message}" : null,
+            Choices = choices,
             Finding = violation
                 ? new Finding(Finding.KeyOf(result.Stop!), result.Stop!, strategy.Recorded.ToList(), strategy.CpuOfStep.ToList(), index, choices)
                 : null,

@@ -172,13 +172,13 @@ public sealed class Explorer
     {
         var sw = Stopwatch.StartNew();
         using var engine = ExplorationEngine.Open(host, spec, options);
-        if (RunLimits.Of(engine.BootStop) != RunLimit.None)
+        if (engine.BootCut is { } cut)
         {
             return new ExplorationResult
             {
                 Strategy = options.Strategy,
                 Violations = [],
-                BootCut = engine.BootStop,
+                BootCut = cut,
                 Choice = engine.Mode,
                 Seconds = sw.Elapsed.TotalSeconds,
             };
@@ -198,23 +198,19 @@ public sealed class Explorer
 
         var coverage = new Coverage();
         var found = new Dictionary<string, Finding>();
+        var order = new List<string>();
 
         // Each distinct violation is explained (and its replay file written) when first found, so an
         // interrupted exploration keeps it; a later, smaller representative is explained again at the end.
         var explained = new Dictionary<string, (Finding Of, FoundViolation Report)>();
-        var order = new List<string>();
         string? error = null;
         var schedules = 0;
+        var timedOut = 0;
         var timeLimitReached = false;
         UnitRun? unit = null;
         if (engine.StrategyName is "dfs" or "dpor")
         {
             unit = engine.OpenUnit(WorkUnit.Root, options.StateCache ? new StateCache() : null);
-        }
-
-        if (options.TimeLimit is { } timeLimit)
-        {
-            engine.TimeLeft = () => timeLimit - sw.Elapsed;
         }
 
         while (schedules < options.Iterations && (unit?.HasNext ?? true) && !options.Cancellation.IsCancellationRequested)
@@ -225,21 +221,17 @@ public sealed class Explorer
                 break;
             }
 
-            // random/pct count into a scratch coverage first: a schedule the time limit cut is not counted.
-            var one = unit is null ? new Coverage() : null;
-            var outcome = unit is null ? engine.RunNumbered(schedules, one) : unit.Next();
-            if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end && unit is null)
+            engine.RunTimeout = Until(options, sw.Elapsed);
+            var outcome = unit is null ? engine.RunNumbered(schedules, coverage) : unit.Next();
+            if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end)
             {
+                // Cut by the time limit, not by anything of its own: not counted, not an error.
                 timeLimitReached = true;
                 break;
             }
 
-            if (one is not null)
-            {
-                coverage.Merge(one);
-            }
-
             schedules++;
+            timedOut += outcome.Status == ScheduleStatus.TimedOut ? 1 : 0;
             options.OnProgress?.Invoke(new ExploreProgress(schedules, found.Count, sw.Elapsed, options.Iterations));
             if (outcome.Status == ScheduleStatus.HostFailure)
             {
@@ -288,11 +280,8 @@ public sealed class Explorer
             DistinctEndStates = coverage.EndStates.Count,
             ChoicePoints = coverage.ChoicePoints,
             Incomplete = (int)coverage.Incomplete,
-            TimedOut = (int)coverage.TimedOut,
-            TimeLimitReached = timeLimitReached,
-            Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
             BeyondStepBound = coverage.BeyondStepBound,
-            Exhausted = unit is { HasNext: false } && error is null,
+            Exhausted = unit is { HasNext: false } && error is null && timedOut == 0,
             Pruned = coverage.Pruned,
             CutByBound = coverage.CutByBound,
             CutByCache = coverage.CutByCache,
@@ -300,7 +289,17 @@ public sealed class Explorer
             PctLength = engine.PctLength,
             Seconds = sw.Elapsed.TotalSeconds,
             Error = error,
+            TimedOut = timedOut,
+            TimeLimitReached = timeLimitReached,
+            Interrupted = options.Cancellation.IsCancellationRequested && error is null && !(found.Count > 0 && !options.All),
         };
+    }
+
+    /// <summary>The bound of the next run: the schedule timeout, shortened to what is left of the time limit.</summary>
+    private TimeSpan Until(ExploreOptions options, TimeSpan elapsed)
+    {
+        var timeout = options.Timeout ?? host.Settings.RunTimeout;
+        return options.TimeLimit is { } limit && limit - elapsed < timeout ? limit - elapsed > TimeSpan.FromMilliseconds(1) ? limit - elapsed : TimeSpan.FromMilliseconds(1) : timeout;
     }
 
     /// <summary>Replays a replay file: the same deliveries in the same order, traced if asked. Throws <see cref="FormatException"/> when it does not fit its run.</summary>
@@ -339,9 +338,6 @@ public sealed class Explorer
             Start = "after-boot",
         };
 
-    /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
-    public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";
-
     /// <summary>--replay-out's folder, made if missing; a file in its way is the user's to move.</summary>
     public static void CreateReplayDirectory(string dir)
     {
@@ -356,6 +352,9 @@ public sealed class Explorer
                 : InputFile.Reason(ex, dir), ex);
         }
     }
+
+    /// <summary>The file name (without extension) of a found violation's replay and trace files.</summary>
+    public static string ReplayStem(RunSpec spec, string strategy, long seed, string kind) => $"{Safe(spec.Name)}-{strategy}-seed{seed}-{Safe(kind)}";
 
     private static string Safe(string s) => string.Concat(s.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 }

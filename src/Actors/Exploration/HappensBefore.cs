@@ -17,7 +17,6 @@ internal sealed class HappensBefore
     private readonly List<int> process = new();
     private readonly List<int> option = new();
     private readonly List<int[]> clock = new();
-    private readonly List<ulong> eventHash = new();
     private readonly Dictionary<int, int> processOf = new();
     private readonly List<int> processOption = new();
     private readonly List<int> lastOfProcess = new();
@@ -30,9 +29,6 @@ internal sealed class HappensBefore
 
     public int Count => clock.Count;
 
-    /// <summary>The sum of the event hashes so far: equal for two prefixes with the same happens-before order (Mazurkiewicz-equivalent).</summary>
-    public ulong ClassHash { get; private set; }
-
     public int OptionOf(int e) => option[e];
 
     public void Clear()
@@ -40,22 +36,20 @@ internal sealed class HappensBefore
         process.Clear();
         option.Clear();
         clock.Clear();
-        eventHash.Clear();
         processOf.Clear();
         processOption.Clear();
         lastOfProcess.Clear();
         keys.Clear();
         Races.Clear();
         barriers.Clear();
-        ClassHash = 0;
     }
 
     /// <summary>
     /// Adds delivery <see cref="Count"/>: its option; the delivery that sent its message, or for a
     /// message the host sent at a phase start after n deliveries, −1 − n (it happens after all n);
-    /// its footprint and its message's hash.
+    /// and its footprint.
     /// </summary>
-    public void Add(int opt, int sender, ReadOnlySpan<Access> footprint, ulong message)
+    public void Add(int opt, int sender, ReadOnlySpan<Access> footprint)
     {
         var j = clock.Count;
         if (!processOf.TryGetValue(opt, out var p))
@@ -111,20 +105,40 @@ internal sealed class HappensBefore
         {
             Record(a, j, p);
         }
+    }
 
-        var h = Hash64.Mix((ulong)opt, message);
-        for (var q = 0; q < c.Length; q++)
+    /// <summary>
+    /// A lower bound of the clock of a delivery of process <paramref name="option"/> with these (sure)
+    /// uses, made after every delivery so far: it happens after its process's last delivery and after
+    /// every earlier delivery it conflicts with.
+    /// </summary>
+    public int[] AfterPrefix(int option, IReadOnlyList<Access> uses)
+    {
+        var c = new int[processOption.Count];
+        if (processOf.TryGetValue(option, out var p) && lastOfProcess[p] >= 0)
         {
-            if (c[q] != 0)
+            Join(c, clock[lastOfProcess[p]]);
+        }
+
+        candidates.Clear();
+        foreach (var a in uses)
+        {
+            if (keys.ContainsKey(a.Resource) || Resource.KindOf(a.Resource) == ResourceKind.Entry)
             {
-                h = Hash64.Mix(h, Hash64.Mix((ulong)processOption[q], (ulong)c[q]));
+                Conflicts(a);
             }
         }
 
-        h = Hash64.Final(h);
-        eventHash.Add(h);
-        ClassHash += h;
+        foreach (var i in candidates)
+        {
+            Join(c, clock[i]);
+        }
+
+        return c;
     }
+
+    /// <summary>Whether delivery <paramref name="a"/> happens before a delivery whose clock is at least <paramref name="c"/>.</summary>
+    public bool Before(int a, int[] c) => Get(c, process[a]) >= clock[a][process[a]];
 
     /// <summary>Whether delivery <paramref name="a"/> happens before (or is) delivery <paramref name="b"/>.</summary>
     public bool Before(int a, int b) => Get(clock[b], process[a]) >= clock[a][process[a]];

@@ -9,16 +9,23 @@ namespace BootActors.Actors.Exploration;
 /// non-preemptive default, creating a decision point (<see cref="SearchNode"/>) at every step where
 /// two or more choices are open and the step bound allows a choice. After each delivery it takes the
 /// delivery's footprint from the access recorder: the state hash follows the table pages written,
-/// and DPOR adds the delivery to the happens-before order. A fresh decision point whose state was
-/// explored before ends the schedule there (the state cache).
+/// DPOR adds the delivery to the happens-before order, and a stateful DPOR keeps what each delivery
+/// used (coarsely) for the summaries of the states it passes. A fresh decision point whose state was
+/// explored before (with no fewer preemptions left) ends the schedule there (the state cache).
 /// </summary>
-internal sealed class SearchStrategy : ExplorationStrategy
+internal sealed class SearchStrategy : ExplorationStrategy, IFootprintSink
 {
     private readonly UnitRun unit;
     private readonly bool dpor;
     private readonly int maxSteps;
     private readonly int? maxPreemptions;
     private readonly List<int> stepDepth = new();
+    private readonly List<SummaryEvent> events = new();
+    private readonly Dictionary<ulong, List<int>> users = new();
+    private readonly List<SummaryAccess> scratch = new();
+    private readonly Dictionary<ulong, List<SummaryEvent>> known = new();
+    private readonly List<int> receiver = new();
+    private readonly List<bool> sent = new();
     private int depth;
     private int preemptions;
 
@@ -30,7 +37,7 @@ internal sealed class SearchStrategy : ExplorationStrategy
         this.dpor = dpor;
         this.maxSteps = maxSteps;
         this.maxPreemptions = maxPreemptions;
-        Probe = new StateProbe { Order = dpor ? new HappensBefore() : null };
+        Probe = new StateProbe { Order = dpor ? new HappensBefore() : null, Sink = this };
     }
 
     public override string Name { get; }
@@ -49,19 +56,107 @@ internal sealed class SearchStrategy : ExplorationStrategy
     /// <summary>True when the schedule ended at a state explored before.</summary>
     public bool Cut { get; private set; }
 
+    /// <summary>Where the schedule was cut: the deliveries before it, and the summary of what the cached state's subtree used (DPOR).</summary>
+    public (int Step, Summary Future, List<int> StageStarts)? CutAt { get; private set; }
+
+    /// <summary>The state key of each fresh own decision point, by depth (to file its summary when it closes).</summary>
+    public Dictionary<int, ulong> Keys { get; } = new();
+
+    /// <summary>Whether this search keeps summaries (stateful DPOR).</summary>
+    public bool Summaries => dpor && unit.Cache is not null;
+
     public override void BeginSchedule(int iteration)
     {
         base.BeginSchedule(iteration);
         stepDepth.Clear();
         Choices.Clear();
+        events.Clear();
+        users.Clear();
+        receiver.Clear();
+        sent.Clear();
+        Keys.Clear();
         depth = 0;
         preemptions = 0;
         BeyondStepBound = 0;
         Cut = false;
+        CutAt = null;
     }
 
     /// <summary>The run's machine, before its first delivery.</summary>
     public void Start(Machine machine, Machine boot) => Probe!.Start(machine, boot, Topology);
+
+    /// <summary>The deliveries [from, to) as summaries keep them.</summary>
+    public IEnumerable<SummaryEvent> EventsBetween(int from, int to)
+    {
+        for (var k = Math.Min(from, events.Count); k < Math.Min(to, events.Count); k++)
+        {
+            yield return events[k];
+        }
+    }
+
+    /// <summary>The deliveries that used (summary) resource <paramref name="resource"/>, in order.</summary>
+    public IReadOnlyList<int> UsersOf(ulong resource) => users.TryGetValue(resource, out var l) ? l : [];
+
+    /// <summary>How delivery <paramref name="delivery"/> used (summary) resource <paramref name="resource"/>.</summary>
+    public AccessMode ModeOf(int delivery, ulong resource)
+    {
+        foreach (var a in events[delivery].Accesses)
+        {
+            if (a.Resource == resource)
+            {
+                return a.Mode;
+            }
+        }
+
+        throw new InvalidOperationException($"delivery {delivery} did not use {Resource.Describe(resource)}");
+    }
+
+    public SummaryEvent EventAt(int delivery) => events[delivery];
+
+    /// <summary>Drops the table of distinct events (summaries keep what they hold): it grows with the labels a search meets.</summary>
+    public void ForgetEvents() => known.Clear();
+
+    public void Delivered(int option, int sender, int to, ReadOnlySpan<Access> footprint)
+    {
+        if (!Summaries)
+        {
+            return;
+        }
+
+        var e = events.Count;
+        receiver.Add(to);
+        sent.Add(false);
+        if (sender >= 0)
+        {
+            sent[sender] = true;
+        }
+
+        scratch.Clear();
+        foreach (var a in footprint)
+        {
+            // An entry is kept as its table page: coarser (so not a sure conflict), far smaller.
+            var entry = Resource.KindOf(a.Resource) == ResourceKind.Entry;
+            var r = Probe!.CanonResource(entry ? Resource.PageOfEntry(a.Resource) : a.Resource);
+            var k = scratch.FindIndex(x => x.Resource == r);
+            if (k >= 0)
+            {
+                var x = scratch[k];
+                scratch[k] = x with { Mode = x.Mode == a.Mode ? x.Mode : AccessMode.Write, Definite = x.Definite || !entry };
+            }
+            else
+            {
+                scratch.Add(new SummaryAccess(r, a.Mode, !entry));
+                if (!users.TryGetValue(r, out var list))
+                {
+                    users[r] = list = new List<int>(4);
+                }
+
+                list.Add(e);
+            }
+        }
+
+        events.Add(SummaryEvent.Of(CpuOfStep[e], option, scratch, known));
+    }
 
     protected override int ChooseOption(ChoiceView view)
     {
@@ -90,15 +185,26 @@ internal sealed class SearchStrategy : ExplorationStrategy
             if (depth >= unit.RootDepth)
             {
                 unit.SawState(state);
-                var key = StateKey(state);
-                if (unit.Cache is { } cache && !cache.Add(key))
+                if (unit.Cache is { } cache)
                 {
-                    Cut = true;
-                    return IScheduleStrategy.StopRun;
+                    var key = Hash64.Final(Hash64.Mix(Hash64.Mix(state, (ulong)Step), (ulong)(LastCpu + 1)));
+                    var bounded = maxPreemptions is null ? 0 : preemptions;
+                    if (cache.Visit(key, bounded) is { } hit && (!Summaries || hit.Future is not null))
+                    {
+                        Cut = true;
+                        if (Summaries)
+                        {
+                            CutAt = (Step, hit.Future!, StageStarts(view));
+                        }
+
+                        return IScheduleStrategy.StopRun;
+                    }
+
+                    Keys[depth] = key;
                 }
             }
 
-            node = new SearchNode(Choices.ToArray(), Step, Options(view), Cpus(view), view.Option(k), LastCpu, preemptions, dpor, maxPreemptions);
+            node = new SearchNode(depth, Step, Options(view), Cpus(view), view.Option(k), LastCpu, preemptions, dpor, maxPreemptions);
             if (depth < unit.RootDepth)
             {
                 var wanted = unit.Unit.Prefix[depth];
@@ -134,18 +240,32 @@ internal sealed class SearchStrategy : ExplorationStrategy
         return 0;
     }
 
-    /// <summary>What a cached state must match: the state, where the bounds stand, and for DPOR the happens-before order of the prefix.</summary>
-    private ulong StateKey(ulong state)
+    /// <summary>
+    /// For each CPU, the last delivery to it that sent messages: the start of its current stage.
+    /// Every delivery serving that CPU up to it happens before everything the CPU does after the cut
+    /// (a CPU starts a stage only once every reply of the previous one has been delivered to it).
+    /// </summary>
+    private List<int> StageStarts(ChoiceView view)
     {
-        var h = Hash64.Mix(state, (ulong)Step);
-        if (maxPreemptions is not null)
+        foreach (var p in view.Pending)
         {
-            h = Hash64.Mix(Hash64.Mix(h, (ulong)(LastCpu + 1)), (ulong)preemptions);
+            if (p.From != Infrastructure.Topology.Host && p.SentBy > 0 && p.SentBy <= sent.Count)
+            {
+                sent[(int)p.SentBy - 1] = true;
+            }
         }
 
-        // DPOR skips only a state reached by a prefix equivalent to one explored before: a different
-        // prefix may race with the skipped subtree in ways nobody has seen.
-        return Hash64.Final(Order is { } o ? Hash64.Mix(h, o.ClassHash) : h);
+        var starts = Enumerable.Repeat(-1, Topology.Cpus).ToList();
+        for (var e = receiver.Count - 1; e >= 0; e--)
+        {
+            var to = receiver[e];
+            if (Topology.IsCpu(to) && sent[e] && starts[Topology.CpuIndex(to)] < 0)
+            {
+                starts[Topology.CpuIndex(to)] = e;
+            }
+        }
+
+        return starts;
     }
 
     private static bool Same(SearchNode node, ChoiceView view)

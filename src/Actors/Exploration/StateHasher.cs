@@ -5,7 +5,6 @@ using BootActors.Actors.Infrastructure;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 using BootActors.Model.Memory;
-using PhysicalMemory = BootActors.Actors.Components.PhysicalMemory;
 
 namespace BootActors.Actors.Exploration;
 
@@ -44,15 +43,29 @@ internal static class Hash64
 /// each actor's own state (as the sequence of messages it has been handed: an actor's state is a
 /// function of its inputs, and a CPU's program point of the (step, result) pairs it has gone
 /// through), and the pending messages. Table pages are rehashed only when a step wrote them, as the
-/// access recorder reports.
+/// access recorder reports. Pages from get_zeroed_page are hashed by label, not by number (symmetry
+/// reduction: which number a page gets depends only on the order of allocations, and nothing the
+/// kernel or the monitors do depends on the number), so two schedules that differ only in the order
+/// two CPUs allocated reach one state.
 /// </summary>
 internal sealed class StateHasher
 {
+    private readonly Func<ulong, ulong> canon;
     private readonly Dictionary<ulong, ulong> bootPages = new();
-    private readonly Dictionary<ulong, ulong> pages = new();
+    private readonly Dictionary<ulong, ulong> changed = new();
     private readonly HashSet<ulong> dirty = new();
+    private readonly Dictionary<long, ulong> messages = new();
     private ulong[] actorInputs = [];
     private Machine? machine;
+    private ulong bootSum;
+    private ulong tablesSum;
+    private ulong small;
+    private bool smallDirty;
+    private ulong[] tlbHashes = [];
+    private bool[] tlbDirty = [];
+
+    /// <param name="canon">Maps a value that names a get_zeroed_page page (a pfn, or an entry linking one) to its label (<see cref="StateProbe.Canon"/>).</param>
+    public StateHasher(Func<ulong, ulong> canon) => this.canon = canon;
 
     /// <summary>Starts a schedule on <paramref name="m"/>, a copy of <paramref name="boot"/> (whose page hashes are computed once).</summary>
     public void Begin(Machine m, Machine boot, int actors)
@@ -61,17 +74,24 @@ internal sealed class StateHasher
         {
             foreach (var page in boot.Memory.TablePages)
             {
-                bootPages[page.Pfn.Value] = PageHash(page);
+                var h = PageHash(page);
+                bootPages[page.Pfn.Value] = h;
+                bootSum += h;
             }
         }
 
         machine = m;
-        pages.Clear();
-        foreach (var kv in bootPages)
+        changed.Clear();
+        messages.Clear();
+        tablesSum = bootSum;
+        smallDirty = true;
+        if (tlbHashes.Length != m.Tlbs.Length)
         {
-            pages[kv.Key] = kv.Value;
+            tlbHashes = new ulong[m.Tlbs.Length];
+            tlbDirty = new bool[m.Tlbs.Length];
         }
 
+        Array.Fill(tlbDirty, true);
         dirty.Clear();
         if (actorInputs.Length != actors)
         {
@@ -85,14 +105,31 @@ internal sealed class StateHasher
     public void Delivered(int from, int to, ulong message) =>
         actorInputs[to] = Hash64.Mix(Hash64.Mix(actorInputs[to] + 1, (ulong)from), message);
 
-    /// <summary>The table pages a step wrote (from its footprint).</summary>
+    /// <summary>The table pages (and whether any other part of the machine) a step changed, from its footprint.</summary>
     public void Wrote(ReadOnlySpan<Access> footprint)
     {
         foreach (var a in footprint)
         {
-            if (a.Mode != AccessMode.Read && Resource.KindOf(a.Resource) is ResourceKind.Entry or ResourceKind.Page or ResourceKind.PageMeta)
+            if (a.Mode == AccessMode.Read)
             {
-                dirty.Add(Resource.PfnOf(a.Resource).Value);
+                continue;
+            }
+
+            switch (Resource.KindOf(a.Resource))
+            {
+                case ResourceKind.Entry or ResourceKind.Page or ResourceKind.PageMeta:
+                    dirty.Add(Resource.PfnOf(a.Resource).Value);
+                    break;
+                case ResourceKind.Actor:
+                    break;
+                case ResourceKind.Tlb:
+                    // A TLB's entries are rehashed only when it changed (a fill or a flush).
+                    tlbDirty[(int)(a.Resource & 0xffffffff)] = true;
+                    smallDirty = true;
+                    break;
+                default:
+                    smallDirty = true;
+                    break;
             }
         }
     }
@@ -115,28 +152,25 @@ internal sealed class StateHasher
         var m = machine ?? throw new InvalidOperationException("no schedule begun");
         foreach (var pfn in dirty)
         {
-            if (m.Memory.Find(new Model.Paging.Pfn(pfn)) is { } page)
-            {
-                pages[pfn] = PageHash(page);
-            }
-            else
-            {
-                pages.Remove(pfn);
-            }
+            // The sum over pages is kept: take the page's old hash out, put its new one in (0: no page).
+            tablesSum -= changed.TryGetValue(pfn, out var old) ? old : bootPages.GetValueOrDefault(pfn);
+            var now = m.Memory.Find(new Model.Paging.Pfn(pfn)) is { } page ? PageHash(page) : 0;
+            changed[pfn] = now;
+            tablesSum += now;
         }
 
         dirty.Clear();
-        ulong tables = 0;
-        foreach (var v in pages.Values)
+        if (smallDirty)
         {
-            tables += v;
+            small = SmallState(m, cached: true);
+            smallDirty = false;
         }
 
-        return Hash64.Mix(tables, SmallState(m));
+        return Hash64.Mix(tablesSum, small);
     }
 
     /// <summary>The machine hashed from scratch (what <see cref="MachineHash"/> must equal).</summary>
-    public static ulong FullMachineHash(Machine m)
+    public ulong FullMachineHash(Machine m)
     {
         ulong tables = 0;
         foreach (var page in m.Memory.TablePages)
@@ -144,19 +178,19 @@ internal sealed class StateHasher
             tables += PageHash(page);
         }
 
-        return Hash64.Mix(tables, SmallState(m));
+        return Hash64.Mix(tables, SmallState(m, cached: false));
     }
 
-    private static ulong PageHash(TablePage page)
+    private ulong PageHash(TablePage page)
     {
-        var h = Hash64.Mix(Hash64.Mix(page.Pfn.Value, (ulong)page.Level), (ulong)page.Origin);
-        h = Hash64.Mix(h, page.Parent is { } p ? Hash64.Mix(p.Table.Value, (ulong)p.Index) : ulong.MaxValue);
+        var h = Hash64.Mix(Hash64.Mix(canon(page.Pfn.Value), (ulong)page.Level), (ulong)page.Origin);
+        h = Hash64.Mix(h, page.Parent is { } p ? Hash64.Mix(canon(p.Table.Value), (ulong)p.Index) : ulong.MaxValue);
         var entries = page.Entries;
         for (var i = 0; i < entries.Length; i++)
         {
             if (entries[i] != 0)
             {
-                h = Hash64.Mix(h, Hash64.Mix((ulong)i, entries[i]));
+                h = Hash64.Mix(h, Hash64.Mix((ulong)i, canon(entries[i])));
             }
         }
 
@@ -164,7 +198,8 @@ internal sealed class StateHasher
     }
 
     /// <summary>Everything but the table pages; Xen's hypercall counts and the trace positions are statistics, left out.</summary>
-    private static ulong SmallState(Machine m)
+    /// <param name="cached">Reuse the hash of each TLB that has not changed since it was last hashed.</param>
+    private ulong SmallState(Machine m, bool cached)
     {
         var a = m.Allocator.Snapshot();
         var h = Hash64.Mix(Hash64.Mix(Hash64.Mix(a.TableStart, a.TableEnd), a.TableTop), a.NextDynamic);
@@ -178,24 +213,22 @@ internal sealed class StateHasher
             h = Hash64.Mix(h, (ulong)n);
         }
 
-        foreach (var lk in new[] { m.Lock, m.HotplugMutex })
+        h = LockHash(LockHash(h, m.Lock), m.HotplugMutex);
+        for (var i = 0; i < m.Tlbs.Length; i++)
         {
-            h = Hash64.Mix(h, lk.Owner is { } o ? (ulong)o : ulong.MaxValue);
-            foreach (var w in lk.Waiters)
+            if (!cached)
             {
-                h = Hash64.Mix(h, (ulong)w);
-            }
-        }
-
-        foreach (var tlb in m.Tlbs)
-        {
-            ulong entries = 0;
-            foreach (var e in tlb.Entries)
-            {
-                entries += TlbEntryHash(e);
+                h = Hash64.Mix(h, TlbHash(m.Tlbs[i]));
+                continue;
             }
 
-            h = Hash64.Mix(h, entries);
+            if (tlbDirty[i])
+            {
+                tlbHashes[i] = TlbHash(m.Tlbs[i]);
+                tlbDirty[i] = false;
+            }
+
+            h = Hash64.Mix(h, tlbHashes[i]);
         }
 
         if (m.Xen is { } xen)
@@ -214,32 +247,58 @@ internal sealed class StateHasher
             h = Hash64.Mix(h, c);
         }
 
+        // The ranges as sets: the monitors never depend on the order they were declared in.
+        ulong ranges = 0;
         foreach (var (s, e) in m.HotAdded)
         {
-            h = Hash64.Mix(Hash64.Mix(h, s), e);
+            ranges += Hash64.Final(Hash64.Mix(Hash64.Mix(1, s), e));
         }
 
-        h = Hash64.Mix(h, 0xadd);
         foreach (var (s, e) in m.Removed)
         {
-            h = Hash64.Mix(Hash64.Mix(h, s), e);
+            ranges += Hash64.Final(Hash64.Mix(Hash64.Mix(2, s), e));
         }
+
+        h = Hash64.Mix(h, ranges);
 
         ulong freed = 0;
         foreach (var f in m.Freed)
         {
-            freed += Hash64.Final(f);
+            freed += Hash64.Final(canon(f));
         }
 
         return Hash64.Mix(Hash64.Mix(Hash64.Mix(h, freed), (ulong)m.Level1IdentUsed), m.Globals.after_bootmem ? 1UL : 0);
     }
 
-    private static ulong TlbEntryHash(TlbEntry e)
+    private static ulong LockHash(ulong h, InitMmLock lk)
+    {
+        h = Hash64.Mix(h, lk.Owner is { } o ? (ulong)o : ulong.MaxValue);
+        foreach (var w in lk.Waiters)
+        {
+            h = Hash64.Mix(h, (ulong)w);
+        }
+
+        return h;
+    }
+
+    /// <summary>A TLB's entries as a set (a sum, so their order does not matter).</summary>
+    private ulong TlbHash(Tlb tlb)
+    {
+        ulong entries = 0;
+        foreach (var e in tlb.Entries)
+        {
+            entries += TlbEntryHash(e, canon);
+        }
+
+        return entries;
+    }
+
+    private static ulong TlbEntryHash(TlbEntry e, Func<ulong, ulong> canon)
     {
         var h = Hash64.Mix(Hash64.Mix(Hash64.Mix(e.VirtPage, e.Frame.Value), (ulong)e.PageLevel), e.Flags);
         for (var i = 0; i < e.Sources.Length; i++)
         {
-            h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, e.Sources[i].Table.Value), (ulong)e.Sources[i].Index), e.SourceValues[i]);
+            h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, canon(e.Sources[i].Table.Value)), (ulong)e.Sources[i].Index), canon(e.SourceValues[i]));
         }
 
         return Hash64.Final(h);
@@ -249,7 +308,7 @@ internal sealed class StateHasher
     /// The pending messages, as a set of per-pair queues (the global order of sending does not
     /// decide what can happen next); in CPU mode also each message's rank among its CPU's.
     /// </summary>
-    private static ulong PendingHash(IReadOnlyList<PendingMessage> pending, Topology topology, ChoiceMode mode)
+    private ulong PendingHash(IReadOnlyList<PendingMessage> pending, Topology topology, ChoiceMode mode)
     {
         ulong sum = 0;
         for (var i = 0; i < pending.Count; i++)
@@ -270,38 +329,35 @@ internal sealed class StateHasher
                 }
             }
 
+            if (!messages.TryGetValue(p.Id, out var content))
+            {
+                messages[p.Id] = content = Message(p.Message, canon);
+            }
+
             var h = Hash64.Mix(Hash64.Mix(Hash64.Mix((ulong)p.From, (ulong)p.To), (ulong)rank), (ulong)cpuRank);
-            sum += Hash64.Final(Hash64.Mix(h, Message(p.Message)));
+            sum += Hash64.Final(Hash64.Mix(h, content));
         }
 
         return sum;
     }
 
-    /// <summary>A message's content: its type, the CPU it serves, its step and result and what else it carries.</summary>
-    public static ulong Message(ModelMessage m)
+    /// <summary>A message's content: its type, the CPU it serves, its step and result and what else it carries; <paramref name="canon"/> labels get_zeroed_page pages.</summary>
+    public static ulong Message(ModelMessage m, Func<ulong, ulong> canon)
     {
         var h = Hash64.Mix(Hash64.Of(m.TypeName), (ulong)(m.Tag.Cpu + 1));
         switch (m)
         {
             case Cpu.RunProgram run:
                 return Hash64.Final(Hash64.Mix(h, Hash64.Of(run.Label)));
-            case PhysicalMemory.ApplyUpdate a:
-                h = Hash64.Mix(Hash64.Mix(Effect(h, a.Step), a.StepToo ? 1UL : 0), (ulong)a.StopAt);
-                return Hash64.Final(a.ClearRw is { } ro ? Hash64.Mix(Hash64.Mix(h, ro.Table.Value), (ulong)ro.Index) : h);
-            case PhysicalMemory.Walked w:
-                h = Result(h, w.Result);
-                return Hash64.Final(w.Entry is { } e ? Hash64.Mix(h, TlbEntryHash(e)) : h);
-            case StepMessage s:
-                return Hash64.Final(Effect(h, s.Step));
-            case StepDone d:
-                return Hash64.Final(Result(Effect(h, d.Step), d.Result));
-            case PhysicalMemory.Walk or Hypervisor.MmuUpdate or Hypervisor.UpdateVaMapping or Hypervisor.PteStores or Hypervisor.FixmapStore or Hypervisor.MmuextOp:
-                return Hash64.Final(Effect(h, ((StepRequest)m).Step));
-            case PhysicalMemory.UpdateApplied or Hypervisor.HypercallDone:
-                return Hash64.Final(Result(h, ((StepReply)m).Result));
+            case StepRequest r:
+                h = Forwarded(Effect(h, r.Step, canon), r.ForwardedBy, r.Step);
+                return Hash64.Final(Data(h, r.Input, canon));
+            case StepReply rep:
+                h = Forwarded(Result(Effect(h, rep.Step, canon), rep.Result, canon), rep.ForwardedBy, rep.Step);
+                return Hash64.Final(Data(h, rep.Data, canon));
         }
 
-        // A message type this hasher does not know: its trace fields (all it says about itself), and its step or result.
+        // A message type this hasher does not know: its trace fields (all it says about itself).
         var fields = new Dictionary<string, string>();
         m.Fields(fields);
         foreach (var kv in fields.OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -309,22 +365,39 @@ internal sealed class StateHasher
             h = Hash64.Mix(Hash64.Mix(h, Hash64.Of(kv.Key)), Hash64.Of(kv.Value));
         }
 
-        if (m is StepRequest r)
-        {
-            h = Effect(h, r.Step);
-        }
-        else if (m is StepReply rep)
-        {
-            h = Result(h, rep.Result);
-        }
-
         return Hash64.Final(h);
     }
 
-    private static ulong Effect(ulong h, in Effect e)
+    /// <summary>Which stage's owner forwarded the part (its completion waits for this message), by name.</summary>
+    private static ulong Forwarded(ulong h, Stage? by, in Effect step) => by is null ? h : Hash64.Mix(h, Hash64.Of(by.RequestName(step)));
+
+    /// <summary>What a stage's part carries on: a PTE made read-only, where a fill stops, Xen's refusal, a walk's result.</summary>
+    private static ulong Data(ulong h, StageData? d, Func<ulong, ulong> canon)
+    {
+        if (d is null)
+        {
+            return h;
+        }
+
+        h = Hash64.Mix(h, 0xda7a);
+        if (d.ReadOnly is { } ro)
+        {
+            h = Hash64.Mix(Hash64.Mix(h, canon(ro.Table.Value)), (ulong)ro.Index);
+        }
+
+        h = Hash64.Mix(h, d.StopAt is { } stop ? (ulong)stop : ulong.MaxValue);
+        if (d.Refusal is { } refusal)
+        {
+            h = Hash64.Mix(h, Hash64.Of(refusal));
+        }
+
+        return d.Walked is { } e ? Hash64.Mix(h, TlbEntryHash(e, canon)) : h;
+    }
+
+    private static ulong Effect(ulong h, in Effect e, Func<ulong, ulong> canon)
     {
         h = Hash64.Mix(h, (ulong)e.Kind | ((ulong)e.Fn << 8) | ((ulong)e.Level << 16) | ((ulong)(ushort)e.Index << 24));
-        h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, e.Table.Value), e.Value), e.Arg);
+        h = Hash64.Mix(Hash64.Mix(Hash64.Mix(h, canon(e.Table.Value)), canon(e.Value)), e.Arg);
         return e.Payload switch
         {
             null => h,
@@ -334,9 +407,9 @@ internal sealed class StateHasher
         };
     }
 
-    private static ulong Result(ulong h, in StepResult r)
+    private static ulong Result(ulong h, in StepResult r, Func<ulong, ulong> canon)
     {
-        h = Hash64.Mix(Hash64.Mix(h, r.Value), r.Blocked ? 1UL : 0);
+        h = Hash64.Mix(Hash64.Mix(h, canon(r.Value)), r.Blocked ? 1UL : 0);
         return r.Fatal is { } f ? Hash64.Mix(Hash64.Mix(h, (ulong)f.Kind + 1), Hash64.Of(f.Message)) : h;
     }
 }

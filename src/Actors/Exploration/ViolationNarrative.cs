@@ -1,9 +1,9 @@
 using System.Globalization;
-using BootActors.Actors.Components;
 using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Trace;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 using BootActors.Model.Paging;
 
 namespace BootActors.Actors.Exploration;
@@ -84,7 +84,7 @@ public static class ViolationNarrative
                 var what = v.IsNone ? "empty" : v.Large ? $"= leaf {v}" : $"= {at.Level.Below().Name()} page {v.Frame}";
                 yield return new NarrativeLine($"CPU{cpu} read {entry} {what} in {e.Fn} (step {request.Seq})", request.Seq, "read");
             }
-            else if (e.Kind == EffectKind.Populate && fromCpu && m is not Hypervisor.UpdateVaMapping)
+            else if (e.Kind == EffectKind.Populate && fromCpu && m is StepRequest { Stage.Op: not StageOp.XenAllocHook })
             {
                 yield return new NarrativeLine($"CPU{cpu} {Model.Machine.Mmu.PopulateName(at.Level)} {entry} with {at.Level.Below().Name()} page {new Pfn(e.Value)} in {e.Fn} (step {r.Seq})", r.Seq, "populate");
             }

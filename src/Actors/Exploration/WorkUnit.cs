@@ -90,7 +90,7 @@ public sealed class SharedNodes
         }
 
         node.MarkDone(point.Option);
-        return new WorkUnit(node.PathWith(point.Option));
+        return new WorkUnit(SearchNode.PathWith(node.Path!, point.Option));
     }
 
     /// <summary>The final accounting of every shared node (call once the search is over).</summary>

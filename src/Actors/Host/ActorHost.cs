@@ -38,12 +38,10 @@ public sealed record ActorRunOptions
     /// <summary>Controlled mode: stop after delivering this many messages (to look at the machine at that point).</summary>
     public long? StopAfter { get; init; }
 
-    /// <summary>Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the run starts: exploration attaches its access recorder here.</summary>
-    public Action<Machine>? OnStart { get; init; }
-
     /// <summary>
-    /// Called with the run's machine before the first delivery: a tool that follows the state as the run
-    /// goes (the trace viewer's page-table history) attaches its observers here.
+    /// Called with the run's machine (a fresh one or the copy of <see cref="AfterBoot"/>'s) before the
+    /// first delivery, once the strategy knows the topology: exploration attaches its access recorder
+    /// here, a tool that follows the state as the run goes (the trace viewer's page-table history) its observers.
     /// </summary>
     public Action<Machine>? OnMachine { get; init; }
 
@@ -94,7 +92,11 @@ public sealed class ActorSession : IDisposable
 
         // The first Start gives the real machine; until then the context holds none.
         run = new RunContext(topology, null!, mode, null);
-        host = system.ActorOf(RunHostActor.Props(run, dispatcher), name);
+
+        // Controlled: the host shares the model actors' one thread, so a run wakes no other thread
+        // (a thread-pool worker woken per phase or printk spins, and takes a core from the run).
+        var props = RunHostActor.Props(run, dispatcher);
+        host = system.ActorOf(dispatcher is null ? props : props.WithDispatcher(dispatcher), name);
     }
 
     public Topology Topology { get; }
@@ -123,10 +125,9 @@ public sealed class ActorSession : IDisposable
         used = true;
         var machine = options.AfterBoot is { } boot ? boot.Machine.Clone() : new Machine(config);
         machine.Validate(plan);
-        options.OnMachine?.Invoke(machine);
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
-        options.OnStart?.Invoke(machine);
+        options.OnMachine?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
         try
@@ -149,10 +150,10 @@ public sealed class ActorSession : IDisposable
             Elapsed = sw.Elapsed,
             LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
         };
-        List<int> interleaving;
+        InterleavingLog interleaving;
         lock (run.Interleaving)
         {
-            interleaving = run.Interleaving.ToList();
+            interleaving = run.Interleaving.Snapshot();
         }
 
         return new ActorRunResult(result, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);

@@ -5,6 +5,7 @@ using BootActors.Actors.Infrastructure;
 using BootActors.Model;
 using BootActors.Model.Interpreter;
 using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 using BootActors.Model.Workload;
 
 namespace BootActors.Actors.Host;
@@ -243,16 +244,16 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         for (var i = 0; i < topo.Cpus; i++)
         {
             Create(topo.Cpu(i), CpuActor.Props(run, i));
-            Create(topo.Tlb(i), TlbActor.Props(run, i));
+            Create(topo.Tlb(i), OwnerActor.Props(run, StageOwner.Tlb, i));
         }
 
-        Create(topo.Memory, PhysicalMemoryActor.Props(run));
-        Create(topo.Allocator, PageAllocatorActor.Props(run));
-        Create(topo.PageTableLock, InitMmLockActor.Props(run, KernelCode.PageTableLock));
-        Create(topo.HotplugMutex, InitMmLockActor.Props(run, KernelCode.HotplugMutexLock));
+        Create(topo.Memory, OwnerActor.Props(run, StageOwner.PhysicalMemory));
+        Create(topo.Allocator, OwnerActor.Props(run, StageOwner.PageAllocator));
+        Create(topo.PageTableLock, OwnerActor.Props(run, StageOwner.Lock, (int)KernelCode.PageTableLock));
+        Create(topo.HotplugMutex, OwnerActor.Props(run, StageOwner.Lock, (int)KernelCode.HotplugMutexLock));
         if (topo.Hypervisor >= 0)
         {
-            Create(topo.Hypervisor, HypervisorActor.Props(run));
+            Create(topo.Hypervisor, OwnerActor.Props(run, StageOwner.Hypervisor));
         }
 
         topo.Refs[Topology.Host] = Self;

@@ -118,6 +118,12 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
+        if (Run.Controlled && d.Epoch != Run.Epoch)
+        {
+            // A delivery of a run the host has already ended: it must not touch the next run's machine.
+            return;
+        }
+
         deliveryEpoch = d.Epoch;
         if (d.Forwarded)
         {

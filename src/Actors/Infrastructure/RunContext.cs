@@ -62,7 +62,7 @@ public sealed class RunContext
     public long Delivered => Interlocked.Read(ref freeSeq);
 
     /// <summary>The CPU each delivery served, in delivery order (the interleaving that happened).</summary>
-    public List<int> Interleaving { get; } = new();
+    public InterleavingLog Interleaving { get; } = new();
 
     /// <summary>Set once the run has stopped: actors stop sending.</summary>
     public volatile bool Halted;
@@ -81,9 +81,17 @@ public sealed class RunContext
             seq = Interlocked.Increment(ref freeSeq);
         }
 
-        lock (Interleaving)
+        if (Controlled)
         {
+            // One delivery at a time, each ordered after the last by the conductor's messages: no lock.
             Interleaving.Add(tagCpu);
+        }
+        else
+        {
+            lock (Interleaving)
+            {
+                Interleaving.Add(tagCpu);
+            }
         }
 
         return seq;

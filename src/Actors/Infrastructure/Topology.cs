@@ -1,4 +1,6 @@
 using Akka.Actor;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 
 namespace BootActors.Actors.Infrastructure;
 
@@ -71,12 +73,27 @@ public sealed class Topology
 
     /// <summary>
     /// Whether handling a message changes fields of the actor itself (a CPU's program and registers,
-    /// a TLB's pending walks, a lock's waiters, the hypervisor's queue), beyond the machine state the
-    /// access recorder sees. PhysicalMemory and the PageAllocator keep nothing of their own: their
-    /// handlers only call the machine's functions, so two deliveries to them are independent unless
-    /// their footprints meet.
+    /// a TLB's forwarded walk, the hypervisor's held hypercalls) that the machine does not determine,
+    /// beyond what the access recorder sees. The owner actors of memory and the allocator never forward
+    /// and never hold: each request is carried out and answered at once, so they keep nothing between
+    /// deliveries. A lock's owner actor keeps a parked request per CPU, but which CPUs wait is the model
+    /// lock's state and what each asked is where that CPU's program stands. So deliveries to these are
+    /// independent unless their footprints meet.
     /// </summary>
-    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != Host;
+    public bool KeepsOwnState(int id) => id != Memory && id != Allocator && id != PageTableLock && id != HotplugMutex && id != Host;
 
     public int Lock(ulong lockId) => lockId == Model.Kernel.KernelCode.HotplugMutexLock ? HotplugMutex : PageTableLock;
+
+    /// <summary>Which instance of its owner an actor is, as a stage's target (<see cref="Stage.Target"/>): a TLB's CPU; 0 for any other actor.</summary>
+    public int TargetOf(int actor) => actor > Cpus && actor <= 2 * Cpus ? actor - 1 - Cpus : 0;
+
+    /// <summary>The actor that receives the <paramref name="i"/>-th message of <paramref name="stage"/> for <paramref name="cpu"/>'s step <paramref name="step"/>.</summary>
+    public int OwnerOf(Stage stage, int cpu, int i, in Effect step) => stage.Owner switch
+    {
+        StageOwner.PhysicalMemory => Memory,
+        StageOwner.PageAllocator => Allocator,
+        StageOwner.Lock => Lock(step.Value),
+        StageOwner.Hypervisor => Hypervisor >= 0 ? Hypervisor : throw new InvalidOperationException($"{stage} needs the hypervisor, but the run is native"),
+        _ => Tlb(stage.Target(cpu, i)),
+    };
 }

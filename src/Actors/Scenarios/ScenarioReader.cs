@@ -185,6 +185,7 @@ internal sealed class ScenarioReader(ScenarioSource source, string baseDirectory
     {
         var list = node switch
         {
+            HoconListNode { Items.Count: 0 } => "none",
             HoconListNode l => string.Join(",", l.Items.Select(Text)),
             _ => Text(node),
         };

@@ -16,9 +16,6 @@ public sealed record BootActorsSettings
 
     public static readonly BootActorsSettings Default = new();
 
-    /// <summary>How long one request to an actor may take before it is reported as a timeout.</summary>
-    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>How long a whole run may take.</summary>
     public TimeSpan RunTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -35,7 +32,6 @@ public sealed record BootActorsSettings
         ArgumentNullException.ThrowIfNull(config);
         var settings = new BootActorsSettings
         {
-            AskTimeout = config.GetTimeSpan("bootactors.ask-timeout", Default.AskTimeout, allowInfinite: false),
             RunTimeout = config.GetTimeSpan("bootactors.run-timeout", Default.RunTimeout, allowInfinite: false),
             ConductorMaxSteps = config.GetLong("bootactors.conductor.max-steps", Default.ConductorMaxSteps),
 
@@ -43,9 +39,9 @@ public sealed record BootActorsSettings
             ModelDispatcher = config.HasPath(ModelDispatcherId) ? ModelDispatcherId : Host.ActorHost.ModelDispatcher,
         };
 
-        if (settings.AskTimeout <= TimeSpan.Zero || settings.RunTimeout <= TimeSpan.Zero)
+        if (settings.RunTimeout <= TimeSpan.Zero)
         {
-            throw new ConfigurationException("bootactors.ask-timeout and bootactors.run-timeout must be positive");
+            throw new ConfigurationException("bootactors.run-timeout must be positive");
         }
 
         if (settings.ConductorMaxSteps <= 0)

@@ -22,13 +22,13 @@ internal sealed class ExploreCommand
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly Argument<string> scenario = new("SCENARIO") { Description = "A scenario name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file." };
+    private readonly Argument<string> scenario = new Argument<string>("SCENARIO") { Description = "A scenario name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file." }.Named("a scenario");
     private readonly Option<string?> strategy = new("--strategy")
     {
         Description = "random | pct | dfs | dpor [default: random]. random: a uniform choice at every step. pct: PCT's priorities over the CPUs, " +
                       "random priorities among one CPU's concurrent deliveries. dfs: every schedule within the bounds (a state explored before is skipped). " +
                       "dpor: source-set DPOR over deliveries whose dependence is what they read and write; complete (every violation reachable within " +
-                      "--max-steps is found) without a preemption bound, not complete with one (a reversal that needs more preemptions is dropped).",
+                      "--max-deliveries is found) without a preemption bound, not complete with one (a reversal that needs more preemptions is dropped).",
         HelpName = "NAME",
     };
     private readonly Option<string?> choice = new("--choice")
@@ -40,17 +40,17 @@ internal sealed class ExploreCommand
     };
     private readonly Option<string?> stateCache = new("--state-cache")
     {
-        Description = "dfs/dpor: on (skip a state explored before; dpor only when reached by an equivalent prefix) or off [default: on; " +
+        Description = "dfs/dpor: on (skip a state explored before; dpor still makes the reversals the skipped subtree would have caused, from its summary) or off [default: on; " +
                       "off with --cluster, whose nodes would each cut different schedules: a cluster explores exactly what one process does with --state-cache off].",
         HelpName = "on|off",
     };
     private readonly Option<string?> pctLength = new("--pct-length") { Description = "pct's k: change points are drawn from [1, k] [default: the length of the non-preemptive schedule].", HelpName = "K" };
-    private readonly Option<string?> iterations = new("--iterations") { Description = "Schedules to try at most [default: 1000; dfs/dpor also stop when the space within the bounds is covered].", HelpName = "N" };
+    private readonly Option<string?> iterations = new("--max-schedules", "--iterations") { Description = "Schedules to try at most (alias --iterations) [default: 1000; dfs/dpor also stop when the space within the bounds is covered].", HelpName = "N" };
     private readonly Option<string?> seed = new("--seed") { Description = "Seed of random and pct [default: 0].", HelpName = "N" };
-    private readonly LimitOptions limits = new("Deliveries per schedule (alias --max-steps); a schedule that reaches it is cut and counted as incomplete; dfs/dpor make choices only within them [default: 20000].", "--max-steps");
+    private readonly LimitOptions limits = new("Deliveries per schedule (alias --max-steps); a schedule that reaches it is cut and counted as incomplete; dfs/dpor make choices only within them [default: 200000].", "--max-steps");
     private readonly Option<string?> timeLimit = new("--time-limit") { Description = "Stop exploring after this long, e.g. 30s, 2m, 500ms (the schedule running then is cut and not counted).", HelpName = "T" };
     private readonly Option<bool> all = new("--all") { Description = "Do not stop at the first violation: collect the distinct ones." };
-    private readonly Option<string?> replayOut = new("--replay-out") { Description = "Write each violation's replay file (and its trace) here [default: ./replays].", HelpName = "DIR" };
+    private readonly Option<string?> replayOut = new Option<string?>("--output-dir", "--replay-out") { Description = "Write each violation's replay file (and its trace) into this directory (alias --replay-out) [default: ./replays].", HelpName = "DIR" }.Named("a directory");
     private readonly Option<string?> depth = new("--depth") { Description = "pct's bug depth d [default: 3].", HelpName = "D" };
     private readonly Option<string?> preemptions = new("--max-preemptions") { Description = "dfs/dpor: at most this many preemptions per schedule [default: dfs 2, dpor unbounded].", HelpName = "N" };
     private readonly Option<bool> noShrink = new("--no-shrink") { Description = "Report the schedule as found, without shrinking it." };
@@ -72,7 +72,7 @@ internal sealed class ExploreCommand
             "Explore a scenario's interleavings on the actor host (controlled mode, one ActorSystem, every schedule from a copy of the " +
             "booted machine): stop at the first violation (or collect them with --all), shrink it, write a replay file, and explain it in " +
             "kernel terms. The report says what was covered: distinct states at decision points, decision points, whether the space within " +
-            "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs). " +
+            "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs, exit 1). " +
             "Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(scenario);
         foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json, cluster, minWorkers })
@@ -107,7 +107,7 @@ internal sealed class ExploreCommand
         var options = new ExploreOptions
         {
             Strategy = strategyName,
-            Iterations = Int(parse.GetValue(iterations), "--iterations", 1000, 1),
+            Iterations = Int(parse.GetValue(iterations), "--max-schedules", 1000, 1),
             Seed = Long(parse.GetValue(seed), "--seed", 0),
             MaxSteps = (int)bounds.MaxDeliveries,
             Timeout = bounds.Timeout,
@@ -140,7 +140,7 @@ internal sealed class ExploreCommand
         MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload });
         if (options.ReplayOut is { } dir && FileStatus.Of(dir).Kind is not (FileKind.Directory or FileKind.Missing))
         {
-            throw new UsageException($"--replay-out {dir}: cannot write replay files there: it is not a directory");
+            throw new UsageException($"--output-dir {dir}: cannot write replay files there: it is not a directory");
         }
 
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
@@ -221,8 +221,8 @@ internal sealed class ExploreCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>--max-steps' old default, kept: a hot-add schedule needs a few thousand deliveries.</summary>
-    private const long DefaultMaxDeliveries = 20_000;
+    /// <summary>A hot-add schedule needs a few thousand deliveries; a 16 MiB PSE-off hot-add at entry grain about 33,000.</summary>
+    private const long DefaultMaxDeliveries = 200_000;
 
     /// <summary>When no schedule finished (or the boot did not), there is no verdict: say which bound and how to raise it.</summary>
     private static string? LimitLine(ExplorationResult r, RunBounds bounds)

@@ -18,8 +18,8 @@ internal sealed class ReplayCommand
 {
     private static readonly JsonSerializerOptions Json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private readonly Argument<string> file = new("FILE") { Description = "A replay file written by bootactors explore (--replay-out)." };
-    private readonly Option<string?> trace = new("--trace") { Description = "Write the replayed run's trace as JSON Lines (the same bytes as the trace explore wrote).", HelpName = "FILE.jsonl" };
+    private readonly Argument<string> file = new Argument<string>("FILE") { Description = "A replay file written by bootactors explore (into --output-dir)." }.Named("a replay file");
+    private readonly Option<string?> trace = new Option<string?>("--trace") { Description = "Write the replayed run's trace as JSON Lines (the same bytes as the trace explore wrote).", HelpName = "FILE.jsonl" }.Named("a trace file");
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: reproduced, the violation, the run's summary." };
 
     private readonly LimitOptions limits = new("Stop the replayed run after this many delivered messages [default: bootactors.conductor.max-steps in config/akka.hocon].");

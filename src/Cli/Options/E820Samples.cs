@@ -1,6 +1,7 @@
 using BootActors.Actors.Scenarios;
 using BootActors.Actors.Settings;
 using BootActors.Model.E820;
+using BootActors.Model.Files;
 
 namespace BootActors.Cli.Options;
 
@@ -21,7 +22,8 @@ public static class E820Samples
     /// <exception cref="E820FormatException">Neither a file nor a sample: the message lists the samples there are.</exception>
     public static string Resolve(string file)
     {
-        if (File.Exists(file) || file.Contains('/') || file.Contains(Path.DirectorySeparatorChar))
+        // Anything at that path (a directory, a FIFO too) is what the user meant; reading it says what is wrong with it.
+        if (FileStatus.Of(file).Kind != FileKind.Missing || file.Contains('/') || file.Contains(Path.DirectorySeparatorChar))
         {
             return file;
         }

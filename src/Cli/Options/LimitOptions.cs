@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BootActors.Actors.Settings;
 using BootActors.Model.Interpreter;
+using BootActors.Model.Machine;
 
 namespace BootActors.Cli.Options;
 
@@ -15,6 +16,20 @@ internal sealed record RunBounds(long MaxDeliveries, TimeSpan Timeout, bool MaxD
 
     /// <summary>The option that raises <paramref name="limit"/>, with its value.</summary>
     public string Option(RunLimit limit) => limit == RunLimit.Deliveries ? MaxDeliveriesOption : TimeoutOption;
+
+    /// <summary>
+    /// A boot's work grows with the memory it maps (about 20 deliveries per PTE page on the actor host
+    /// without PSE: 42 million at 4 TiB, 126 million for a 12 TiB map), so a bound the user did not give
+    /// grows with the machine: at least 64 deliveries per 2 MiB and 1 s per 16 GiB of RAM below the end of RAM.
+    /// The configured values stay the floor; a bound given on the command line is kept as given.
+    /// </summary>
+    public RunBounds ScaledTo(MachineConfig machine)
+    {
+        var chunks = (long)Math.Min(machine.E820.EndOfRamPfn() >> 9, long.MaxValue / 64);
+        var deliveries = MaxDeliveriesGiven ? MaxDeliveries : Math.Max(MaxDeliveries, 64 * chunks);
+        var timeout = TimeoutGiven ? Timeout : TimeSpan.FromSeconds(Math.Min(Math.Max(Timeout.TotalSeconds, chunks / 8192.0), Durations.MaxTimeout.TotalSeconds));
+        return this with { MaxDeliveries = deliveries, Timeout = timeout };
+    }
 
     /// <summary>One line: which bound ended the run and how to raise it.</summary>
     public string Describe(RunLimit limit, long delivered) => limit == RunLimit.Deliveries
@@ -41,7 +56,7 @@ internal sealed class LimitOptions
 
     public Option<string?> Timeout { get; } = new("--timeout")
     {
-        Description = "Wall-clock limit of one run (explore: of each schedule), e.g. 30s, 5m [default: bootactors.run-timeout in config/akka.hocon, 60s].",
+        Description = "Wall-clock limit of one run (explore: of each schedule), e.g. 30s, 5m [default: bootactors.run-timeout in config/akka.hocon, 60s; run: or 1 s per 16 GiB of RAM if longer].",
         HelpName = "T",
     };
 

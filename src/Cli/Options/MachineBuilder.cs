@@ -28,12 +28,6 @@ internal static class MachineBuilder
             throw new UsageException("--memory and --e820 are mutually exclusive: give the RAM size or an e820 map, not both");
         }
 
-        // An unknown option lands in the optional SCENARIO argument; report it as what it is.
-        if (r.Scenario is { } word && word.StartsWith('-'))
-        {
-            throw new UsageException($"unrecognized option '{word}' (see 'bootactors {command} --help')");
-        }
-
         if (r.Sets.Count > 0 && r.Scenario is null)
         {
             throw new UsageException($"--set overrides a scenario's keys: give a SCENARIO too (e.g. 'bootactors {command} hotadd-concurrent --set hotplug_mutex=on')");

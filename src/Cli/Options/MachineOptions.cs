@@ -9,12 +9,12 @@ namespace BootActors.Cli.Options;
 /// </summary>
 internal sealed class MachineOptions
 {
-    public Argument<string?> Scenario { get; } = new("SCENARIO")
+    public Argument<string?> Scenario { get; } = new Argument<string?>("SCENARIO")
     {
         Description = "A scenario: a name from config/scenarios (e.g. hotadd-concurrent) or a .hocon file. It gives the machine, " +
                       "the workload after the boot and the expected outcome; the options below override its machine settings.",
         Arity = ArgumentArity.ZeroOrOne,
-    };
+    }.Named("a scenario");
 
     public Option<string[]> Set { get; } = new("--set")
     {
@@ -31,11 +31,11 @@ internal sealed class MachineOptions
         HelpName = "SIZE",
     };
 
-    public Option<string?> E820 { get; } = new("--e820")
+    public Option<string?> E820 { get; } = new Option<string?>("--e820")
     {
         Description = "Read the e820 map from a kernel log (BIOS-e820:/Xen: lines, old or new format).",
         HelpName = "FILE",
-    };
+    }.Named("an e820 log");
 
     public Option<string?> Pse { get; } = new("--pse")
     {

@@ -35,7 +35,7 @@ internal sealed class EventFilter
         if (actor is not null)
         {
             f.actors = new HashSet<int>();
-            foreach (var name in actor.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var name in Items(actor, "--actor"))
             {
                 var i = header.ActorIndex(name);
                 if (i < 0)
@@ -49,7 +49,7 @@ internal sealed class EventFilter
 
         if (type is not null)
         {
-            f.types = new HashSet<string>(type.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), StringComparer.OrdinalIgnoreCase);
+            f.types = new HashSet<string>(Items(type, "--type"), StringComparer.OrdinalIgnoreCase);
         }
 
         if (addr is not null)
@@ -78,6 +78,20 @@ internal sealed class EventFilter
         }
 
         return f;
+    }
+
+    /// <summary>A comma-separated list as typed: an empty list or item would filter everything out, silently, so it is refused.</summary>
+    private static string[] Items(string list, string option)
+    {
+        var items = list.Split(',', StringSplitOptions.TrimEntries);
+        if (items.Any(i => i.Length == 0))
+        {
+            throw new UsageException(list.Trim().Length == 0
+                ? $"{option}: an empty list: give at least one name"
+                : $"{option} {list}: an empty item: separate the names by single commas");
+        }
+
+        return items;
     }
 
     public static EventFilter Range(TraceFileHeader header, string? from, string? to) => Build(header, null, null, null, null, from, to);

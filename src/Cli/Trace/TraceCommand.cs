@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BootActors.Cli.Options;
 using BootActors.Actors.TraceTools;
 using BootActors.Model.Files;
 
@@ -31,10 +32,10 @@ internal sealed class TraceCommand
 
     public Command Command { get; }
 
-    private static Argument<string> FileArgument(string name = "FILE") => new(name)
+    private static Argument<string> FileArgument(string name = "FILE") => new Argument<string>(name)
     {
         Description = "A trace file (JSON Lines) from 'bootactors run --trace'.",
-    };
+    }.Named("a trace file");
 
     private static Option<string?> FromOption() => new("--from")
     {
@@ -47,6 +48,17 @@ internal sealed class TraceCommand
         Description = "Last event to include (its seq).",
         HelpName = "SEQ",
     };
+
+    private static Option<bool> JsonOption(string shape) => new("--json")
+    {
+        Description = $"Print one JSON object: {shape} (docs/trace-format.md, \"--json output\").",
+    };
+
+    /// <summary>A whole number ≥ 0 typed for <paramref name="option"/>.</summary>
+    private static long Count(string text, string option, string expected) =>
+        long.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new UsageException($"{option} {text}: expected {expected}");
 
     /// <summary>Runs a subcommand, turning an unreadable trace into the one-line user error it is.</summary>
     private static int Guard(Func<int> action)
@@ -64,7 +76,7 @@ internal sealed class TraceCommand
     private Command Show()
     {
         var file = FileArgument();
-        var cpu = new Option<int?>("--cpu") { Description = "Only events of this CPU's kernel steps.", HelpName = "N" };
+        var cpu = new Option<string?>("--cpu") { Description = "Only events of this CPU's kernel steps.", HelpName = "N" };
         var actor = new Option<string?>("--actor") { Description = "Only messages from or to this actor (comma-separated for several), e.g. memory, cpu1.", HelpName = "NAME" };
         var type = new Option<string?>("--type") { Description = "Only messages of this type (comma-separated for several), e.g. ReadEntry,PudPopulate.", HelpName = "MSG" };
         var addr = new Option<string?>("--addr")
@@ -75,16 +87,17 @@ internal sealed class TraceCommand
         };
         var from = FromOption();
         var to = ToOption();
-        var limit = new Option<long?>("--limit")
+        var limit = new Option<string?>("--max-events", "--limit")
         {
-            Description = $"Show at most N events [default: all when redirected, {TraceShow.TerminalDefaultLimit} on a terminal].",
+            Description = $"Show at most N events (alias --limit) [default: all when redirected, {TraceShow.TerminalDefaultLimit} on a terminal].",
             HelpName = "N",
         };
         var c = new Command("show",
             "The trace's events as a table (plain lines when redirected): sender → receiver, type, the CPU's kernel function " +
             "and effect, and the page-table entry read or written, decoded (level, index, frame, flags, virtual range).");
         c.Arguments.Add(file);
-        foreach (var o in new Option[] { cpu, actor, type, addr, from, to, limit })
+        var json = JsonOption("trace, events (each as in the file, with the entry decoded), shown, violation");
+        foreach (var o in new Option[] { cpu, actor, type, addr, from, to, limit, json })
         {
             c.Options.Add(o);
         }
@@ -93,13 +106,11 @@ internal sealed class TraceCommand
         {
             var path = p.GetValue(file)!;
             var header = TraceReader.ReadHeaderOf(path);
-            var filter = EventFilter.Build(header, p.GetValue(cpu), p.GetValue(actor), p.GetValue(type), p.GetValue(addr), p.GetValue(from), p.GetValue(to));
-            if (p.GetValue(limit) is < 0)
-            {
-                throw new UsageException($"--limit {p.GetValue(limit)}: expected a count");
-            }
-
-            return TraceShow.Run(path, filter, p.GetValue(limit), output);
+            var cpuNumber = p.GetValue(cpu) is { } c ? Count(c, "--cpu", "a CPU number (0, 1, …)") : (long?)null;
+            var maxEvents = p.GetValue(limit) is { } l ? Count(l, "--max-events", "a count of events (0 or more)") : (long?)null;
+            var filter = EventFilter.Build(header, cpuNumber is > int.MaxValue ? int.MaxValue : (int?)cpuNumber,
+                p.GetValue(actor), p.GetValue(type), p.GetValue(addr), p.GetValue(from), p.GetValue(to));
+            return TraceShow.Run(path, filter, maxEvents, output, p.GetValue(json));
         }));
         return c;
     }
@@ -115,7 +126,10 @@ internal sealed class TraceCommand
         c.Arguments.Add(file);
         c.Arguments.Add(seq1);
         c.Arguments.Add(seq2);
-        c.SetAction(p => Guard(() => TraceQueries.HappensBefore(p.GetValue(file)!, TraceText.Seq(p.GetValue(seq1)!, "SEQ1"), TraceText.Seq(p.GetValue(seq2)!, "SEQ2"), output)));
+        var json = JsonOption("trace, a, b (with their clocks), order (a_before_b, b_before_a, concurrent or same), chain");
+        c.Options.Add(json);
+        c.SetAction(p => Guard(() => TraceQueries.HappensBefore(p.GetValue(file)!, TraceText.Seq(p.GetValue(seq1)!, "SEQ1"), TraceText.Seq(p.GetValue(seq2)!, "SEQ2"), output,
+            p.GetValue(json))));
         return c;
     }
 
@@ -128,7 +142,9 @@ internal sealed class TraceCommand
             "delivery and each trace's next one. Exits 1 when they differ and 0 when they deliver the same messages, as diff(1) does.");
         c.Arguments.Add(a);
         c.Arguments.Add(b);
-        c.SetAction(p => Guard(() => TraceQueries.Diff(p.GetValue(a)!, p.GetValue(b)!, output)));
+        var json = JsonOption("a, b, identical, differ, at, last_common, next_a, next_b");
+        c.Options.Add(json);
+        c.SetAction(p => Guard(() => TraceQueries.Diff(p.GetValue(a)!, p.GetValue(b)!, output, p.GetValue(json))));
         return c;
     }
 
@@ -155,14 +171,14 @@ internal sealed class TraceCommand
             HelpName = "chrome|shiviz|mermaid|html",
             Required = true,
         };
-        var outFile = new Option<string>("-o", "--output") { Description = "The file to write.", HelpName = "OUT", Required = true };
+        var outFile = new Option<string>("--output", "-o") { Description = "The file to write.", HelpName = "OUT", Required = true }.Named("the file to write");
         var from = FromOption();
         var to = ToOption();
         var compare = new Option<string?>("--compare")
         {
             Description = "html only: a second trace to show side by side (e.g. a passing and a failing schedule), aligned up to their first divergence, which is marked.",
             HelpName = "B.jsonl",
-        };
+        }.Named("a trace file");
         var c = new Command("export", "Write the trace in a format other tools (or a browser) read.");
         c.Arguments.Add(file);
         foreach (var o in new Option[] { format, outFile, from, to, compare })

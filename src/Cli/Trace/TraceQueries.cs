@@ -8,7 +8,7 @@ namespace BootActors.Cli.Trace;
 /// <summary><c>trace hb</c>, <c>trace diff</c> and <c>trace pt</c>.</summary>
 internal static class TraceQueries
 {
-    public static int HappensBefore(string path, long seq1, long seq2, TextWriter output)
+    public static int HappensBefore(string path, long seq1, long seq2, TextWriter output, bool json = false)
     {
         using var reader = TraceReader.Open(path);
         var header = reader.Header;
@@ -45,6 +45,41 @@ internal static class TraceQueries
         // A free run's writer may finish lines slightly out of order; chains are found in delivery order.
         between.Sort((x, y) => x.Seq.CompareTo(y.Seq));
         var order = Actors.TraceTools.HappensBefore.Compare(a, b);
+        if (json)
+        {
+            IReadOnlyList<ChainLink> links = [];
+            if (order is Ordering.Before or Ordering.After)
+            {
+                var (first, second) = order == Ordering.Before ? (a, b) : (b, a);
+                links = Actors.TraceTools.HappensBefore.Chain(Actors.TraceTools.HappensBefore.LinkOf(first), Actors.TraceTools.HappensBefore.LinkOf(second), between, header.Actors.Count)
+                        ?? throw new TraceFormatException(path, 0,
+                            $"the vector clocks order #{first.Seq} before #{second.Seq}, but no chain of messages in the trace links them: its clocks do not match its deliveries");
+            }
+
+            output.WriteLine(TraceJson.Write(new System.Text.Json.Nodes.JsonObject
+            {
+                ["trace"] = TraceJson.Header(path, header),
+                ["a"] = TraceJson.Ordered(a, header),
+                ["b"] = TraceJson.Ordered(b, header),
+                ["order"] = order switch
+                {
+                    Ordering.Same => "same",
+                    Ordering.Before => "a_before_b",
+                    Ordering.After => "b_before_a",
+                    _ => "concurrent",
+                },
+                ["chain"] = new System.Text.Json.Nodes.JsonArray(links.Select(l => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["seq"] = l.Seq,
+                    ["type"] = l.Type,
+                    ["from"] = header.Actors[l.From],
+                    ["to"] = header.Actors[l.To],
+                }).ToArray()),
+            }));
+            output.Flush();
+            return ExitCodes.Ok;
+        }
+
         var ta = TraceText.Title(a, header);
         var tb = TraceText.Title(b, header);
         switch (order)
@@ -99,8 +134,13 @@ internal static class TraceQueries
         return "≤ everywhere";
     }
 
-    public static int Diff(string pathA, string pathB, TextWriter output)
+    public static int Diff(string pathA, string pathB, TextWriter output, bool json = false)
     {
+        if (json)
+        {
+            return DiffJson(pathA, pathB, output);
+        }
+
         using var a = TraceReader.Open(pathA);
         using var b = TraceReader.Open(pathB);
         output.WriteLine($"A {pathA}: {a.Header.Describe()}");
@@ -162,6 +202,52 @@ internal static class TraceQueries
         output.Flush();
 
         // As diff(1): scripts ask "are these the same schedule?" by the status.
+        return differ ? ExitCodes.BadOutcome : ExitCodes.Ok;
+    }
+
+    /// <summary>The same comparison as one JSON object; the exit code as diff(1)'s.</summary>
+    private static int DiffJson(string pathA, string pathB, TextWriter output)
+    {
+        using var a = TraceReader.Open(pathA);
+        using var b = TraceReader.Open(pathB);
+        var da = new EntryDecoder();
+        var db = new EntryDecoder();
+        long same = 0;
+        TraceEvent? lastSame = null;
+        DecodedEntry? lastSameEntry = null;
+        TraceEvent? ea, eb;
+        DecodedEntry? xa, xb;
+        while (true)
+        {
+            ea = a.Read();
+            eb = b.Read();
+            xa = ea is null ? null : da.Decode(ea);
+            xb = eb is null ? null : db.Decode(eb);
+            if (ea is null || eb is null || !SameDelivery(ea, a.Header, eb, b.Header))
+            {
+                break;
+            }
+
+            same++;
+            lastSame = ea;
+            lastSameEntry = xa;
+        }
+
+        var differ = ea is not null || eb is not null;
+        output.WriteLine(TraceJson.Write(new System.Text.Json.Nodes.JsonObject
+        {
+            ["a"] = TraceJson.Header(pathA, a.Header),
+            ["b"] = TraceJson.Header(pathB, b.Header),
+            ["same_actors"] = a.Header.Actors.SequenceEqual(b.Header.Actors),
+            ["same_spec"] = a.Header.Spec?.ToJsonString() == b.Header.Spec?.ToJsonString(),
+            ["identical"] = same,
+            ["differ"] = differ,
+            ["at"] = differ ? ea?.Seq ?? eb!.Seq : null,
+            ["last_common"] = lastSame is null || !differ ? null : TraceJson.Event(lastSame, a.Header, lastSameEntry),
+            ["next_a"] = ea is null ? null : TraceJson.Event(ea, a.Header, xa),
+            ["next_b"] = eb is null ? null : TraceJson.Event(eb, b.Header, xb),
+        }));
+        output.Flush();
         return differ ? ExitCodes.BadOutcome : ExitCodes.Ok;
     }
 

@@ -14,11 +14,16 @@ internal static class TraceShow
     /// <summary>Rows per table on a terminal: each page is written as soon as it is full.</summary>
     private const int PageRows = 50;
 
-    /// <summary>On a terminal, without --limit: enough to read, not a million rows scrolling past.</summary>
+    /// <summary>On a terminal, without --max-events: enough to read, not a million rows scrolling past.</summary>
     public const int TerminalDefaultLimit = 500;
 
-    public static int Run(string path, EventFilter filter, long? limit, TextWriter output)
+    public static int Run(string path, EventFilter filter, long? limit, TextWriter output, bool json = false)
     {
+        if (json)
+        {
+            return RunJson(path, filter, limit, output);
+        }
+
         var console = ProcessStreams.IsTerminalStdout(output)
             ? AnsiConsole.Create(new AnsiConsoleSettings { Out = ProcessStreams.TerminalOutput(output) })
             : null;
@@ -78,13 +83,69 @@ internal static class TraceShow
             WritePage(console, header, page);
         }
 
-        var more = limited ? $" (stopped at --limit {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
+        var more = limited ? $" (stopped at --max-events {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
         WriteLine(console, output, $"{shown.ToString(CultureInfo.InvariantCulture)} event(s) shown{more}", null);
         if (violation is not null)
         {
             WriteLine(console, output, $"violation: {TraceText.Title(violation, header)}: {violation.Field("error")}: {violation.Field("message")}", "bold red");
         }
 
+        output.Flush();
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>One JSON object, written as the events stream past: a million-event trace is not held in memory.</summary>
+    private static int RunJson(string path, EventFilter filter, long? limit, TextWriter output)
+    {
+        using var reader = TraceReader.Open(path);
+        var header = reader.Header;
+        var decoder = new EntryDecoder();
+        output.Write($"{{\"trace\":{TraceJson.Write(TraceJson.Header(path, header))},\"events\":[");
+        long shown = 0;
+        TraceEvent? violation = null;
+        var limited = false;
+        foreach (var e in reader.Events())
+        {
+            var entry = decoder.Decode(e);
+            if (e.IsViolation)
+            {
+                violation ??= e;
+            }
+
+            if (filter.PastRange(e))
+            {
+                break;
+            }
+
+            if (!filter.Matches(e, entry))
+            {
+                continue;
+            }
+
+            if (shown == limit)
+            {
+                limited = true;
+                break;
+            }
+
+            output.Write(shown++ == 0 ? "" : ",");
+            output.Write(TraceJson.Write(TraceJson.Event(e, header, entry)));
+        }
+
+        var tail = new System.Text.Json.Nodes.JsonObject
+        {
+            ["shown"] = shown,
+            ["max_events"] = limit,
+            ["stopped_at_max_events"] = limited,
+            ["violation"] = violation is null ? null : new System.Text.Json.Nodes.JsonObject
+            {
+                ["seq"] = violation.Seq,
+                ["error"] = violation.Field("error"),
+                ["message"] = violation.Field("message"),
+            },
+        };
+        output.Write("],");
+        output.WriteLine(TraceJson.Write(tail)[1..]);
         output.Flush();
         return ExitCodes.Ok;
     }

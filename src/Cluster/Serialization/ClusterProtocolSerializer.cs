@@ -451,7 +451,7 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
         w.Write(u.Seconds);
         WriteNullable(w, u.Failure);
         var c = u.Coverage;
-        foreach (var v in new[] { c.Schedules, c.Violations, c.Incomplete, c.TimedOut, c.CutByCache, c.ChoicePoints, c.BeyondStepBound, c.RacesBeyondStepBound, c.Pruned, c.CutByBound })
+        foreach (var v in new[] { c.Schedules, c.Violations, c.Incomplete, c.TimedOut, c.CutByCache, c.ChoicePoints, c.BeyondStepBound, c.RacesBeyondStepBound, c.ReversalsAtCachedStates, c.Pruned, c.CutByBound })
         {
             w.Write(v);
         }
@@ -491,6 +491,7 @@ public sealed class ClusterProtocolSerializer : SerializerWithStringManifest
             ChoicePoints = r.ReadInt64(),
             BeyondStepBound = r.ReadInt64(),
             RacesBeyondStepBound = r.ReadInt64(),
+            ReversalsAtCachedStates = r.ReadInt64(),
             Pruned = r.ReadInt64(),
             CutByBound = r.ReadInt64(),
         };

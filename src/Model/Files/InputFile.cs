@@ -116,7 +116,7 @@ public static class InputFile
         var before = body[..read];
         var column = read - before.LastIndexOf((byte)'\n');
         throw new InputFileException(path, before.Count((byte)'\n') + 1L,
-            $"not UTF-8 text: the byte 0x{body[read]:x2} at byte {column} of the line is not valid UTF-8 (a {what} is UTF-8 text)");
+            $"not UTF-8 text: the byte 0x{body[read]:x2} at byte {column} of the line is not valid UTF-8 ({A(what)} is UTF-8 text)");
     }
 
     /// <summary>An I/O error's reason without the path .NET appends ("No space left on device : '/dev/full'").</summary>
@@ -146,7 +146,7 @@ public static class InputFile
         {
             FileKind.Regular => null,
             FileKind.Missing => $"no such {what}",
-            FileKind.Directory => $"is a directory, not a {what}",
+            FileKind.Directory => $"is a directory, not {A(what)}",
             FileKind.Unknown => $"cannot read the {what}: {status.Error}",
             _ => $"is {status.Describe()}, not a regular file: give the {what} as a file",
         };
@@ -155,6 +155,9 @@ public static class InputFile
             throw new InputFileException(path, 0, reason);
         }
     }
+
+    /// <summary>"an e820 file", "a trace file".</summary>
+    private static string A(string what) => ("aeiou".Contains(char.ToLowerInvariant(what[0]), StringComparison.Ordinal) ? "an " : "a ") + what;
 
     private static InputFileException TooLarge(string path, long maxBytes, string what, long? size) =>
         new(path, 0, size is { } s

@@ -67,7 +67,7 @@ public sealed class CpuThread
 
 /// <summary>
 /// The fast reference host: applies each step of each CPU's program directly to the
-/// <see cref="Machine"/>. CPUs take turns only where one must wait (a held lock); otherwise a
+/// <see cref="Machine"/>, its stages (<see cref="StepPlans"/>) run inline. CPUs take turns only where one must wait (a held lock); otherwise a
 /// CPU runs its program to the end before the next begins, so every race-free scenario has one
 /// result the actor host must reproduce.
 /// </summary>
@@ -141,12 +141,13 @@ public sealed class SequentialInterpreter
         if (t.Blocked)
         {
             // Still spinning: the lock was handed over on unlock, or it was not.
-            if (machine.LockFor(t.WaitingOn).Owner != cpu.Id)
+            if (machine.Resume(cpu.Id, t.Current) is not { } resumed)
             {
                 return null;
             }
 
             t.Blocked = false;
+            cpu.Rax = resumed.Value;
         }
 
         while (t.Advance())

@@ -3,9 +3,10 @@ using BootActors.Model.Paging;
 namespace BootActors.Model.Kernel;
 
 /// <summary>
-/// What a step of kernel code asks of the machine. Each kind is owned by one component
-/// (and, on the actor host, one actor): entries by PhysicalMemory (through the Hypervisor
-/// under Xen), pages by the PageAllocator, the lock by InitMmLock, flushes by the TLBs.
+/// What a step of kernel code asks of the machine. Which components carry it out, in what
+/// order, natively and under Xen, is the kind's plan (<see cref="Machine.StepPlans"/>): entries
+/// by PhysicalMemory (through the Hypervisor under Xen), pages by the PageAllocator, the locks by
+/// InitMmLock, flushes and accesses by the TLBs.
 /// </summary>
 public enum EffectKind : byte
 {

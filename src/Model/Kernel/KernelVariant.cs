@@ -98,11 +98,12 @@ public static class KernelSwitches
         ("60817c9b31e", "add_memory_size", Fixes.AddMemoryNoMinusOne),
     ];
 
-    /// <summary>Parses a comma-separated hunk list; "none" or "" is the empty set, "all" every hunk.</summary>
+    /// <summary>Parses a comma-separated hunk list; "none" is the empty set, "all" every hunk.</summary>
+    /// <exception cref="ArgumentException">An unknown hunk, an empty list or item, or all/none beside other items.</exception>
     public static Hunks ParseHunks(string list)
     {
         var result = Hunks.None;
-        foreach (var item in Split(list))
+        foreach (var item in Split(list, "hunks"))
         {
             if (item == "all")
             {
@@ -123,11 +124,12 @@ public static class KernelSwitches
         return result;
     }
 
-    /// <summary>Parses a comma-separated fix list by commit id (7+ hex digits) or alias.</summary>
+    /// <summary>Parses a comma-separated fix list by commit id (7+ hex digits) or alias; "none" or "all".</summary>
+    /// <exception cref="ArgumentException">An unknown fix, an empty list or item, or all/none beside other items.</exception>
     public static Fixes ParseFixes(string list)
     {
         var result = Fixes.None;
-        foreach (var item in Split(list))
+        foreach (var item in Split(list, "fixes"))
         {
             if (item == "all")
             {
@@ -149,8 +151,29 @@ public static class KernelSwitches
         return result;
     }
 
-    private static IEnumerable<string> Split(string list) =>
-        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => s.ToLowerInvariant())
-            .Where(s => s != "none");
+    /// <summary>
+    /// The items of a list as typed. An empty list or item is refused rather than read as "none": "--hunks ''"
+    /// from a script whose variable was unset must not silently boot a kernel without the seed's hunks.
+    /// </summary>
+    private static IEnumerable<string> Split(string list, string plural)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        if (list.Trim().Length == 0)
+        {
+            throw new ArgumentException($"an empty list: name the {plural}, or all or none");
+        }
+
+        var items = list.Split(',', StringSplitOptions.TrimEntries).Select(s => s.ToLowerInvariant()).ToList();
+        if (items.Any(i => i.Length == 0))
+        {
+            throw new ArgumentException($"'{list}' has an empty item: separate the names by single commas");
+        }
+
+        if (items.Count > 1 && items.FirstOrDefault(i => i is "all" or "none") is { } whole)
+        {
+            throw new ArgumentException($"'{list}': {whole} is a whole list by itself, not an item beside others");
+        }
+
+        return items.Where(s => s != "none");
+    }
 }

@@ -24,7 +24,7 @@ public enum ResourceKind : byte
     /// <summary>Whether a frame holds a table page, its level, origin and the entry that last linked it.</summary>
     PageMeta = 3,
 
-    /// <summary>The set of table pages and their origins (what the overwrite monitor counts as in use).</summary>
+    /// <summary>The set of table pages and their origins (what the overwrite monitor counts as in use); making or freeing one page is an add.</summary>
     TablePageSet = 4,
 
     /// <summary>alloc_low_page's table_end and get_zeroed_page's next page: the allocator's next free page.</summary>
@@ -42,7 +42,7 @@ public enum ResourceKind : byte
     /// <summary>direct_pages_count[level].</summary>
     Counter = 9,
 
-    /// <summary>The hot-added and hot-removed ranges (what the monitors expect mapped).</summary>
+    /// <summary>The hot-added and hot-removed ranges (what the monitors expect mapped); adding one is an add (the monitors read them as sets).</summary>
     Ranges = 10,
 
     /// <summary>Xen's writable-mapping reference of one frame (an early_ioremap alias).</summary>
@@ -53,6 +53,9 @@ public enum ResourceKind : byte
 
     /// <summary>A model actor's own state (a CPU's program, a queue); recorded by the host, not by the model.</summary>
     Actor = 13,
+
+    /// <summary>A lock released with nobody waiting (an add: it changes the lock, yet commutes with every spin_lock).</summary>
+    LockRelease = 14,
 }
 
 /// <summary>A resource: its kind in the top byte, its number below.</summary>
@@ -73,6 +76,8 @@ public static class Resource
     public static readonly ulong IoremapSlots = (ulong)ResourceKind.IoremapSlots << Shift;
 
     public static ulong Lock(ulong id) => ((ulong)ResourceKind.Lock << Shift) | id;
+
+    public static ulong LockRelease(ulong id) => ((ulong)ResourceKind.LockRelease << Shift) | id;
 
     public static ulong Tlb(int cpu) => ((ulong)ResourceKind.Tlb << Shift) | (uint)cpu;
 

@@ -43,10 +43,25 @@ public sealed class InitMmLock
     }
 
     /// <summary>Releases the lock; the next waiter, if any, becomes the owner and is returned in <paramref name="next"/>.</summary>
+    /// <remarks>
+    /// A release by the owner with nobody waiting commutes with any other CPU's spin_lock: in either
+    /// order that CPU ends up owning the lock, answered the same. So such a release is recorded as an
+    /// add to a resource of its own (the lock changed, nothing conflicts), not as a use of the lock. A
+    /// release that hands the lock to a waiter is a use (it answers that waiter, so it comes after the
+    /// spin_lock that queued it), and so is a failed one.
+    /// </remarks>
     public LockResult Unlock(int cpu, out int? next)
     {
-        Recorder?.Write(Resource.Lock(Id));
         next = null;
+        if (Owner != cpu || waiters.Count > 0)
+        {
+            Recorder?.Write(Resource.Lock(Id));
+        }
+        else
+        {
+            Recorder?.AddTo(Resource.LockRelease(Id));
+        }
+
         if (Owner != cpu)
         {
             return LockResult.NotOwner;

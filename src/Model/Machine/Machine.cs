@@ -9,11 +9,11 @@ namespace BootActors.Model.Machine;
 
 /// <summary>
 /// The whole modelled machine: memory with its page tables, the early allocator, the lock, the
-/// TLBs, Xen when present, and the kernel's DirectMap counters. <see cref="Apply"/> carries out
-/// one step of kernel code; the sequential interpreter calls it, and the actor host routes the
-/// same steps to the components' owners.
+/// TLBs, Xen when present, and the kernel's DirectMap counters. Each owner's part of a step is a
+/// function here; how a step is composed from them is <see cref="StepPlans"/>, which
+/// <see cref="Apply"/> runs inline and the actor host runs as messages (MachineStages.cs).
 /// </summary>
-public sealed class Machine
+public sealed partial class Machine
 {
     private readonly List<(ulong Start, ulong End)> hotAdded = new();
     private readonly List<(ulong Start, ulong End)> removed = new();
@@ -214,88 +214,6 @@ public sealed class Machine
     }
 
     /// <summary>
-    /// Applies one step of kernel code for <paramref name="cpu"/>: the composition, in the kernel's
-    /// order, of the owner-side steps below (<see cref="MemoryStep"/>, <see cref="AllocatorStep"/>,
-    /// <see cref="LockStep"/>, Xen's checks, the TLBs). The actor host sends the same parts to the
-    /// actors that own them, in the same order.
-    /// </summary>
-    public StepResult Apply(CpuContext cpu, in Effect e, long seq = 0)
-    {
-        Memory.CurrentSeq = seq;
-        switch (e.Kind)
-        {
-            case EffectKind.Enter:
-            case EffectKind.Leave:
-            case EffectKind.Printk:
-                return StepResult.Ok(cpu.Rax);
-            case EffectKind.SetEntry:
-                if (Xen?.CheckEntryWrite(e.Table, e.Level, e.Index, new PageTableEntry(e.Value)) is { } refused)
-                {
-                    return StepResult.Fail(ErrorKind.HypervisorRefused, $"{Mmu.SetName(e.Level)}: {refused}");
-                }
-
-                return MemoryStep(e);
-            case EffectKind.Populate:
-                return Populate(e);
-            case EffectKind.PteInitLoop:
-                var (stopAt, refusal) = XenPteInitLoop(e);
-                var r = MemoryStep(e, stopAt);
-                return refusal is null ? r : StepResult.Fail(ErrorKind.HypervisorRefused, refusal);
-            case EffectKind.EarlyIoremap:
-                if (Xen?.MapWritableAlias(e.Table) is { } refusedAlias)
-                {
-                    return StepResult.Fail(ErrorKind.HypervisorRefused, refusedAlias);
-                }
-
-                return AllocatorStep(e);
-            case EffectKind.EarlyIounmap:
-                // A failed early_iounmap stops the run before its fixmap PTE is cleared (item 17):
-                // Xen keeps the writable alias.
-                var unmapped = AllocatorStep(e);
-                if (!unmapped.IsFatal)
-                {
-                    Xen?.DropWritableAlias(e.Table);
-                }
-
-                return unmapped;
-            case EffectKind.FindTableSpace:
-            case EffectKind.AllocPage:
-                return AllocatorStep(e);
-            case EffectKind.SpinLock:
-            case EffectKind.SpinUnlock:
-                return LockStep(cpu.Id, e);
-            case EffectKind.FlushTlbAll:
-                Xen?.FlushTlbLocal();
-                Tlbs[cpu.Id].FlushAll();
-                return StepResult.Ok();
-            case EffectKind.FlushTlbGlobal:
-                Xen?.FlushTlbAll();
-                foreach (var t in Tlbs)
-                {
-                    t.FlushAll();
-                }
-
-                return StepResult.Ok();
-            case EffectKind.Touch:
-                return Touch(cpu, e.Value, seq);
-            case EffectKind.Fatal:
-                return StepResult.Fail((FatalEvent)e.Payload!);
-            default:
-                return MemoryStep(e);
-        }
-    }
-
-    /// <summary>Which component carries out a step (the actor that owns it on the actor host).</summary>
-    public static StepOwner OwnerOf(EffectKind kind) => kind switch
-    {
-        EffectKind.Enter or EffectKind.Leave or EffectKind.Printk or EffectKind.Fatal => StepOwner.Cpu,
-        EffectKind.FindTableSpace or EffectKind.AllocPage or EffectKind.EarlyIoremap or EffectKind.EarlyIounmap => StepOwner.PageAllocator,
-        EffectKind.SpinLock or EffectKind.SpinUnlock => StepOwner.Lock,
-        EffectKind.FlushTlbAll or EffectKind.FlushTlbGlobal or EffectKind.Touch => StepOwner.Tlb,
-        _ => StepOwner.PhysicalMemory,
-    };
-
-    /// <summary>
     /// The steps PhysicalMemory owns: entry reads and writes after Xen's checks (the overwrite
     /// monitor runs here), __va reaches, page zeroing and freeing, the DirectMap counters and the
     /// ranges hot-add and hot-remove declare. <paramref name="stopAt"/> bounds a PTE page fill
@@ -326,11 +244,11 @@ public sealed class Machine
                 DirectPagesCount[CountIndex(e.Level)] += e.Value;
                 return StepResult.Ok();
             case EffectKind.AddMemoryRange:
-                Recorder?.Write(Resource.Ranges);
+                Recorder?.AddTo(Resource.Ranges);
                 hotAdded.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             case EffectKind.RemoveMemoryRange:
-                Recorder?.Write(Resource.Ranges);
+                Recorder?.AddTo(Resource.Ranges);
                 removed.Add((e.Value, e.Arg));
                 return StepResult.Ok();
             default:
@@ -381,10 +299,6 @@ public sealed class Machine
                 $"spin_unlock(&{LockName(e.Value)}) by CPU{cpu}, which does not hold it (owner: {(lk.Owner is { } o ? $"CPU{o}" : "none")})");
     }
 
-    /// <summary>Xen's side of a PTE page fill: where the first refused leaf is, if the page is a pinned L1.</summary>
-    public (int StopAt, string? Refusal) XenPteInitLoop(in Effect e) =>
-        Xen?.CheckPteInitLoop(e.Table, e.Index, e.Value, e.Arg, Globals.__supported_pte_mask) ?? (PTRS_PER_PTE, null);
-
     public static int CountIndex(Level level) => level switch
     {
         Level.Pte => 0,
@@ -420,37 +334,6 @@ public sealed class Machine
         return new InUseFrames(parts);
     }
 
-    /// <summary>
-    /// p?d_populate in the kernel's order (model-conventions item 26): under Xen the alloc hook
-    /// (mapped check, then update_va_mapping read-only), then the mmu_update Xen validates; then
-    /// the overwrite monitor and the write.
-    /// </summary>
-    private StepResult Populate(in Effect e)
-    {
-        var child = new Pfn(e.Value);
-        if (Xen is not null)
-        {
-            var (fatal, readOnly) = Xen.AllocHook(e.Table, e.Level, e.Index, child);
-            if (fatal is not null)
-            {
-                return StepResult.Fail(fatal);
-            }
-
-            if (readOnly is { } ro)
-            {
-                Mmu.ClearRw(ro);
-            }
-
-            var va = e.Arg & ~(EntrySpan(e.Level) - 1);
-            if (Xen.CheckPopulate(e.Table, e.Level, e.Index, child, va, Mmu.PopulateName(e.Level)) is { } refused)
-            {
-                return StepResult.Fail(ErrorKind.HypervisorRefused, refused);
-            }
-        }
-
-        return MemoryStep(e);
-    }
-
     private StepResult AllocPage(Level level)
     {
         var pfn = Allocator.AllocPage(Globals.after_bootmem, level);
@@ -463,24 +346,6 @@ public sealed class Machine
             $"Kernel panic - not syncing: alloc_low_page: ran out of memory (a {level.Name()} page: table_end {Hex.Of(Allocator.table_end)} " +
             $"passed table_top {Hex.Of(Allocator.table_top)}; the buffer [{Hex.Of(Allocator.table_start << PAGE_SHIFT)}, {Hex.Of(Allocator.table_top << PAGE_SHIFT)}) " +
             "that find_early_table_space reserved is used up)");
-    }
-
-    /// <summary>A memory access through the CPU's TLB; a miss walks the tables (<see cref="WalkStep"/>).</summary>
-    private StepResult Touch(CpuContext cpu, ulong va, long seq)
-    {
-        var lookup = TlbLookupStep(cpu.Id, va);
-        if (lookup.IsFatal || lookup.Value != TlbMiss)
-        {
-            return lookup;
-        }
-
-        var (entry, walked) = WalkStep(cpu.Id, va, seq);
-        if (entry is not null)
-        {
-            Tlbs[cpu.Id].Insert(entry);
-        }
-
-        return walked;
     }
 
     /// <summary><see cref="TlbLookupStep"/>'s value for a miss.</summary>
@@ -576,7 +441,9 @@ public sealed class Machine
         {
             r.Write(Resource.PageMeta(pfn));
             r.Write(Resource.Page(pfn));
-            r.Write(Resource.TablePageSet);
+
+            // Adding or dropping one page commutes with doing so to another: the monitors read the set whole.
+            r.AddTo(Resource.TablePageSet);
         }
     }
 
@@ -601,16 +468,6 @@ public sealed class Machine
     }
 
     private static string Origin(MachineConfig c) => string.IsNullOrEmpty(c.E820Origin) ? "e820" : c.E820Origin;
-}
-
-/// <summary>The component (and actor) a step belongs to.</summary>
-public enum StepOwner
-{
-    Cpu,
-    PhysicalMemory,
-    PageAllocator,
-    Lock,
-    Tlb,
 }
 
 /// <summary>A machine that cannot be built (a user mistake, not a kernel outcome).</summary>

@@ -84,6 +84,9 @@ public sealed class PageAllocator
 
     public static bool IsDynamic(Pfn pfn) => pfn.Value >= FirstDynamicPfn;
 
+    /// <summary>The pfn the next get_zeroed_page after bootmem returns.</summary>
+    public ulong NextDynamic => nextDynamic;
+
     /// <summary>find_early_table_space's placement: find_e820_area(0x8000, end, tables, PAGE_SIZE).</summary>
     public ulong FindTableSpace(ulong tables, ulong end)
     {

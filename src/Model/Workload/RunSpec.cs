@@ -147,7 +147,9 @@ public sealed record RunSpec(string Name, MachineConfig Machine, WorkloadPlan Wo
         var names = list.Select((n, i) => JsonFields.String(n ?? throw new FormatException($"{JsonFields.Index(at, i)}: expected a string, found null"), JsonFields.Index(at, i)));
         try
         {
-            return parse(string.Join(",", names));
+            // [] is the empty set the writer wrote; the parser wants it said.
+            var joined = string.Join(",", names);
+            return parse(list.Count == 0 ? "none" : joined);
         }
         catch (ArgumentException ex)
         {

@@ -48,8 +48,12 @@ public static class RunSpecLimits
     /// <summary>Where this model numbers get_zeroed_page's pages (63 TiB, model-conventions item 20): RAM and workloads stay below it.</summary>
     public const ulong ModelMemoryLimit = PageAllocator.FirstDynamicPfn << PAGE_SHIFT;
 
-    /// <summary>The model holds a page-table page as 512 entries of 8 bytes.</summary>
-    private const ulong BytesPerTablePage = PAGE_SIZE;
+    /// <summary>
+    /// A table page whose entries form one run is held as a descriptor and a slot in the pfn index
+    /// (about 128 bytes measured at 4 TiB; twice that leaves room for the actor host's own), and
+    /// nearly every page a boot or hot-add writes is one; with flat pages it is 512 entries of 8 bytes.
+    /// </summary>
+    private static ulong BytesPerTablePage(MachineConfig m) => m.FlatTablePages ? PAGE_SIZE : 256;
 
     /// <summary>The first problem of the spec, or null when it can run.</summary>
     /// <param name="hostMemory">Bytes this process may use; page tables that cannot fit are refused (null: not checked).</param>
@@ -247,7 +251,7 @@ public static class RunSpecLimits
             pages += TablePages(m, add.Size) + 2;
         }
 
-        var bytes = pages * BytesPerTablePage;
+        var bytes = pages * BytesPerTablePage(m);
         var budget = available / 4 * 3;
         return bytes <= budget
             ? null

@@ -32,7 +32,7 @@ public sealed class FatalStopAgreementTests() : Akka.TestKit.Xunit2.TestKit(Acto
         // just before unmap_low_page's early_iounmap runs, so that early_iounmap fails (no alias):
         // the run stops there. The fixmap PTE is never cleared, so Xen still holds page 0x1210's
         // writable reference. The actor host's plan sends the allocator stage first and stops on
-        // its failure; the interpreter must not drop the alias either.
+        // its failure; so does the interpreter, which runs the same stages (StepPlans) inline.
         var config = Shipped.Load("xen-boot-after").Machine;
 
         var sequential = new Machine(config);
@@ -45,7 +45,7 @@ public sealed class FatalStopAgreementTests() : Akka.TestKit.Xunit2.TestKit(Acto
         var rig = new RunHostRig(actors);
         var strategy = new BeforeEachChoice(new RandomStrategy(0), pending =>
         {
-            if (released.Count == 1 && pending.FirstOrDefault(IsUnmap(rig)) is { Message: StepMessage unmap })
+            if (released.Count == 1 && pending.FirstOrDefault(IsUnmap(rig)) is { Message: StepRequest unmap })
             {
                 Assert.Null(actors.Allocator.EarlyIounmap(unmap.Step.Table));
                 released.Add(unmap.Step.Table);
@@ -138,7 +138,7 @@ public sealed class FatalStopAgreementTests() : Akka.TestKit.Xunit2.TestKit(Acto
     };
 
     private static Func<PendingMessage, bool> IsUnmap(RunHostRig rig) =>
-        p => p.To == rig.Topology.Allocator && p.Message is StepMessage { Step.Kind: EffectKind.EarlyIounmap };
+        p => p.To == rig.Topology.Allocator && p.Message is StepRequest { Step.Kind: EffectKind.EarlyIounmap };
 
     /// <summary>The program, with the allocator's early_ioremap slot of the first page unmapped released just before that unmap.</summary>
     private static IEnumerable<Effect> ReleaseSlotBeforeFirstUnmap(Machine machine, IEnumerable<Effect> program, List<Pfn> released)

@@ -29,19 +29,19 @@ public sealed class CpuActorTests : ProtocolTestKit
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(ReadThenWriteBack, "read then write back")));
 
         Assert.Equal(new Cpu.Printk(0, KernelFn.phys_pud_init, "reading pud[0]"), ExpectToHost<Cpu.Printk>());
-        var read = ExpectSent<StepMessage>(cpu0, rig.Topology.Memory);
+        var read = ExpectSent<StepRequest>(cpu0, rig.Topology.Memory);
         Assert.Equal("ReadEntry", read.TypeName);
         Assert.Equal(new StepTag(0, read.Step), read.Tag);
         ExpectProcessed(rig.LastSeq);
 
-        cpu.Tell(rig.Deliver(rig.Topology.Memory, new StepDone(read.Step, StepResult.Ok(0x1234000 | _KERNPG_TABLE))));
+        cpu.Tell(rig.Deliver(rig.Topology.Memory, read.Reply(StepResult.Ok(0x1234000 | _KERNPG_TABLE))));
 
-        var write = ExpectSent<StepMessage>(cpu0, rig.Topology.Memory);
+        var write = ExpectSent<StepRequest>(cpu0, rig.Topology.Memory);
         Assert.Equal("SetPud", write.TypeName);
         Assert.Equal(0x1234000 | _KERNPG_TABLE, write.Step.Value);
         ExpectProcessed(rig.LastSeq);
 
-        cpu.Tell(rig.Deliver(rig.Topology.Memory, new StepDone(write.Step, StepResult.Ok())));
+        cpu.Tell(rig.Deliver(rig.Topology.Memory, write.Reply(StepResult.Ok())));
 
         // Before its Processed: the conductor passes it on to the host before it can say "quiescent".
         Assert.Equal(new Cpu.ProgramDone(0, "read then write back"), ExpectToHost<Cpu.ProgramDone>());
@@ -57,7 +57,7 @@ public sealed class CpuActorTests : ProtocolTestKit
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(ctx => m.Code.InitMemoryMapping(ctx, 0, m.End), "boot")));
 
         Assert.StartsWith("init_memory_mapping", ExpectToHost<Cpu.Printk>().Text, StringComparison.Ordinal);
-        var find = ExpectSent<StepMessage>(rig.Topology.Cpu(0), rig.Topology.Allocator);
+        var find = ExpectSent<StepRequest>(rig.Topology.Cpu(0), rig.Topology.Allocator);
         Assert.Equal("FindEarlyTableSpace", find.TypeName);
         Assert.Equal(m.End, find.Step.Arg);
         Assert.Equal(KernelFn.find_early_table_space, find.Tag.Step.Fn);
@@ -70,16 +70,16 @@ public sealed class CpuActorTests : ProtocolTestKit
         var (rig, cpu, _) = Setup(ProtocolRig.Native());
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(ReadThenWriteBack, "read then write back")));
         ExpectToHost<Cpu.Printk>();
-        var read = ExpectSent<StepMessage>(rig.Topology.Cpu(0), rig.Topology.Memory);
+        var read = ExpectSent<StepRequest>(rig.Topology.Cpu(0), rig.Topology.Memory);
         ExpectProcessed(rig.LastSeq);
         var lost = new FatalEvent(ErrorKind.OverwrotePresentEntry, "pud_populate overwrote present pud[0]");
 
-        cpu.Tell(rig.Deliver(rig.Topology.Memory, new StepDone(read.Step, StepResult.Fail(lost))));
+        cpu.Tell(rig.Deliver(rig.Topology.Memory, read.Reply(StepResult.Fail(lost))));
 
         ExpectToHost<Cpu.Stopped>();
         ExpectProcessed(rig.LastSeq, stopped: true);
         Assert.True(rig.Run.Halted);
-        cpu.Tell(rig.Deliver(rig.Topology.Memory, new StepDone(read.Step, StepResult.Ok())));
+        cpu.Tell(rig.Deliver(rig.Topology.Memory, read.Reply(StepResult.Ok())));
         ExpectProcessed(rig.LastSeq, stopped: true);
     }
 
@@ -89,11 +89,11 @@ public sealed class CpuActorTests : ProtocolTestKit
         var (rig, cpu, _) = Setup(ProtocolRig.Native(cpus: 2), index: 1);
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(ReadThenWriteBack, "read then write back")));
         ExpectToHost<Cpu.Printk>();
-        var read = ExpectSent<StepMessage>(rig.Topology.Cpu(1), rig.Topology.Memory);
+        var read = ExpectSent<StepRequest>(rig.Topology.Cpu(1), rig.Topology.Memory);
         ExpectProcessed(rig.LastSeq);
         var lost = new FatalEvent(ErrorKind.OverwrotePresentEntry, "pud_populate overwrote present pud[0]");
 
-        cpu.Tell(rig.Deliver(rig.Topology.Memory, new StepDone(read.Step, StepResult.Fail(lost))));
+        cpu.Tell(rig.Deliver(rig.Topology.Memory, read.Reply(StepResult.Fail(lost))));
 
         Assert.Equal(new Cpu.Stopped(1, "arch_add_memory → init_memory_mapping → phys_pud_init", lost), ExpectToHost<Cpu.Stopped>());
         ExpectProcessed(rig.LastSeq, stopped: true);
@@ -107,11 +107,12 @@ public sealed class CpuActorTests : ProtocolTestKit
         var hyp = rig.Topology.Hypervisor;
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(_ => [Populate()], "populate")));
 
-        var first = ExpectSent<Hypervisor.UpdateVaMapping>(cpu0, hyp);
+        var first = ExpectSent<StepRequest>(cpu0, hyp);
+        Assert.Equal("UpdateVaMapping", first.TypeName);
         ExpectProcessed(rig.LastSeq);
-        cpu.Tell(rig.Deliver(hyp, new Hypervisor.HypercallDone(StepResult.Ok()) { Tag = first.Tag }));
+        cpu.Tell(rig.Deliver(hyp, first.Reply(StepResult.Ok())));
 
-        var second = ExpectSent<Hypervisor.MmuUpdate>(cpu0, hyp);
+        var second = ExpectSent<StepRequest>(cpu0, hyp);
         Assert.Equal("MmuUpdate", second.TypeName);
         Assert.Equal(EffectKind.Populate, second.Step.Kind);
         ExpectProcessed(rig.LastSeq);
@@ -124,7 +125,7 @@ public sealed class CpuActorTests : ProtocolTestKit
 
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(_ => [Populate()], "populate")));
 
-        Assert.Equal("PudPopulate", ExpectSent<StepMessage>(rig.Topology.Cpu(0), rig.Topology.Memory).TypeName);
+        Assert.Equal("PudPopulate", ExpectSent<StepRequest>(rig.Topology.Cpu(0), rig.Topology.Memory).TypeName);
         ExpectProcessed(rig.LastSeq);
     }
 
@@ -136,14 +137,15 @@ public sealed class CpuActorTests : ProtocolTestKit
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(_ => [flush], "flush")));
         var cpu0 = rig.Topology.Cpu(0);
 
-        var ipis = Enumerable.Range(0, 3).Select(i => ExpectSent<StepMessage>(cpu0, rig.Topology.Tlb(i))).ToList();
+        var ipis = Enumerable.Range(0, 3).Select(i => ExpectSent<StepRequest>(cpu0, rig.Topology.Tlb(i))).ToList();
         ExpectProcessed(rig.LastSeq);
         Assert.All(ipis, m => Assert.Equal("FlushTlbIpi", m.TypeName));
-        cpu.Tell(rig.Deliver(rig.Topology.Tlb(2), new StepDone(flush, StepResult.Ok())));
+        Assert.Equal(3, ipis.Distinct(ReferenceEqualityComparer.Instance).Count());
+        cpu.Tell(rig.Deliver(rig.Topology.Tlb(2), ipis[2].Reply(StepResult.Ok())));
         ExpectProcessed(rig.LastSeq);
-        cpu.Tell(rig.Deliver(rig.Topology.Tlb(0), new StepDone(flush, StepResult.Ok())));
+        cpu.Tell(rig.Deliver(rig.Topology.Tlb(0), ipis[0].Reply(StepResult.Ok())));
         ExpectProcessed(rig.LastSeq);
-        cpu.Tell(rig.Deliver(rig.Topology.Tlb(1), new StepDone(flush, StepResult.Ok())));
+        cpu.Tell(rig.Deliver(rig.Topology.Tlb(1), ipis[1].Reply(StepResult.Ok())));
 
         Assert.Equal("flush", ExpectToHost<Cpu.ProgramDone>().Label);
         ExpectProcessed(rig.LastSeq);
@@ -155,15 +157,15 @@ public sealed class CpuActorTests : ProtocolTestKit
         var (rig, cpu, _) = Setup(ProtocolRig.Native());
         var touch = new Effect(EffectKind.Touch, KernelFn.touch, value: PAGE_OFFSET);
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(_ => [touch], "first")));
-        var first = ExpectSent<StepMessage>(rig.Topology.Cpu(0), rig.Topology.Tlb(0));
+        var first = ExpectSent<StepRequest>(rig.Topology.Cpu(0), rig.Topology.Tlb(0));
         ExpectProcessed(rig.LastSeq);
 
         cpu.Tell(rig.Deliver(Topology.Host, new Cpu.RunProgram(_ => [touch], "second")));
         ExpectProcessed(rig.LastSeq);
-        cpu.Tell(rig.Deliver(rig.Topology.Tlb(0), new StepDone(first.Step, StepResult.Ok())));
+        cpu.Tell(rig.Deliver(rig.Topology.Tlb(0), first.Reply(StepResult.Ok())));
 
         Assert.Equal("first", ExpectToHost<Cpu.ProgramDone>().Label);
-        Assert.Equal("Translate", ExpectSent<StepMessage>(rig.Topology.Cpu(0), rig.Topology.Tlb(0)).TypeName);
+        Assert.Equal("Translate", ExpectSent<StepRequest>(rig.Topology.Cpu(0), rig.Topology.Tlb(0)).TypeName);
         ExpectProcessed(rig.LastSeq);
     }
 

@@ -2,6 +2,7 @@ using Akka.Actor;
 using BootActors.Actors.Components;
 using BootActors.Actors.Infrastructure;
 using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 
 namespace BootActors.Actors.Tests.Components;
 
@@ -19,7 +20,7 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
 
         lockActor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, Lock)));
 
-        Assert.Equal("LockGranted", ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu0).TypeName);
+        Assert.Equal("LockGranted", ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu0).TypeName);
         ExpectProcessed(rig.LastSeq);
         Assert.Equal(0, rig.Machine.Lock.Owner);
     }
@@ -31,7 +32,7 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
         var cpu0 = rig.Topology.Cpu(0);
         var cpu1 = rig.Topology.Cpu(1);
         lockActor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, Lock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu0);
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu0);
         ExpectProcessed(rig.LastSeq);
 
         lockActor.Tell(rig.Deliver(cpu1, ProtocolRig.Step(1, Lock)));
@@ -42,8 +43,8 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
 
         lockActor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, Unlock)));
 
-        Assert.Equal("LockReleased", ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu0).TypeName);
-        var granted = ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu1);
+        Assert.Equal("LockReleased", ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu0).TypeName);
+        var granted = ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu1);
         Assert.Equal("LockGranted", granted.TypeName);
         Assert.Equal(1, granted.Tag.Cpu);
         ExpectProcessed(rig.LastSeq);
@@ -55,7 +56,7 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
     {
         var (rig, lockActor) = Setup(cpus: 3);
         lockActor.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, Lock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
         ExpectProcessed(rig.LastSeq);
         foreach (var cpu in new[] { 2, 1 })
         {
@@ -64,12 +65,12 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
         }
 
         lockActor.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, Unlock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
-        Assert.Equal("LockGranted", ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(2)).TypeName);
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
+        Assert.Equal("LockGranted", ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(2)).TypeName);
         ExpectProcessed(rig.LastSeq);
         lockActor.Tell(rig.Deliver(rig.Topology.Cpu(2), ProtocolRig.Step(2, Unlock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(2));
-        Assert.Equal("LockGranted", ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(1)).TypeName);
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(2));
+        Assert.Equal("LockGranted", ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(1)).TypeName);
         ExpectProcessed(rig.LastSeq);
     }
 
@@ -78,12 +79,12 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
     {
         var (rig, lockActor) = Setup();
         lockActor.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, Lock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(0));
         ExpectProcessed(rig.LastSeq);
 
         lockActor.Tell(rig.Deliver(rig.Topology.Cpu(1), ProtocolRig.Step(1, Unlock)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.PageTableLock, rig.Topology.Cpu(1));
+        var reply = ExpectSent<StepReply>(rig.Topology.PageTableLock, rig.Topology.Cpu(1));
         Assert.Equal("Faulted", reply.TypeName);
         Assert.Equal(ErrorKind.UnlockByNonOwner, reply.Result.Fatal?.Kind);
         Assert.Contains("by CPU1, which does not hold it (owner: CPU0)", reply.Result.Fatal!.Message);
@@ -97,12 +98,12 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
         var (rig, lockActor) = Setup();
         var cpu0 = rig.Topology.Cpu(0);
         lockActor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, Lock)));
-        ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu0);
+        ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu0);
         ExpectProcessed(rig.LastSeq);
 
         lockActor.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, Lock)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.PageTableLock, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.PageTableLock, cpu0);
         Assert.Equal(ErrorKind.SelfDeadlock, reply.Result.Fatal?.Kind);
         Assert.Contains("by CPU0, which already holds it", reply.Result.Fatal!.Message);
         ExpectProcessed(rig.LastSeq);
@@ -112,7 +113,7 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
     public void TheHotplugMutexActorRefusesARequestForThePageTableLock()
     {
         var rig = NewRig(ProtocolRig.Native(cpus: 2));
-        var mutex = Sys.ActorOf(InitMmLockActor.Props(rig.Run, KernelCode.HotplugMutexLock));
+        var mutex = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.Lock, (int)KernelCode.HotplugMutexLock));
 
         EventFilter.Exception<InvalidOperationException>(contains: "hotplug_mutex got SpinLock from cpu0").ExpectOne(Wait, () =>
             mutex.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, Lock))));
@@ -123,6 +124,6 @@ public sealed class InitMmLockActorTests : ProtocolTestKit
     private (ProtocolRig Rig, IActorRef Lock) Setup(int cpus = 2)
     {
         var rig = NewRig(ProtocolRig.Native(cpus: cpus));
-        return (rig, Sys.ActorOf(InitMmLockActor.Props(rig.Run, KernelCode.PageTableLock)));
+        return (rig, Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.Lock, (int)KernelCode.PageTableLock)));
     }
 }

@@ -14,7 +14,7 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void FindEarlyTableSpaceIsAnsweredWithTheBuffersFirstPfnAboveTheTrampoline()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
 
         var reply = Ask(rig, allocator, FindTableSpace(3));
 
@@ -27,7 +27,7 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void AllocLowPageHandsOutTheBufferBottomUpThenPanicsRanOutOfMemory()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
         Ask(rig, allocator, FindTableSpace(3));
 
         var pages = Enumerable.Range(0, 3).Select(_ => Ask(rig, allocator, AllocLowPage()).Result.Value).ToList();
@@ -44,7 +44,7 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void AfterBootmemAllocLowPageHandsOutGetZeroedPagePagesWithoutABound()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
         Ask(rig, allocator, FindTableSpace(1));
         rig.Machine.Globals.after_bootmem = true;
 
@@ -59,7 +59,7 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void EarlyIoremapNestsFourDeepAndTheFifthIsAWildWrite()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
 
         var mapped = Enumerable.Range(0, 4).Select(i => Ask(rig, allocator, Ioremap(0x8 + (ulong)i)).TypeName).ToList();
         var fifth = Ask(rig, allocator, Ioremap(0xc));
@@ -74,7 +74,7 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void EarlyIounmapDropsTheAliasAndAnUnmapOfAPageWithoutOneIsAWildWrite()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
         Ask(rig, allocator, Ioremap(0x8));
 
         var unmapped = Ask(rig, allocator, Iounmap(0x8));
@@ -90,10 +90,10 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
     public void AStepItDoesNotOwnMakesTheActorThrow()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var allocator = Sys.ActorOf(PageAllocatorActor.Props(rig.Run));
+        var allocator = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PageAllocator));
         var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_init, Level.Pud, 0, new Pfn(0x202));
 
-        EventFilter.Exception<InvalidOperationException>(contains: "is not a PageAllocator step").ExpectOne(Wait, () =>
+        EventFilter.Exception<InvalidOperationException>(contains: "allocator got ReadEntry from cpu0").ExpectOne(Wait, () =>
             allocator.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, read))));
     }
 
@@ -106,11 +106,11 @@ public sealed class PageAllocatorActorTests : ProtocolTestKit
 
     private static Effect Iounmap(ulong pfn) => new(EffectKind.EarlyIounmap, KernelFn.unmap_low_page, table: new Pfn(pfn));
 
-    private StepDone Ask(ProtocolRig rig, IActorRef allocator, Effect e)
+    private StepReply Ask(ProtocolRig rig, IActorRef allocator, Effect e)
     {
         var cpu0 = rig.Topology.Cpu(0);
         allocator.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, e)));
-        var reply = ExpectSent<StepDone>(rig.Topology.Allocator, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Allocator, cpu0);
         ExpectProcessed(rig.LastSeq);
         Assert.Equal(e.Kind, reply.Step.Kind);
         return reply;

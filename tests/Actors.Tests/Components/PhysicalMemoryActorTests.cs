@@ -3,6 +3,7 @@ using BootActors.Actors.Components;
 using BootActors.Actors.Infrastructure;
 using BootActors.Model;
 using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 using EntryRef = BootActors.Model.Memory.EntryRef;
 using BootActors.Model.Paging;
 using static BootActors.Model.Paging.X86;
@@ -10,7 +11,7 @@ using static BootActors.Model.Paging.X86;
 namespace BootActors.Actors.Tests.Components;
 
 /// <summary>
-/// The PhysicalMemory actor's protocol on a native 4 GiB machine before the boot: head_64.S's
+/// The PhysicalMemory actor's protocol (the owner actor of memory's stages) on a native 4 GiB machine before the boot: head_64.S's
 /// tables, where pud[0] of level3_ident_pgt (0x202) links level2_ident_pgt (0x203), whose 512
 /// 2 MiB leaves map [0, 1G).
 /// </summary>
@@ -23,13 +24,13 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void ReadEntryIsAnsweredEntryReadWithTheEntrysValue()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var cpu0 = rig.Topology.Cpu(0);
         var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Memory, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, cpu0);
         Assert.Equal("EntryRead", reply.TypeName);
         Assert.Equal(Level2.PhysAddr.Value | _KERNPG_TABLE, reply.Result.Value);
         Assert.Equal(new StepTag(0, read), reply.Tag);
@@ -40,7 +41,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void SetEntryOverwritingAPresentLeafThatMapsRamIsAnsweredOverwrotePresentEntryAndLeavesTheEntry()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var cpu0 = rig.Topology.Cpu(0);
         var before = rig.Machine.Memory.Read(Level2, 0);
         var leaf = (3UL << PUD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC;
@@ -48,7 +49,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, set)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Memory, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, cpu0);
         Assert.Equal("Faulted", reply.TypeName);
         var fatal = Assert.IsType<FatalEvent>(reply.Result.Fatal);
         Assert.Equal(ErrorKind.OverwrotePresentEntry, fatal.Kind);
@@ -61,14 +62,14 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void SetEntryOfAnEmptyEntryWritesItAndIsAnsweredEntryWritten()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var cpu0 = rig.Topology.Cpu(0);
         var leaf = (1UL << PUD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC;
         var set = new Effect(EffectKind.SetEntry, KernelFn.phys_pud_init, Level.Pud, 5, Level3, leaf, PAGE_OFFSET + (5UL << PUD_SHIFT));
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, set)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Memory, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, cpu0);
         Assert.Equal("EntryWritten", reply.TypeName);
         Assert.False(reply.Result.IsFatal);
         Assert.Equal(leaf, rig.Machine.Memory.Read(Level3, 5).Value);
@@ -79,14 +80,14 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void ReachTableOfAPageTheLinearMapDoesNotMapIsAnsweredTablePageUnmapped()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var cpu0 = rig.Topology.Cpu(0);
         var above1G = new Pfn(0x80000);
         var reach = new Effect(EffectKind.ReachTable, KernelFn.phys_pud_update, Level.Pmd, 0, above1G, payload: "pmd_offset");
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, reach)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Memory, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, cpu0);
         var fatal = Assert.IsType<FatalEvent>(reply.Result.Fatal);
         Assert.Equal(ErrorKind.TablePageUnmapped, fatal.Kind);
         Assert.Contains("pmd_offset reaches page 0x80000 through __va", fatal.Message);
@@ -97,13 +98,13 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void ReachTableOfAPageInsideTheFirstGigabyteIsAnsweredTableReached()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var cpu0 = rig.Topology.Cpu(0);
         var reach = new Effect(EffectKind.ReachTable, KernelFn.phys_pud_update, Level.Pmd, 0, Level2, payload: "pmd_offset");
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, reach)));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Memory, cpu0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, cpu0);
         Assert.Equal("TableReached", reply.TypeName);
         Assert.False(reply.Result.IsFatal);
         ExpectProcessed(rig.LastSeq);
@@ -113,15 +114,15 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void WalkOfAMappedAddressIsAnsweredWalkedWithTheFrameAndItsSourceEntries()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var tlb0 = rig.Topology.Tlb(0);
         var touch = new Effect(EffectKind.Touch, KernelFn.touch, value: PAGE_OFFSET + 0x203000);
 
-        memory.Tell(rig.Deliver(tlb0, new PhysicalMemory.Walk(touch) { Tag = new StepTag(0, touch) }));
+        memory.Tell(rig.Deliver(tlb0, ProtocolRig.Forwarded(0, touch)));
 
-        var reply = ExpectSent<PhysicalMemory.Walked>(rig.Topology.Memory, tlb0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, tlb0);
         Assert.Equal("Walked", reply.TypeName);
-        var entry = Assert.IsType<Model.Machine.TlbEntry>(reply.Entry);
+        var entry = Assert.IsType<TlbEntry>(reply.Data?.Walked);
         Assert.Equal(new Pfn(0x203), entry.Frame);
         Assert.Equal(Level.Pmd, entry.PageLevel);
         Assert.Equal([new EntryRef(StaticTables.init_level4_pgt, L4_PAGE_OFFSET), new EntryRef(Level3, 0), new EntryRef(Level2, 1)], entry.Sources);
@@ -133,15 +134,15 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void WalkOfUnmappedRamBelowEndIsAnsweredWithAPageFault()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var tlb0 = rig.Topology.Tlb(0);
         var touch = new Effect(EffectKind.Touch, KernelFn.touch, value: PAGE_OFFSET + (3UL << PUD_SHIFT));
 
-        memory.Tell(rig.Deliver(tlb0, new PhysicalMemory.Walk(touch) { Tag = new StepTag(0, touch) }));
+        memory.Tell(rig.Deliver(tlb0, ProtocolRig.Forwarded(0, touch)));
 
-        var reply = ExpectSent<PhysicalMemory.Walked>(rig.Topology.Memory, tlb0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, tlb0);
         Assert.Equal("Faulted", reply.TypeName);
-        Assert.Null(reply.Entry);
+        Assert.Null(reply.Data?.Walked);
         Assert.Equal(ErrorKind.PageFault, reply.Result.Fatal?.Kind);
         ExpectProcessed(rig.LastSeq);
     }
@@ -150,13 +151,13 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void WalkOfAnAddressThatIsNotRamIsAnsweredNotMappedWithoutAFault()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var tlb0 = rig.Topology.Tlb(0);
         var touch = new Effect(EffectKind.Touch, KernelFn.touch, value: PAGE_OFFSET + (100UL << PUD_SHIFT));
 
-        memory.Tell(rig.Deliver(tlb0, new PhysicalMemory.Walk(touch) { Tag = new StepTag(0, touch) }));
+        memory.Tell(rig.Deliver(tlb0, ProtocolRig.Forwarded(0, touch)));
 
-        var reply = ExpectSent<PhysicalMemory.Walked>(rig.Topology.Memory, tlb0);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, tlb0);
         Assert.Equal("NotMapped", reply.TypeName);
         Assert.False(reply.Result.IsFatal);
         Assert.Equal(ulong.MaxValue, reply.Result.Value);
@@ -167,15 +168,15 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void ApplyUpdateFromTheHypervisorWritesTheStepAndIsAnsweredUpdateApplied()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var hypervisorStandIn = rig.Topology.Cpu(0);
         var leaf = (2UL << PUD_SHIFT) | __PAGE_KERNEL_LARGE_EXEC;
         var set = new Effect(EffectKind.SetEntry, KernelFn.phys_pud_init, Level.Pud, 7, Level3, leaf, PAGE_OFFSET + (7UL << PUD_SHIFT));
-        var update = new PhysicalMemory.ApplyUpdate(set, null, true, PTRS_PER_PTE) { Tag = new StepTag(0, set) };
+        var update = ProtocolRig.Forwarded(0, set, xen: true);
 
         memory.Tell(rig.Deliver(hypervisorStandIn, update));
 
-        var reply = ExpectSent<PhysicalMemory.UpdateApplied>(rig.Topology.Memory, hypervisorStandIn);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, hypervisorStandIn);
         Assert.False(reply.Result.IsFatal);
         Assert.Equal("ApplyUpdate", update.TypeName);
         Assert.Equal(leaf, rig.Machine.Memory.Read(Level3, 7).Value);
@@ -186,15 +187,15 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void ApplyReadOnlyClearsRwOnTheNamedEntryAndWritesNothingElse()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var hypervisorStandIn = rig.Topology.Cpu(0);
         var before = rig.Machine.Memory.Read(Level2, 5).Value;
         var populate = new Effect(EffectKind.Populate, KernelFn.phys_pud_init, Level.Pud, 9, Level3, 0x9, PAGE_OFFSET + (9UL << PUD_SHIFT));
-        var update = new PhysicalMemory.ApplyUpdate(populate, new EntryRef(Level2, 5), false, PTRS_PER_PTE) { Tag = new StepTag(0, populate) };
+        var update = ProtocolRig.Forwarded(0, populate, xen: true, data: new StageData { ReadOnly = new EntryRef(Level2, 5) });
 
         memory.Tell(rig.Deliver(hypervisorStandIn, update));
 
-        var reply = ExpectSent<PhysicalMemory.UpdateApplied>(rig.Topology.Memory, hypervisorStandIn);
+        var reply = ExpectSent<StepReply>(rig.Topology.Memory, hypervisorStandIn);
         Assert.False(reply.Result.IsFatal);
         Assert.Equal("ApplyReadOnly", update.TypeName);
         Assert.Equal(before & ~_PAGE_RW, rig.Machine.Memory.Read(Level2, 5).Value);
@@ -206,12 +207,12 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     public void AMessageItDoesNotOwnMakesTheActorThrowNamingIt()
     {
         var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(PhysicalMemoryActor.Props(rig.Run));
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
         var lockStep = new Effect(EffectKind.SpinLock, KernelFn.phys_pud_init);
 
-        EventFilter.Exception<InvalidOperationException>(contains: "is not a PhysicalMemory step").ExpectOne(Wait, () =>
+        EventFilter.Exception<InvalidOperationException>(contains: "memory got SpinLock from cpu0").ExpectOne(Wait, () =>
             memory.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, lockStep))));
-        EventFilter.Exception<InvalidOperationException>(contains: "PhysicalMemory got TlbFlushed").ExpectOne(Wait, () =>
-            memory.Tell(rig.Deliver(rig.Topology.Cpu(0), new StepDone(new Effect(EffectKind.FlushTlbAll, KernelFn.touch), Model.Machine.StepResult.Ok()))));
+        EventFilter.Exception<InvalidOperationException>(contains: "memory got TlbFlushed from cpu0").ExpectOne(Wait, () =>
+            memory.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, new Effect(EffectKind.FlushTlbAll, KernelFn.touch)).Reply(StepResult.Ok()))));
     }
 }

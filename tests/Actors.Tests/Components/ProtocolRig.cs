@@ -56,8 +56,13 @@ internal sealed class ProtocolRig
 
     public long LastSeq => seq;
 
-    /// <summary>A step request tagged with the CPU it serves.</summary>
-    public static StepMessage Step(int cpu, Effect e) => new(e) { Tag = new StepTag(cpu, e) };
+    /// <summary>The request a CPU sends for stage <paramref name="stage"/> of its step <paramref name="e"/> (natively, or under Xen).</summary>
+    public static StepRequest Step(int cpu, Effect e, bool xen = false, int stage = 0) =>
+        new(StepPlans.Of(e.Kind, xen)[stage], new StepTag(cpu, e));
+
+    /// <summary>The part an owner forwards for stage <paramref name="stage"/> of <paramref name="cpu"/>'s step, carrying <paramref name="data"/>.</summary>
+    public static StepRequest Forwarded(int cpu, Effect e, bool xen = false, int stage = 0, StageData? data = null) =>
+        new(StepPlans.Of(e.Kind, xen)[stage].Forward!, new StepTag(cpu, e), data) { ForwardedBy = StepPlans.Of(e.Kind, xen)[stage] };
 }
 
 /// <summary>TestKit with the assertions every protocol test makes: what the actor sent through the conductor, and its Processed.</summary>

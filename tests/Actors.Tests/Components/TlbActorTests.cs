@@ -3,6 +3,7 @@ using BootActors.Actors.Components;
 using BootActors.Actors.Infrastructure;
 using BootActors.Model;
 using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
 using BootActors.Model.Paging;
 using static BootActors.Model.Paging.X86;
 
@@ -22,7 +23,7 @@ public sealed class TlbActorTests : ProtocolTestKit
         var walked = WalkedFor(rig, walk);
         tlb.Tell(rig.Deliver(rig.Topology.Memory, walked));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        var reply = ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
         Assert.Equal("Translated", reply.TypeName);
         Assert.Equal(0x5UL, reply.Result.Value);
         ExpectProcessed(rig.LastSeq);
@@ -37,7 +38,7 @@ public sealed class TlbActorTests : ProtocolTestKit
 
         tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        var reply = ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
         Assert.Equal("Translated", reply.TypeName);
         Assert.Equal(0x5UL, reply.Result.Value);
         ExpectProcessed(rig.LastSeq);
@@ -52,7 +53,7 @@ public sealed class TlbActorTests : ProtocolTestKit
 
         tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
 
-        var reply = ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        var reply = ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
         Assert.Equal("Faulted", reply.TypeName);
         Assert.Equal(ErrorKind.StaleTlbUse, reply.Result.Fatal?.Kind);
         Assert.Contains("CPU0 used its cached translation of 0xffff880000005000 → frame 0x5", reply.Result.Fatal!.Message);
@@ -68,7 +69,7 @@ public sealed class TlbActorTests : ProtocolTestKit
 
         tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, flush)));
 
-        Assert.Equal("TlbFlushed", ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0)).TypeName);
+        Assert.Equal("TlbFlushed", ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(0)).TypeName);
         ExpectProcessed(rig.LastSeq);
         Assert.Equal(0, rig.Machine.Tlbs[0].Count);
         TouchMisses(rig, tlb);
@@ -83,9 +84,25 @@ public sealed class TlbActorTests : ProtocolTestKit
 
         tlb.Tell(rig.Deliver(rig.Topology.Cpu(1), ProtocolRig.Step(1, ipi)));
 
-        Assert.Equal("IpiAcked", ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(1)).TypeName);
+        Assert.Equal("IpiAcked", ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(1)).TypeName);
         ExpectProcessed(rig.LastSeq);
         Assert.Equal(0, rig.Machine.Tlbs[0].Count);
+    }
+
+    [Fact]
+    public void TheWalksFootprintReadsTheTablesAndItsAnswerWritesOnlyThisTlb()
+    {
+        var (rig, tlb) = Setup(cpus: 2);
+
+        var walk = TouchMisses(rig, tlb);
+        var answer = WalkedFor(rig, walk);
+
+        Assert.Equal(Resources.Tables | Resources.Ranges, walk.Footprint(rig.Topology.TargetOf(rig.Topology.Memory)).Reads);
+        var caching = answer.Footprint(rig.Topology.TargetOf(rig.Topology.Tlb(0)));
+        Assert.Equal((Resources.Tlb, 0), (caching.Writes, caching.Tlb));
+        Assert.Equal(1, rig.Topology.TargetOf(rig.Topology.Tlb(1)));
+        Assert.False(caching.ConflictsWith(ProtocolRig.Step(1, new Effect(EffectKind.FlushTlbGlobal, KernelFn.remove_pagetable)).Footprint(1)));
+        Assert.True(caching.ConflictsWith(ProtocolRig.Step(1, new Effect(EffectKind.FlushTlbGlobal, KernelFn.remove_pagetable)).Footprint(0)));
     }
 
     [Fact]
@@ -98,34 +115,36 @@ public sealed class TlbActorTests : ProtocolTestKit
             tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), ProtocolRig.Step(0, read))));
     }
 
-    private static StepMessage Touch() => ProtocolRig.Step(0, new Effect(EffectKind.Touch, KernelFn.touch, value: Va));
+    private static StepRequest Touch() => ProtocolRig.Step(0, new Effect(EffectKind.Touch, KernelFn.touch, value: Va));
 
     private (ProtocolRig Rig, IActorRef Tlb) Setup(int cpus = 1)
     {
         var rig = NewRig(ProtocolRig.Native(cpus: cpus));
-        return (rig, Sys.ActorOf(TlbActor.Props(rig.Run, 0)));
+        return (rig, Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.Tlb, 0)));
     }
 
-    private PhysicalMemory.Walk TouchMisses(ProtocolRig rig, IActorRef tlb)
+    private StepRequest TouchMisses(ProtocolRig rig, IActorRef tlb)
     {
         tlb.Tell(rig.Deliver(rig.Topology.Cpu(0), Touch()));
-        var walk = ExpectSent<PhysicalMemory.Walk>(rig.Topology.Tlb(0), rig.Topology.Memory);
+        var walk = ExpectSent<StepRequest>(rig.Topology.Tlb(0), rig.Topology.Memory);
+        Assert.Equal("Walk", walk.TypeName);
         Assert.Equal(Va, walk.Step.Value);
         ExpectProcessed(rig.LastSeq);
         return walk;
     }
 
-    private static PhysicalMemory.Walked WalkedFor(ProtocolRig rig, PhysicalMemory.Walk walk)
+    /// <summary>Memory's answer to the walk, as the memory actor computes it.</summary>
+    private static StepReply WalkedFor(ProtocolRig rig, StepRequest walk)
     {
-        var (entry, result) = rig.Machine.WalkStep(walk.Tag.Cpu, walk.Step.Value, rig.LastSeq);
-        return new PhysicalMemory.Walked(entry, result) { Tag = walk.Tag };
+        var walked = rig.Machine.Execute(walk.Stage, walk.Tag.Cpu, 0, walk.Step, walk.Input, rig.LastSeq);
+        return walk.Reply(walked.Result, walked.Data);
     }
 
     private void Cache(ProtocolRig rig, IActorRef tlb)
     {
         var walk = TouchMisses(rig, tlb);
         tlb.Tell(rig.Deliver(rig.Topology.Memory, WalkedFor(rig, walk)));
-        ExpectSent<StepDone>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
+        ExpectSent<StepReply>(rig.Topology.Tlb(0), rig.Topology.Cpu(0));
         ExpectProcessed(rig.LastSeq);
     }
 }

@@ -26,7 +26,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         var probe = CreateTestProbe();
         var machine = Shipped.Load("xen-boot-after").Machine;
         var refusal = new FatalEvent(ErrorKind.HypervisorRefused, "(XEN) probe: the third mmu_update is refused");
-        var replacement = new ActorReplacement("hypervisor", probe, m => m is Hypervisor.MmuUpdate { TypeName: "MmuUpdate" });
+        var replacement = new ActorReplacement("hypervisor", probe, m => m is StepRequest { TypeName: "MmuUpdate" });
 
         var running = Task.Run(() => host.Run(machine, WorkloadPlan.BootOnly, Shipped.Options(mode) with { Replacements = [replacement] }));
         for (var i = 0; i < 2; i++)
@@ -37,7 +37,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         }
 
         var third = probe.ExpectMsg<ActorReplacement.Probed>(Wait);
-        probe.Reply(ActorReplacement.Answer.With(("cpu0", new Hypervisor.HypercallDone(StepResult.Fail(refusal)) { Tag = third.Message.Tag })));
+        probe.Reply(ActorReplacement.Answer.With(("cpu0", ((StepRequest)third.Message).Reply(StepResult.Fail(refusal)))));
         var run = await running.WaitAsync(Wait);
 
         var stop = Assert.IsType<Model.Interpreter.RunStop>(run.Result.Stop);
@@ -45,7 +45,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         Assert.Equal(Outcome.Rejected, run.Result.Outcome);
         Assert.Equal(0, stop.Cpu);
         Assert.EndsWith(third.Message.Tag.Step.Fn.ToString(), stop.CallChain);
-        Assert.Equal(EffectKind.Populate, ((Hypervisor.MmuUpdate)third.Message).Step.Kind);
+        Assert.Equal(EffectKind.Populate, ((StepRequest)third.Message).Step.Kind);
         probe.ExpectNoMsg(TimeSpan.Zero);
     }
 
@@ -86,7 +86,7 @@ public sealed class ActorReplacementTests() : Akka.TestKit.Xunit2.TestKit(ActorH
         Assert.Equal(Outcome.Failed, run.Result.Outcome);
         Assert.Equal(ErrorKind.ActorFailed, run.Result.Stop?.Fatal.Kind);
         Assert.Equal("memory", run.Result.Stop!.CallChain);
-        Assert.Equal("actor memory failed: InvalidOperationException: PhysicalMemory got Nonsense from allocator", run.Result.Stop.Fatal.Message);
+        Assert.Equal("actor memory failed: InvalidOperationException: memory got Nonsense from allocator", run.Result.Stop.Fatal.Message);
     }
 
     [Fact]

@@ -38,10 +38,10 @@ public sealed class RunHostActorTests : Akka.TestKit.Xunit2.TestKit
         probe.SetAutoPilot(new DelegateAutoPilot((conductor, message) =>
         {
             var d = (Deliver)message;
-            if (d.Message is Hypervisor.MmuUpdate { TypeName: "MmuUpdate" } update && ++mmuUpdates == 3)
+            if (d.Message is StepRequest { TypeName: "MmuUpdate" } update && ++mmuUpdates == 3)
             {
                 refused = update.Step;
-                conductor.Tell(new ModelEnvelope(hyp, d.From, new Hypervisor.HypercallDone(StepResult.Fail(refusal)) { Tag = update.Tag },
+                conductor.Tell(new ModelEnvelope(hyp, d.From, update.Reply(StepResult.Fail(refusal)),
                     d.SenderClock, rig.Run.Epoch));
                 conductor.Tell(new Processed(d.Seq, false, rig.Run.Epoch));
             }
@@ -97,7 +97,7 @@ public sealed class RunHostActorTests : Akka.TestKit.Xunit2.TestKit
     {
         var rig = new RunHostRig(new Machine(Shipped.Load("default").Machine));
         var strategy = new BeforeFirstChoice(new RandomStrategy(0), () =>
-            rig.Topology.Refs[rig.Topology.PageTableLock].Tell(new Deliver(0, rig.Topology.Cpu(3), new Nonsense(), new long[rig.Topology.Count])));
+            rig.Topology.Refs[rig.Topology.PageTableLock].Tell(new Deliver(0, rig.Topology.Cpu(3), new Nonsense(), new long[rig.Topology.Count], Epoch: rig.Run.Epoch)));
 
         rig.Start(Sys, TestActor, Model.Workload.WorkloadPlan.BootOnly, strategy, Shipped.Options());
 
@@ -107,6 +107,19 @@ public sealed class RunHostActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(Outcome.Failed, stop.Fatal.Kind.Outcome());
         Assert.Equal("page_table_lock", stop.CallChain);
         Assert.Equal("actor page_table_lock failed: InvalidOperationException: page_table_lock got Nonsense from cpu3", stop.Fatal.Message);
+    }
+
+    [Fact]
+    public void AControlledDeliveryOfAnEarlierRunIsIgnoredAndCannotTouchThisRunsMachine()
+    {
+        var rig = new RunHostRig(new Machine(Shipped.Load("default").Machine));
+        var strategy = new BeforeFirstChoice(new RandomStrategy(0), () =>
+            rig.Topology.Refs[rig.Topology.PageTableLock].Tell(new Deliver(0, rig.Topology.Cpu(3), new Nonsense(), new long[rig.Topology.Count], Epoch: rig.Run.Epoch - 1)));
+
+        rig.Start(Sys, TestActor, Model.Workload.WorkloadPlan.BootOnly, strategy, Shipped.Options());
+
+        var finished = ExpectMsg<RunHost.Finished>(Wait);
+        Assert.Null(finished.Stop);
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class ShippedScenarioTests(ActorHostFixture hosts) : IClassFixture
     {
         string[] expected =
         [
-            "default", "hotadd-after-large", "hotadd-concurrent", "hotadd-new-pgd", "hotremove-local-flush", "native-boot-after",
+            "default", "hotadd-concurrent", "hotadd-new-pgd", "hotremove-local-flush", "native-boot-after",
             "table-space-short", "topdown-alloc", "xen-boot-after", "xen-boot-before", "xen-boot-fixed",
         ];
 
@@ -58,7 +58,6 @@ public sealed class ShippedScenarioTests(ActorHostFixture hosts) : IClassFixture
 
     [Theory]
     [InlineData("hotadd-concurrent", "hotplug_mutex=on", "ok")]
-    [InlineData("hotadd-after-large", "fixes=22b45144f67", "ok")]
     [InlineData("hotremove-local-flush", "flush=global", "ok")]
     [InlineData("hotadd-new-pgd", "fixes=8ae3a5a8dff", "violation (unmapped_ram)")]
     [InlineData("hotadd-new-pgd", "fixes=8ae3a5a8dff,574977a2edd", "ok")]

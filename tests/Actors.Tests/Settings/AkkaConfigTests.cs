@@ -15,7 +15,6 @@ public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(),
     {
         var settings = BootActorsSettings.From(Sys.Settings.Config);
 
-        Assert.Equal(TimeSpan.FromSeconds(5), settings.AskTimeout);
         Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
         Assert.Equal(50_000_000, settings.ConductorMaxSteps);
         Assert.Equal("bootactors.model-dispatcher", settings.ModelDispatcher);
@@ -72,15 +71,14 @@ public sealed class BootActorsSettingsTests
     [Fact]
     public void APartialSectionKeepsTheDefaultsOfTheRest()
     {
-        var settings = BootActorsSettings.From(ConfigurationFactory.ParseString("bootactors { ask-timeout = 250ms }"));
+        var settings = BootActorsSettings.From(ConfigurationFactory.ParseString("bootactors { run-timeout = 250ms }"));
 
-        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.AskTimeout);
-        Assert.Equal(TimeSpan.FromSeconds(60), settings.RunTimeout);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), settings.RunTimeout);
         Assert.Equal(50_000_000, settings.ConductorMaxSteps);
     }
 
     [Theory]
-    [InlineData("bootactors.ask-timeout = 0s")]
+    [InlineData("bootactors.run-timeout = 0s")]
     [InlineData("bootactors.conductor.max-steps = 0")]
     public void AnUnusableValueIsRefused(string hocon)
     {

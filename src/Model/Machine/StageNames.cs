@@ -1,11 +1,10 @@
 using BootActors.Model.Kernel;
-using BootActors.Model.Machine;
 using BootActors.Model.Paging;
 
-namespace BootActors.Actors.Infrastructure;
+namespace BootActors.Model.Machine;
 
-/// <summary>Trace names of requests (verbs, in the kernel's words) and replies (facts) by step kind.</summary>
-public static class Verbs
+/// <summary>Trace names of a step's requests (verbs, in the kernel's words) and replies (facts), by step kind.</summary>
+public static class StageNames
 {
     public static string Request(in Effect e) => e.Kind switch
     {
@@ -77,16 +76,4 @@ public static class Verbs
         Level.Pud => "PudPopulate",
         _ => "PgdPopulate",
     };
-}
-
-/// <summary>A request for one step (or the part of it one actor owns).</summary>
-public sealed record StepMessage(Effect Step) : StepRequest(Step)
-{
-    public override string TypeName => Verbs.Request(Step);
-}
-
-/// <summary>The answer to a <see cref="StepMessage"/>.</summary>
-public sealed record StepDone(Effect Step, StepResult Result) : StepReply(Result)
-{
-    public override string TypeName => Verbs.Reply(Step, Result);
 }

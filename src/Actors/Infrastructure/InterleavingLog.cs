@@ -1,0 +1,69 @@
+using System.Collections;
+
+namespace BootActors.Actors.Infrastructure;
+
+/// <summary>
+/// The CPU each delivery served, in delivery order, held as runs of one CPU: a boot delivers millions of
+/// messages for CPU0 in a row, so a list of one int per delivery (42 million at 4 TiB without PSE) would
+/// be most of the actor host's memory. Reading entry i is a binary search over the runs.
+/// </summary>
+public sealed class InterleavingLog : IReadOnlyList<int>
+{
+    private int[] cpus = new int[16];
+    private long[] ends = new long[16]; // ends[r]: deliveries up to and including run r
+    private int runs;
+
+    public int Count => runs == 0 ? 0 : checked((int)ends[runs - 1]);
+
+    public int this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(index);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+            var at = Array.BinarySearch(ends, 0, runs, (long)index + 1);
+            return cpus[at >= 0 ? at : ~at];
+        }
+    }
+
+    public void Add(int cpu)
+    {
+        if (runs > 0 && cpus[runs - 1] == cpu)
+        {
+            ends[runs - 1]++;
+            return;
+        }
+
+        if (runs == cpus.Length)
+        {
+            Array.Resize(ref cpus, runs * 2);
+            Array.Resize(ref ends, runs * 2);
+        }
+
+        ends[runs] = runs == 0 ? 1 : ends[runs - 1] + 1;
+        cpus[runs++] = cpu;
+    }
+
+    public void Clear() => runs = 0;
+
+    /// <summary>A copy that later additions do not change.</summary>
+    public InterleavingLog Snapshot()
+    {
+        var copy = new InterleavingLog { cpus = cpus[..Math.Max(runs, 1)], ends = ends[..Math.Max(runs, 1)], runs = runs };
+        return copy;
+    }
+
+    public IEnumerator<int> GetEnumerator()
+    {
+        long i = 0;
+        for (var r = 0; r < runs; r++)
+        {
+            for (; i < ends[r]; i++)
+            {
+                yield return cpus[r];
+            }
+        }
+    }
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+}

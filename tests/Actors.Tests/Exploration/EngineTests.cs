@@ -1,0 +1,113 @@
+using BootActors.Actors.Exploration;
+using BootActors.Actors.Tests.Host;
+
+namespace BootActors.Actors.Tests.Exploration;
+
+/// <summary>The engine's contract with a cluster: schedule i of random and pct is the same whatever ran before it; state hashes follow the machine.</summary>
+public sealed class EngineTests(ActorHostFixture fixture) : IClassFixture<ActorHostFixture>
+{
+    [Theory]
+    [InlineData("random")]
+    [InlineData("pct")]
+    public void ScheduleIIsTheSameScheduleInAnyOrderAndOnAnotherEngine(string strategy)
+    {
+        var spec = ExplorationRig.Spec("hotadd-concurrent");
+        var options = new ExploreOptions { Seed = 5 };
+        Dictionary<int, (ulong, ScheduleStatus)> forward = new(), backward = new();
+        string fingerprint;
+        int k;
+        using (var a = ExplorationRig.Open(fixture.Host, spec, strategy, options))
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var o = a.RunNumbered(i);
+                forward[i] = (o.TraceHash, o.Status);
+            }
+
+            fingerprint = a.Fingerprint;
+            k = a.PctLength;
+        }
+
+        using var b = ExplorationRig.Open(fixture.Host, spec, strategy, options);
+        for (var i = 11; i >= 0; i--)
+        {
+            var o = b.RunNumbered(i);
+            backward[i] = (o.TraceHash, o.Status);
+        }
+
+        Assert.Equal(forward.OrderBy(kv => kv.Key), backward.OrderBy(kv => kv.Key));
+        Assert.Equal(fingerprint, b.Fingerprint);
+        Assert.Equal(k, b.PctLength);
+        Assert.True(forward.Values.Select(v => v.Item1).Distinct().Count() > 1, "every schedule was the same");
+    }
+
+    [Fact]
+    public void PctsLengthIsTheNonPreemptiveSchedulesUnlessGiven()
+    {
+        var spec = ExplorationRig.Spec("hotadd-concurrent");
+        using var measured = ExplorationRig.Open(fixture.Host, spec, "pct");
+        using var given = ExplorationRig.Open(fixture.Host, spec, "pct", new ExploreOptions { PctLength = 77 });
+
+        Assert.True(measured.PctLength > 100, $"k = {measured.PctLength}");
+        Assert.Equal(77, given.PctLength);
+        Assert.NotEqual(measured.Fingerprint, given.Fingerprint);
+    }
+
+    [Theory]
+    [InlineData("hotadd-concurrent")]
+    [InlineData("hotremove-local-flush")]
+    [InlineData("xen-boot-after", "cpus=2", "workload=[{concurrent=[{cpu=0, hotadd={start=4G, size=2M}}, {cpu=1, hotadd={start=4100M, size=2M}}]}]")]
+    public void TheIncrementalMachineHashIsTheHashFromScratchAtEveryStep(string name, params string[] sets)
+    {
+        var spec = ExplorationRig.Spec(name, sets);
+        using var engine = ExplorationRig.Open(fixture.Host, spec, "random");
+        for (var seed = 0; seed < 4; seed++)
+        {
+            var s = new CheckingHashes(seed);
+            s.BeginSchedule(0);
+            engine.Run(s, m =>
+            {
+                s.Machine = m;
+                s.Start(m, engine.Boot.Machine);
+            });
+
+            Assert.True(s.Checked > 10, $"only {s.Checked} steps checked");
+            Assert.True(s.Mismatches.Count == 0, string.Join("\n", s.Mismatches.Take(3)));
+        }
+    }
+
+    /// <summary>At random, comparing the incremental machine hash with one from scratch before every delivery.</summary>
+    private sealed class CheckingHashes(int seed) : ExplorationStrategy(ChoiceMode.Delivery)
+    {
+        private readonly Random random = new(seed);
+
+        public Model.Machine.Machine? Machine { get; set; }
+
+        public int Checked { get; private set; }
+
+        public List<string> Mismatches { get; } = new();
+
+        public override string Name => "checking";
+
+        public void Start(Model.Machine.Machine m, Model.Machine.Machine boot)
+        {
+            Probe = new StateProbe();
+            Probe.Start(m, boot, Topology);
+        }
+
+        protected override int ChooseOption(ChoiceView view) => Check(random.Next(view.Count));
+
+        protected override int ChooseForced(ChoiceView view) => Check(0);
+
+        private int Check(int k)
+        {
+            Checked++;
+            if (Probe!.Hasher.MachineHash() != Probe.Hasher.FullMachineHash(Machine!))
+            {
+                Mismatches.Add($"step {Step}, after {(Recorded.Count > 0 ? Recorded[^1] : default)}");
+            }
+
+            return k;
+        }
+    }
+}
