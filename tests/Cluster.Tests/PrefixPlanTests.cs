@@ -21,7 +21,7 @@ public sealed class PrefixPlanTests : IDisposable
     public static TheoryData<string, string, int> Searches() => new()
     {
         { "dfs", "off", 1 },
-        { "dpor", "off", 1 },
+        { "dpor", "off", 2 },
         { "dfs", "on", 1 },
     };
 

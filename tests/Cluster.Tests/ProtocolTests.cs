@@ -25,7 +25,7 @@ public sealed class ProtocolTests : IDisposable
         var node = new NodeState([3, 1], 41, [1, 3, 4], [0, 1, 1], 1, 0, 1, 2, true, [1, 3], [1, 3], [4]);
         var coverage = new Coverage
         {
-            Schedules = 40, Violations = 2, Incomplete = 1, TimedOut = 1, CutByCache = 0, ChoicePoints = 300, BeyondStepBound = 5, RacesBeyondStepBound = 1,
+            Schedules = 40, Violations = 2, Incomplete = 1, TimedOut = 1, CutByCache = 0, ChoicePoints = 300, BeyondStepBound = 5, RacesBeyondStepBound = 1, ReversalsAtCachedStates = 3,
             Pruned = 250, CutByBound = 12,
         };
         coverage.States.UnionWith([1UL, 5UL, ulong.MaxValue]);
