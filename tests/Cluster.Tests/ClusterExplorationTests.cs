@@ -82,7 +82,7 @@ public sealed class ClusterExplorationTests
     public async Task ADfsRunWithAWorkerKilledMidRunStillExploresExactlyTheSchedulesOfOneProcess()
     {
         using var ws = new Workspace(WorkersOnly);
-        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "2", "--max-schedules", "100000"];
+        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "3", "--max-schedules", "100000"];
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
 
         // Early, while both workers hold large subtrees (the first splits hand off the shallowest alternatives), SIGKILL the
@@ -135,7 +135,7 @@ public sealed class ClusterExplorationTests
     [Fact(Timeout = 300_000)]
     public async Task ARandomRunWithAWorkerKilledMidRunStillExploresExactlyNSchedulesNoneCountedTwice()
     {
-        const int n = 1500;
+        const int n = 40000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
             "--max-schedules", n.ToString());
@@ -226,8 +226,8 @@ public sealed class ClusterExplorationTests
     [Fact(Timeout = 240_000)]
     public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
     {
-        // Long enough that the interrupt lands mid-run on an idle machine too (600 schedules once ended before the first progress line).
-        const int n = 3000;
+        // Long enough that the interrupt lands mid-run on an idle machine too (about 1,400 schedules a second over three nodes: 3000 would be tight).
+        const int n = 15000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
             "--max-schedules", n.ToString());
