@@ -73,6 +73,7 @@ public static class CliApp
         root.Subcommands.Add(new Explore.ReplayCommand(stdout, stderr).Command);
         root.Subcommands.Add(new Ablate.AblateCommand(scenarios, stdout).Command);
         root.Subcommands.Add(new ScenariosCommand(stdout).Command);
+        root.Subcommands.Add(new Cluster.WorkerCommand(stderr).Command);
         ParseErrors.RefuseOptionsAsArguments(root);
         return root;
     }

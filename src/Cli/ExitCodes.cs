@@ -25,6 +25,9 @@ public static class ExitCodes
     /// <summary>A run reached --max-deliveries or --timeout before it finished (explore: every schedule did).</summary>
     public const int LimitReached = 5;
 
+    /// <summary>The cluster failed under the exploration: the workers did not come or were all lost (explore --cluster), or the coordinator was lost (worker).</summary>
+    public const int ClusterLost = 6;
+
     /// <summary>Interrupted (Ctrl-C): what was done so far is reported (128 + SIGINT, as shells count).</summary>
     public const int Interrupted = 130;
 
@@ -38,7 +41,8 @@ public static class ExitCodes
         (InternalError, "internal failure of bootactors (a bug: please report it with the command)"),
         (ExpectationNotMet, "simulated, but not as expected: the scenario's expect block is not met, or replay did not reproduce the file's violation"),
         (LimitReached, "a run reached --max-deliveries or --timeout before it finished (explore: every schedule did); the message names the option"),
-        (Interrupted, "interrupted by Ctrl-C (explore prints what it found so far)"),
+        (ClusterLost, "the cluster failed: explore --cluster's workers did not come or were all lost; a worker lost its coordinator (killed, unreachable, gave up) or was never admitted"),
+        (Interrupted, "interrupted by Ctrl-C (explore prints what it found so far; a worker withdraws and its work goes to the others)"),
     ];
 
     /// <summary>The exit-code table as the help text shows it.</summary>

@@ -87,7 +87,7 @@ public sealed partial class ReadmeTests
         {
             // The README runs from the checkout: config/ is where it says.
             File.CreateSymbolicLink(Path.Combine(dir, "config"), Path.Combine(Cli.RepoRoot(), "config"));
-            foreach (var e in Examples().Where(e => !Slow(e.Args)))
+            foreach (var e in Examples().Where(e => !Slow(e.Args) && !Clustered(e.Args)))
             {
                 var (code, stdout, stderr) = await RunAsync(dir, e.Args);
                 var what = $"README.md:{e.Line}: bootactors {string.Join(' ', e.Args)}";
@@ -139,6 +139,12 @@ public sealed partial class ReadmeTests
     /// <summary>Boots of terabytes take seconds and gigabytes of memory: they are only parsed.</summary>
     private static bool Slow(string[] args) =>
         args.Zip(args.Skip(1)).Any(p => p.First == "--memory" && p.Second.EndsWith('T'));
+
+    /// <summary>
+    /// A cluster's coordinator and workers wait for each other (the README runs them in separate
+    /// terminals): they are only parsed here; tests/Cluster.Tests runs them together.
+    /// </summary>
+    private static bool Clustered(string[] args) => args[0] == "worker" || args.Contains("--cluster");
 
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string dir, string[] args)
     {

@@ -90,6 +90,9 @@ public sealed class Coverage
     /// <summary>Schedules cut off by the step bound (--max-steps) before they finished.</summary>
     public long Incomplete { get; set; }
 
+    /// <summary>Schedules cut off by the per-schedule wall-clock timeout (a unit's count, so a cluster can add its nodes' up).</summary>
+    public long TimedOut { get; set; }
+
     /// <summary>Schedules ended early at a state explored before.</summary>
     public long CutByCache { get; set; }
 
@@ -123,6 +126,7 @@ public sealed class Coverage
         Schedules += other.Schedules;
         Violations += other.Violations;
         Incomplete += other.Incomplete;
+        TimedOut += other.TimedOut;
         CutByCache += other.CutByCache;
         ChoicePoints += other.ChoicePoints;
         BeyondStepBound += other.BeyondStepBound;
@@ -150,6 +154,8 @@ public sealed class Coverage
                 CutByCache++;
                 return;
             case ScheduleStatus.TimedOut:
+                TimedOut++;
+
                 // Stopped wherever the clock caught it: neither its trace nor its state is an end.
                 return;
         }

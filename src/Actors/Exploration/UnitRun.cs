@@ -117,6 +117,15 @@ public sealed class UnitRun
     /// <summary>False once every schedule of the unit has run.</summary>
     public bool HasNext { get; private set; } = true;
 
+    /// <summary>
+    /// The prefix every schedule the unit has still to run starts with: its own prefix, or after
+    /// <see cref="Split"/> the path through the decision points it handed over (what a cluster
+    /// re-queues when the node running the unit is lost).
+    /// </summary>
+    public WorkUnit Rest => RootDepth == Unit.Depth || RootDepth > Nodes.Count
+        ? Unit
+        : new WorkUnit(PathOf(RootDepth));
+
     /// <summary>What the unit has covered so far.</summary>
     public Coverage Coverage { get; } = new();
 

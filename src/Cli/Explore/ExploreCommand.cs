@@ -9,6 +9,7 @@ using BootActors.Actors.Settings;
 using BootActors.Cli.Options;
 using BootActors.Cli.Output;
 using BootActors.Cli.Scenarios;
+using BootActors.Cluster;
 using BootActors.Model.Kernel;
 using BootActors.Model.Files;
 using BootActors.Model.Workload;
@@ -39,7 +40,8 @@ internal sealed class ExploreCommand
     };
     private readonly Option<string?> stateCache = new("--state-cache")
     {
-        Description = "dfs/dpor: on (skip a state explored before; dpor still makes the reversals the skipped subtree would have caused, from its summary) or off [default: on].",
+        Description = "dfs/dpor: on (skip a state explored before; dpor still makes the reversals the skipped subtree would have caused, from its summary) or off [default: on; " +
+                      "off with --cluster, whose nodes would each cut different schedules: a cluster explores exactly what one process does with --state-cache off].",
         HelpName = "on|off",
     };
     private readonly Option<string?> pctLength = new("--pct-length") { Description = "pct's k: change points are drawn from [1, k] [default: the length of the non-preemptive schedule].", HelpName = "K" };
@@ -54,6 +56,8 @@ internal sealed class ExploreCommand
     private readonly Option<bool> noShrink = new("--no-shrink") { Description = "Report the schedule as found, without shrinking it." };
     private readonly Option<string[]> set = new("--set") { Description = "Override a key of the scenario (repeatable), e.g. --set hotplug_mutex=on.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: found, violation, schedules, seconds, replay, steps, shrunk_steps (and more)." };
+    private readonly Option<string?> cluster = new("--cluster") { Description = "Explore over a cluster: this process is the coordinator, the seed node at HOST:PORT; workers join it with `bootactors worker --join HOST:PORT`. random/pct: schedule i is the same on every node; dfs/dpor: split by schedule prefixes with work stealing, without the state cache (the same schedules as one process with --state-cache off). Settings in config/cluster.hocon.", HelpName = "HOST:PORT" };
+    private readonly Option<string?> minWorkers = new("--min-workers") { Description = "With --cluster: wait for this many workers before exploring [default: 1].", HelpName = "N" };
 
     private readonly IScenarioLoader loader;
     private readonly TextWriter output;
@@ -71,7 +75,7 @@ internal sealed class ExploreCommand
             "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs, exit 1). " +
             "Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(scenario);
-        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json })
+        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json, cluster, minWorkers })
         {
             Command.Options.Add(o);
         }
@@ -118,7 +122,7 @@ internal sealed class ExploreCommand
                 "cpu" => ChoiceMode.Cpu,
                 var c => throw new UsageException($"--choice {c}: expected delivery or cpu"),
             },
-            StateCache = (parse.GetValue(stateCache) ?? "on").Trim().ToLowerInvariant() switch
+            StateCache = (parse.GetValue(stateCache) ?? (parse.GetValue(cluster) is null ? "on" : "off")).Trim().ToLowerInvariant() switch
             {
                 "on" => true,
                 "off" => false,
@@ -128,6 +132,11 @@ internal sealed class ExploreCommand
             ReplayOut = parse.GetValue(replayOut) ?? "replays",
         };
 
+        if (options.StateCache && parse.GetValue(cluster) is not null && strategyName is "dfs" or "dpor")
+        {
+            throw new UsageException("--state-cache on with --cluster: a cluster explores dfs/dpor without the state cache (which schedules it cuts depends on their order); leave it out or say off");
+        }
+
         MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload });
         if (options.ReplayOut is { } dir && FileStatus.Of(dir).Kind is not (FileKind.Directory or FileKind.Missing))
         {
@@ -136,18 +145,51 @@ internal sealed class ExploreCommand
 
         var spec = new RunSpec(s.Name, s.Machine, s.Workload);
         var asJson = parse.GetValue(json);
-        using var host = ActorHost.FromConfigDirectory();
-        var explorer = new Explorer(host);
         ExplorationResult result;
-        using (var interrupt = new Interrupt(errors))
+        ClusterExplorationResult? shared = null;
+        using var interrupt = new Interrupt(errors);
+        if (parse.GetValue(cluster) is { } endpoint)
         {
+            try
+            {
+                shared = WithProgress(options with { Cancellation = interrupt.Token },
+                    o => Cluster.ClusterExplore.Run(spec, name, parse.GetValue(set) ?? [], o, endpoint, parse.GetValue(minWorkers), errors), asJson);
+            }
+            catch (Cluster.ClusterFailed ex)
+            {
+                errors.WriteLine($"bootactors: {ex.Message}");
+                return ExitCodes.ClusterLost;
+            }
+
+            result = shared.Result;
+        }
+        else
+        {
+            if (parse.GetValue(minWorkers) is not null)
+            {
+                throw new UsageException("--min-workers: only with --cluster HOST:PORT");
+            }
+
+            using var host = ActorHost.FromConfigDirectory();
+            var explorer = new Explorer(host);
             result = WithProgress(options with { Cancellation = interrupt.Token }, o => explorer.Explore(spec, o), asJson);
         }
 
         var limitLine = LimitLine(result, bounds);
         if (asJson)
         {
-            output.WriteLine(JsonResult(result, limitLine).ToJsonString(Json));
+            var node = JsonResult(result, limitLine);
+            if (shared is not null)
+            {
+                node["workers"] = Cluster.ClusterExplore.Workers(shared.Workers);
+                node["coordinator"] = Cluster.ClusterExplore.Load(shared.Coordinator);
+                if (shared.Prefixes is { } units)
+                {
+                    node["prefixes"] = new JsonObject { ["units"] = units.Units, ["splits"] = units.Splits, ["from_backtrack"] = units.FromBacktrack, ["requeued"] = units.Requeued };
+                }
+            }
+
+            output.WriteLine(node.ToJsonString(Json));
         }
         else
         {
@@ -206,11 +248,11 @@ internal sealed class ExploreCommand
     }
 
     /// <summary>A progress bar on a terminal; a plain line every few seconds when stderr is redirected.</summary>
-    private ExplorationResult WithProgress(ExploreOptions options, Func<ExploreOptions, ExplorationResult> explore, bool asJson)
+    private T WithProgress<T>(ExploreOptions options, Func<ExploreOptions, T> explore, bool asJson)
     {
         if (ProcessStreams.IsTerminalStderr(errors))
         {
-            ExplorationResult? result = null;
+            T? result = default;
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
             console.Progress().AutoClear(true).Start(ctx =>
             {

@@ -1,0 +1,305 @@
+using System.Text.Json.Nodes;
+using BootActors.Cluster.Tests.Harness;
+
+namespace BootActors.Cluster.Tests;
+
+/// <summary>The multi-process tests start several nodes each: run them one at a time on a small machine.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MultiProcessCollection
+{
+    public const string Name = "multi-process cluster";
+}
+
+/// <summary>
+/// A coordinator and workers as real processes on 127.0.0.1 (free ports), the way a user starts them:
+/// the cluster's answer is the single process's, a killed worker costs nothing counted, a found
+/// violation's replay reproduces. Every wait is bounded and every process is killed at the end.
+/// </summary>
+[Collection(MultiProcessCollection.Name)]
+public sealed class ClusterExplorationTests
+{
+    // What measures wall-clock time or names where files went, and nothing else, differs between a cluster and one process.
+    private static readonly string[] Incomparable = ["seconds", "schedules_per_second", "replay", "trace", "workers", "coordinator", "prefixes"];
+
+    /// <summary>The coordinator does not explore: the two workers share the search only by splitting each other's units.</summary>
+    private const string WorkersOnly = Workspace.FastFailure + "\nbootactors.cluster.coordinator-explores = off\n";
+
+    public static TheoryData<string, string, string, int> PrefixSearches() => new()
+    {
+        // strategy, hotplug_mutex, --max-preemptions, exit code (1: the lost update is found)
+        { "dfs", "off", "1", 1 },
+        { "dfs", "on", "1", 0 },
+        { "dpor", "off", "1", 1 },
+        { "dpor", "on", "2", 0 },
+    };
+
+    [Theory(Timeout = 300_000)]
+    [MemberData(nameof(PrefixSearches))]
+    public async Task DfsAndDporOverTwoWorkersExploreExactlyTheSchedulesOfOneProcessWithTheSameVerdictAndViolations(string strategy, string mutex, string preemptions, int exit)
+    {
+        using var ws = new Workspace(WorkersOnly);
+        string[] explore = ["hotadd-concurrent", "--set", $"hotplug_mutex={mutex}", "--strategy", strategy, "--max-preemptions", preemptions, "--all", "--max-schedules", "100000"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
+        Assert.Equal(exit, await coordinator.Exit(Runs.Finish));
+        foreach (var w in workers)
+        {
+            Assert.Equal(0, await w.Exit(Runs.Start));
+        }
+
+        var single = ws.Start("one process", ["explore", .. explore, "--state-cache", "off", "--json", "--output-dir", ws.Replays("single")]);
+        Assert.Equal(exit, await single.Exit(Runs.Finish));
+        var one = Runs.Json(single);
+        var cluster = Runs.Json(coordinator);
+
+        // Everything but time and file names: the schedule count, distinct traces, states and end states, decision points,
+        // pruning, what the bounds cut, exhausted, the verdict and each violation with its shrunk schedule. A dfs/dpor
+        // violation's "schedule" is its place in one process's order, which a cluster does not have.
+        Assert.True(one["exhausted"]!.GetValue<bool>(), single.Stdout);
+        Assert.Equal(Comparable(one, "schedule"), Comparable(cluster, "schedule"));
+        Assert.False(cluster["state_cache"]!.GetValue<bool>());
+
+        var prefixes = cluster["prefixes"]!;
+        var shares = Runs.Shares(cluster);
+        Assert.Equal(cluster["schedules"]!.GetValue<int>(), shares.Sum(s => s.Schedules));
+        if (strategy == "dfs")
+        {
+            // The first worker takes the root; the second gets work only by stealing part of it.
+            Assert.True(prefixes["splits"]!.GetValue<long>() > 0, cluster.ToJsonString());
+            Assert.True(shares.Count(s => s.Schedules > 0) == 2, cluster.ToJsonString());
+        }
+
+        if (exit == 1)
+        {
+            var replay = cluster["replay"]!.GetValue<string>();
+            var again = ws.Start("replay", "replay", replay, "--json");
+            Assert.Equal(1, await again.Exit(Runs.Finish));
+            Assert.True(Runs.Json(again)["reproduced"]!.GetValue<bool>(), again.Stdout);
+            Assert.Equal(Deliveries(one["replay"]!.GetValue<string>()), Deliveries(replay));
+        }
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task ADfsRunWithAWorkerKilledMidRunStillExploresExactlyTheSchedulesOfOneProcess()
+    {
+        using var ws = new Workspace(WorkersOnly);
+        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "3", "--max-schedules", "100000"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
+
+        // Early, while both workers hold large subtrees (the first splits hand off the shallowest alternatives), SIGKILL the
+        // first: its units go back as the subtrees it had not handed off. Later the units are small and a worker is
+        // sometimes between two, holding nothing to lose.
+        await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(workers[0].HasExited, workers[0].Stderr);
+        workers[0].Kill();
+
+        await coordinator.WaitForStderr(l => l.Contains("was downed (unreachable)"), TimeSpan.FromSeconds(60), "the killed worker downed");
+        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
+        Assert.Equal(0, await workers[1].Exit(Runs.Start));
+
+        var single = ws.Start("one process", ["explore", .. explore, "--state-cache", "off", "--json"]);
+        Assert.Equal(0, await single.Exit(Runs.Finish));
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(Comparable(Runs.Json(single)), Comparable(cluster));
+        Assert.True(cluster["prefixes"]!["requeued"]!.GetValue<long>() > 0, cluster.ToJsonString());
+    }
+
+    private static string Deliveries(string replayFile) => JsonNode.Parse(File.ReadAllText(replayFile))!["deliveries"]!.ToJsonString();
+
+    [Fact(Timeout = 240_000)]
+    public async Task ACoordinatorAndTwoWorkersExploreTheRaceFreeHotaddWithRandomExactlyAsOneProcessDoes()
+    {
+        using var ws = new Workspace();
+        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "7", "--max-schedules", "300"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
+
+        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
+        foreach (var w in workers)
+        {
+            Assert.Equal(0, await w.Exit(Runs.Start));
+            Assert.Contains("the exploration is over", w.Stderr);
+        }
+
+        var single = ws.Start("one process", ["explore", .. explore, "--json"]);
+        Assert.Equal(0, await single.Exit(Runs.Finish));
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(Comparable(Runs.Json(single)), Comparable(cluster));
+        Assert.Equal(300, cluster["schedules"]!.GetValue<int>());
+        Runs.AssertEachNumberOnce(cluster, 300);
+
+        // Both workers took part (the coordinator explores too).
+        var shares = Runs.Shares(cluster);
+        Assert.True(shares.Count(s => !s.Node.Contains("coordinator") && s.Schedules > 0) == 2, coordinator.Stdout);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task ARandomRunWithAWorkerKilledMidRunStillExploresExactlyNSchedulesNoneCountedTwice()
+    {
+        const int n = 40000;
+        using var ws = new Workspace();
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
+            "--max-schedules", n.ToString());
+
+        // Once the exploration is well under way, SIGKILL the first worker: it cannot leave, it just vanishes.
+        await coordinator.WaitForStderr(l => l.StartsWith("explore: ") && int.Parse(l.Split(' ')[1]) >= 150, Runs.Finish, "150 schedules counted");
+        Assert.False(workers[0].HasExited, workers[0].Stderr);
+        workers[0].Kill();
+
+        await coordinator.WaitForStderr(l => l.Contains("was downed (unreachable)"), TimeSpan.FromSeconds(60), "the killed worker downed");
+        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
+        Assert.Equal(0, await workers[1].Exit(Runs.Start));
+
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
+        Runs.AssertEachNumberOnce(cluster, n);
+        Assert.False(cluster["found"]!.GetValue<bool>());
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task TheLostUpdateOfTheBuggyHotaddIsFoundOverTheClusterAndItsReplayFileReproducesItAndIsTheSingleProcessOne()
+    {
+        using var ws = new Workspace();
+        string[] explore = ["hotadd-concurrent", "--strategy", "random", "--seed", "5", "--max-schedules", "120", "--all"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
+
+        Assert.Equal(1, await coordinator.Exit(Runs.Finish));
+        foreach (var w in workers)
+        {
+            Assert.Equal(0, await w.Exit(Runs.Start));
+        }
+
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal("overwrote_present_entry", cluster["violation"]!["kind"]!.GetValue<string>());
+        var replay = cluster["replay"]!.GetValue<string>();
+        Assert.StartsWith(ws.Replays("cluster"), replay);
+
+        // Another process, as on another machine: the file alone reproduces the lost update.
+        var again = ws.Start("replay", "replay", replay, "--json");
+        Assert.Equal(1, await again.Exit(Runs.Finish));
+        Assert.True(Runs.Json(again)["reproduced"]!.GetValue<bool>(), again.Stdout);
+
+        // One process finds the same first violation at the same schedule and writes the same replay file, byte for byte.
+        var single = ws.Start("one process", ["explore", .. explore, "--json", "--output-dir", ws.Replays("single")]);
+        Assert.Equal(1, await single.Exit(Runs.Finish));
+        var one = Runs.Json(single);
+        Assert.Equal(Comparable(one), Comparable(cluster));
+        Assert.Equal(File.ReadAllBytes(one["replay"]!.GetValue<string>()), File.ReadAllBytes(replay));
+        Assert.Equal(File.ReadAllBytes(one["trace"]!.GetValue<string>()), File.ReadAllBytes(cluster["trace"]!.GetValue<string>()));
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task PctsFirstViolationIsFoundAtTheSameScheduleNumberAsInOneProcess()
+    {
+        using var ws = new Workspace();
+        string[] explore = ["hotadd-concurrent", "--strategy", "pct", "--depth", "2", "--seed", "1", "--max-schedules", "200"];
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, [.. explore, "--output-dir", ws.Replays("cluster")]);
+        Assert.Equal(1, await coordinator.Exit(Runs.Finish));
+        foreach (var w in workers)
+        {
+            Assert.Equal(0, await w.Exit(Runs.Start));
+        }
+
+        var single = ws.Start("one process", ["explore", .. explore, "--json", "--output-dir", ws.Replays("single")]);
+        Assert.Equal(1, await single.Exit(Runs.Finish));
+        var one = Runs.Json(single);
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(Comparable(one), Comparable(cluster));
+        Assert.Equal(File.ReadAllBytes(one["replay"]!.GetValue<string>()), File.ReadAllBytes(cluster["replay"]!.GetValue<string>()));
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task WorkersExitNonZeroWithAMessageWhenTheCoordinatorIsKilled()
+    {
+        using var ws = new Workspace();
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random",
+            "--max-schedules", "100000");
+        await coordinator.WaitForStderr(l => l.StartsWith("explore: "), Runs.Finish, "exploring");
+        coordinator.Kill();
+
+        foreach (var w in workers)
+        {
+            Assert.Equal(6, await w.Exit(TimeSpan.FromSeconds(90)));
+            Assert.Contains("coordinator", w.Stderr.Split('\n').Last(l => l.StartsWith("worker: ")));
+        }
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
+    {
+        // Long enough that the interrupt lands mid-run on an idle machine too (about 1,400 schedules a second over three nodes: 3000 would be tight).
+        const int n = 15000;
+        using var ws = new Workspace();
+        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
+            "--max-schedules", n.ToString());
+        await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(workers[0].HasExited, workers[0].Stderr);
+        workers[0].Interrupt();
+
+        Assert.Equal(130, await workers[0].Exit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("interrupted: this worker withdrew", workers[0].Stderr);
+
+        // Withdrawn, not downed: the coordinator hands its units on without waiting for the failure detector.
+        await coordinator.WaitForStderr(l => l.Contains("withdrew: interrupted (Ctrl-C)"), TimeSpan.FromSeconds(30), "the withdrawal");
+        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
+        Assert.Equal(0, await workers[1].Exit(Runs.Start));
+        var cluster = Runs.Json(coordinator);
+        Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
+        Runs.AssertEachNumberOnce(cluster, n);
+        Assert.DoesNotContain("was downed", coordinator.Stderr);
+    }
+
+    [Fact(Timeout = 240_000)]
+    public async Task AWorkerWhoseScenarioFilesResolveToAnotherRunIsRefusedWithAMessageAndTheOthersGoOn()
+    {
+        using var ws = new Workspace();
+        using var other = new Workspace();
+        var scenario = Path.Combine(other.Config, "scenarios", "hotadd-concurrent.hocon");
+        File.WriteAllText(scenario, File.ReadAllText(scenario) + "\nhotplug_mutex = on\n");
+
+        var address = $"127.0.0.1:{Workspace.FreePort()}";
+        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "50", "--all", "--json",
+            "--cluster", address, "--min-workers", "1", "--output-dir", ws.Replays("r"));
+        var refused = other.Start("worker with other files", "worker", "--join", address);
+        Assert.Equal(2, await refused.Exit(Runs.Start));
+        Assert.Contains("resolve hotadd-concurrent to another run", refused.Stderr);
+        await coordinator.WaitForStderr(l => l.StartsWith("refused worker 127.0.0.1:"), Runs.Start, "the refusal reported");
+
+        var good = ws.Start("worker", "worker", "--join", address);
+        Assert.Equal(1, await coordinator.Exit(Runs.Finish));
+        Assert.Equal(0, await good.Exit(Runs.Start));
+        Assert.Equal(50, Runs.Json(coordinator)["schedules"]!.GetValue<int>());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task TheCoordinatorGivesUpWithAClearMessageWhenTheWorkersDoNotCome()
+    {
+        using var ws = new Workspace(Workspace.FastFailure + "\nbootactors.cluster.min-workers-timeout = 4s\n");
+        var address = $"127.0.0.1:{Workspace.FreePort()}";
+        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--cluster", address, "--min-workers", "2");
+
+        Assert.Equal(6, await coordinator.Exit(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"0 of 2 worker(s) joined within 4 s (bootactors.cluster.min-workers-timeout); start them with: bootactors worker --join {address}", coordinator.Stderr);
+        Assert.DoesNotContain("   at ", coordinator.Stderr);
+    }
+
+    private static string Comparable(JsonObject result, params string[] perViolation)
+    {
+        var copy = (JsonObject)result.DeepClone();
+        foreach (var field in Incomparable)
+        {
+            copy.Remove(field);
+        }
+
+        foreach (var v in copy["violations"]!.AsArray())
+        {
+            v!.AsObject().Remove("replay");
+            foreach (var field in perViolation)
+            {
+                v.AsObject().Remove(field);
+            }
+        }
+
+        return copy.ToJsonString();
+    }
+}
