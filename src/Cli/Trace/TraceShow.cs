@@ -31,38 +31,13 @@ internal static class TraceShow
 
         using var reader = TraceReader.Open(path);
         var header = reader.Header;
-        var decoder = new EntryDecoder();
-        WriteLine(console, output, $"trace {path}: {header.Describe()}", "bold");
+                WriteLine(console, output, $"trace {path}: {header.Describe()}", "bold");
 
-        long shown = 0, read = 0;
-        TraceEvent? violation = null;
-        var limited = false;
+        long shown = 0;
+        var selection = new Selection(filter, limit);
         var page = new List<(TraceEvent Event, DecodedEntry? Entry)>(PageRows);
-        foreach (var e in reader.Events())
+        foreach (var (e, entry) in selection.Of(reader))
         {
-            read++;
-            var entry = decoder.Decode(e);
-            if (e.IsViolation)
-            {
-                violation ??= e;
-            }
-
-            if (filter.PastRange(e))
-            {
-                break;
-            }
-
-            if (!filter.Matches(e, entry))
-            {
-                continue;
-            }
-
-            if (shown == limit)
-            {
-                limited = true;
-                break;
-            }
-
             shown++;
             if (console is null)
             {
@@ -83,9 +58,9 @@ internal static class TraceShow
             WritePage(console, header, page);
         }
 
-        var more = limited ? $" (stopped at --max-events {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
+        var more = selection.Limited ? $" (stopped at --max-events {limit}; narrow with --from/--to, --cpu, --actor, --type, --addr)" : "";
         WriteLine(console, output, $"{shown.ToString(CultureInfo.InvariantCulture)} event(s) shown{more}", null);
-        if (violation is not null)
+        if (selection.Violation is { } violation)
         {
             WriteLine(console, output, $"violation: {TraceText.Title(violation, header)}: {violation.Field("error")}: {violation.Field("message")}", "bold red");
         }
@@ -99,35 +74,11 @@ internal static class TraceShow
     {
         using var reader = TraceReader.Open(path);
         var header = reader.Header;
-        var decoder = new EntryDecoder();
-        output.Write($"{{\"trace\":{TraceJson.Write(TraceJson.Header(path, header))},\"events\":[");
+                output.Write($"{{\"trace\":{TraceJson.Write(TraceJson.Header(path, header))},\"events\":[");
         long shown = 0;
-        TraceEvent? violation = null;
-        var limited = false;
-        foreach (var e in reader.Events())
+        var selection = new Selection(filter, limit);
+        foreach (var (e, entry) in selection.Of(reader))
         {
-            var entry = decoder.Decode(e);
-            if (e.IsViolation)
-            {
-                violation ??= e;
-            }
-
-            if (filter.PastRange(e))
-            {
-                break;
-            }
-
-            if (!filter.Matches(e, entry))
-            {
-                continue;
-            }
-
-            if (shown == limit)
-            {
-                limited = true;
-                break;
-            }
-
             output.Write(shown++ == 0 ? "" : ",");
             output.Write(TraceJson.Write(TraceJson.Event(e, header, entry)));
         }
@@ -136,8 +87,8 @@ internal static class TraceShow
         {
             ["shown"] = shown,
             ["max_events"] = limit,
-            ["stopped_at_max_events"] = limited,
-            ["violation"] = violation is null ? null : new System.Text.Json.Nodes.JsonObject
+            ["stopped_at_max_events"] = selection.Limited,
+            ["violation"] = selection.Violation is not { } violation ? null : new System.Text.Json.Nodes.JsonObject
             {
                 ["seq"] = violation.Seq,
                 ["error"] = violation.Field("error"),
@@ -187,5 +138,49 @@ internal static class TraceShow
         }
 
         console.Write(table);
+    }
+
+    /// <summary>
+    /// The events both writers show: those that pass the filter, up to --max-events; on the way it
+    /// notes the trace's first violation (wherever the filter cuts) and whether the limit stopped it.
+    /// </summary>
+    private sealed class Selection(EventFilter filter, long? limit)
+    {
+        public TraceEvent? Violation { get; private set; }
+
+        public bool Limited { get; private set; }
+
+        public IEnumerable<(TraceEvent Event, DecodedEntry? Entry)> Of(TraceReader reader)
+        {
+            var decoder = new EntryDecoder();
+            long shown = 0;
+            foreach (var e in reader.Events())
+            {
+                var entry = decoder.Decode(e);
+                if (e.IsViolation)
+                {
+                    Violation ??= e;
+                }
+
+                if (filter.PastRange(e))
+                {
+                    break;
+                }
+
+                if (!filter.Matches(e, entry))
+                {
+                    continue;
+                }
+
+                if (shown == limit)
+                {
+                    Limited = true;
+                    break;
+                }
+
+                shown++;
+                yield return (e, entry);
+            }
+        }
     }
 }
