@@ -98,6 +98,21 @@ internal sealed class ConductorActor : ReceiveActor
                 return;
             }
 
+            if (p.Sent is { } sent)
+            {
+                foreach (var m in sent)
+                {
+                    if (m is ModelEnvelope e)
+                    {
+                        Add(e);
+                    }
+                    else
+                    {
+                        toHost.Add(((Conductor.ToHost)m).Message);
+                    }
+                }
+            }
+
             inFlight = false;
             halted |= p.Stopped;
             strategy.Processed();

@@ -13,7 +13,15 @@ public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[
 public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock, bool Forwarded = false, int Epoch = 0);
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>
-public sealed record Processed(long Seq, bool Stopped, int Epoch = 0);
+public sealed record Processed(long Seq, bool Stopped, int Epoch = 0)
+{
+    /// <summary>
+    /// What the receiver sent while handling it, in order: each a <see cref="ModelEnvelope"/> or a
+    /// <see cref="Conductor.Conductor.ToHost"/>; null when nothing. Carried here rather than told one
+    /// by one, which would cost a message each for the same ordered effect.
+    /// </summary>
+    public IReadOnlyList<object>? Sent { get; init; }
+}
 
 /// <summary>Forget the previous run: the actors are reused for the next one (exploration).</summary>
 public sealed record ResetActor(int Epoch);

@@ -67,6 +67,12 @@ public abstract class ModelActor : ReceiveActor
         }
     }
 
+    // Controlled mode, while a delivery is handled: what the actor sends and says to the host, in
+    // order, for the conductor in one message with the delivery's Processed (one Tell instead of one
+    // per message; the conductor adds them in the same order as if they had come one by one).
+    private readonly List<object> outbox = new();
+    private bool collecting;
+
     /// <summary>Hands a delivery to another actor that will complete it (it sends its own Processed).</summary>
     protected void HandOver() => deferred = -1;
 
@@ -81,7 +87,15 @@ public abstract class ModelActor : ReceiveActor
     {
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new Conductor.Conductor.ToHost(message, Epoch));
+            var toHost = new Conductor.Conductor.ToHost(message, Epoch);
+            if (collecting)
+            {
+                outbox.Add(toHost);
+            }
+            else
+            {
+                Run.Conductor.Tell(toHost);
+            }
         }
         else
         {
@@ -96,11 +110,29 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
-        clock[Self]++;
-        var snapshot = (long[])clock.Clone();
+        // The clocks are only for the trace: a run that records none keeps none (no copy per message).
+        long[] snapshot;
+        if (Run.Trace is null)
+        {
+            snapshot = NoClock;
+        }
+        else
+        {
+            clock[Self]++;
+            snapshot = (long[])clock.Clone();
+        }
+
         if (Run.Controlled)
         {
-            Run.Conductor.Tell(new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch));
+            var envelope = new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch);
+            if (collecting)
+            {
+                outbox.Add(envelope);
+            }
+            else
+            {
+                Run.Conductor.Tell(envelope);
+            }
         }
         else
         {
@@ -108,10 +140,16 @@ public abstract class ModelActor : ReceiveActor
         }
     }
 
+    private static readonly long[] NoClock = [];
+
     private void OnDeliver(Deliver d)
     {
-        VectorClock.Merge(clock, d.SenderClock);
-        clock[Self]++;
+        if (Run.Trace is not null)
+        {
+            VectorClock.Merge(clock, d.SenderClock);
+            clock[Self]++;
+        }
+
         if (!Run.Controlled && Run.Halted)
         {
             // A free-mode run that has stopped: what is still in flight is neither handled nor traced.
@@ -136,11 +174,35 @@ public abstract class ModelActor : ReceiveActor
         }
 
         deferred = null;
-        Handle(d.From, d.Message);
-
-        if (Run.Controlled && deferred is null)
+        if (!Run.Controlled)
         {
-            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch));
+            Handle(d.From, d.Message);
+            return;
         }
+
+        collecting = true;
+        try
+        {
+            Handle(d.From, d.Message);
+        }
+        finally
+        {
+            collecting = false;
+        }
+
+        if (deferred is null)
+        {
+            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch) { Sent = outbox.Count == 0 ? null : outbox.ToArray() });
+        }
+        else
+        {
+            // Completed later (a probe's answer): what was said so far goes ahead of that Processed.
+            foreach (var m in outbox)
+            {
+                Run.Conductor.Tell(m);
+            }
+        }
+
+        outbox.Clear();
     }
 }

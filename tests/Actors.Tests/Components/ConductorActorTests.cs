@@ -79,6 +79,26 @@ public sealed class ConductorActorTests : ProtocolTestKit
     }
 
     [Fact]
+    public void WhatAProcessedCarriesIsPendingInItsOrderAndItsWordsReachTheHostBeforeTheNextVerdict()
+    {
+        // The actors hand their sends and host words to the conductor inside the delivery's Processed:
+        // the strategy must see them exactly as if they had come one by one before it.
+        var strategy = new RecordingStrategy(pick: 0);
+        var (rig, conductor, host, receivers) = Setup(strategy, maxSteps: 100);
+        var (a, b) = (rig.Topology.Cpu(0), rig.Topology.Cpu(1));
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(a, "first"), Envelope(b, "waiting")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        var printk = new BootActors.Actors.Components.Cpu.Printk(0, BootActors.Model.Kernel.KernelFn.init_memory_mapping, "line", 0);
+        conductor.Tell(new Processed(1, false) { Sent = [Envelope(b, "x", from: a), new ConductorMsg.ToHost(printk, 0), Envelope(a, "y", from: a)] });
+
+        Assert.Equal(printk, host.ExpectMsg<BootActors.Actors.Components.Cpu.Printk>(Wait));
+        Assert.Equal("waiting", Label(receivers[1].ExpectMsg<Deliver>(Wait)));
+        Assert.Equal(["waiting", "x", "y"], strategy.Seen[1]);
+        Assert.Equal([0L, 1L, 1L], strategy.SeenSentBy[1]);
+    }
+
+    [Fact]
     public void AfterAResetWhatTheActorsSayOfTheEarlierRunIsIgnoredAndTheVerdictsNameTheirRun()
     {
         var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
@@ -194,11 +214,14 @@ public sealed class ConductorActorTests : ProtocolTestKit
     {
         public List<string[]> Seen { get; } = new();
 
+        public List<long[]> SeenSentBy { get; } = new();
+
         public string Name => "recording";
 
         public int Choose(IReadOnlyList<PendingMessage> pending)
         {
             Seen.Add(pending.Select(p => ((Labelled)p.Message).Label).ToArray());
+            SeenSentBy.Add(pending.Select(p => p.SentBy).ToArray());
             return Math.Min(pick, pending.Count - 1);
         }
     }

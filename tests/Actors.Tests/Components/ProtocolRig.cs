@@ -72,11 +72,38 @@ public abstract class ProtocolTestKit : Akka.TestKit.Xunit2.TestKit
 
     private protected ProtocolRig NewRig(MachineConfig config, HostMode mode = HostMode.Controlled) => new(TestActor, config, mode);
 
+    // What a Processed carried (the actor's sends and words for the host during the delivery),
+    // handed out one by one ahead of the Processed itself.
+    private readonly Queue<object> said = new();
+
+    /// <summary>The next thing the actor told the conductor (or, in free mode, sent): a Processed's contents come before it.</summary>
+    protected object NextSaid()
+    {
+        if (said.Count > 0)
+        {
+            return said.Dequeue();
+        }
+
+        var next = ExpectMsg<object>(Wait);
+        if (next is Processed { Sent: { Count: > 0 } sent } p)
+        {
+            foreach (var m in sent)
+            {
+                said.Enqueue(m);
+            }
+
+            said.Enqueue(p with { Sent = null });
+            return said.Dequeue();
+        }
+
+        return next;
+    }
+
     /// <summary>The next thing the actor sent (controlled mode: to the conductor) is a model message from <paramref name="from"/> to <paramref name="to"/>.</summary>
     protected TMessage ExpectSent<TMessage>(int from, int to)
         where TMessage : ModelMessage
     {
-        var envelope = ExpectMsg<ModelEnvelope>(Wait);
+        var envelope = Assert.IsType<ModelEnvelope>(NextSaid());
         Assert.True(envelope.From == from && envelope.To == to,
             $"expected a {typeof(TMessage).Name} from {from} to {to}, got {envelope.Message.TypeName} from {envelope.From} to {envelope.To}");
         return Assert.IsType<TMessage>(envelope.Message);
@@ -85,15 +112,14 @@ public abstract class ProtocolTestKit : Akka.TestKit.Xunit2.TestKit
     /// <summary>The next thing the actor sent is word for the run host, through the conductor (controlled mode).</summary>
     protected TMessage ExpectToHost<TMessage>()
     {
-        var toHost = ExpectMsg<Conductor.Conductor.ToHost>(Wait);
+        var toHost = Assert.IsType<Conductor.Conductor.ToHost>(NextSaid());
         return Assert.IsType<TMessage>(toHost.Message);
     }
 
     /// <summary>The next thing the actor sent is its Processed for delivery <paramref name="seq"/>: nothing else was sent before it.</summary>
     protected void ExpectProcessed(long seq, bool stopped = false)
     {
-        var next = ExpectMsg<object>(Wait);
-        var processed = Assert.IsType<Processed>(next);
+        var processed = Assert.IsType<Processed>(NextSaid());
         Assert.Equal(new Processed(seq, stopped), processed);
     }
 }
