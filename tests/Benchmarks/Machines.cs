@@ -70,10 +70,10 @@ public static class Machines
     }
 
     /// <summary>config/scenarios/NAME.hocon of the checkout (found upward from the current and the program's directory).</summary>
-    public static Scenario LoadScenario(string name)
+    public static Scenario LoadScenario(string name, params string[] sets)
     {
         var dir = ConfigDirectory.Find()
             ?? throw new DirectoryNotFoundException($"no config/ folder above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}: run from the checkout");
-        return ScenarioLoader.Load(Path.Combine(dir, "scenarios", name + ScenarioLoader.Extension), []);
+        return ScenarioLoader.Load(Path.Combine(dir, "scenarios", name + ScenarioLoader.Extension), sets);
     }
 }

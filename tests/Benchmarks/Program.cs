@@ -56,7 +56,7 @@ public static class Program
     public static IConfig Config() =>
         DefaultConfig.Instance
             .WithOptions(ConfigOptions.JoinSummary)
-            .AddColumn(WorkColumn.PerOperation, WorkColumn.PerSecond, WorkColumn.Note)
+            .AddColumn(WorkColumn.PerOperation, WorkColumn.PerSecond, PingPongShareColumn.Instance, WorkColumn.Note)
             .AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByCategory)
             .WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared, BenchmarkDotNet.Order.MethodOrderPolicy.Declared))
             .WithSummaryStyle(SummaryStyle.Default.WithMaxParameterColumnWidth(40));

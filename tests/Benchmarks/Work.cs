@@ -31,10 +31,12 @@ public static class Work
     public static string Key(Type type, string method) => $"{type.Name}.{method}";
 
     /// <summary>Records that one operation of <paramref name="type"/>.<paramref name="method"/> did <paramref name="perOperation"/> units, with a note.</summary>
-    public static void Record(Type type, string method, double perOperation, string unit, string note = "")
+    /// <param name="deliveriesPerOperation">Model messages one operation delivered, when they are not its unit (exploration: schedules).</param>
+    public static void Record(Type type, string method, double perOperation, string unit, string note = "", double? deliveriesPerOperation = null)
     {
         System.IO.Directory.CreateDirectory(Directory);
-        var line = string.Join('\t', perOperation.ToString("R", CultureInfo.InvariantCulture), unit, note.Replace('\t', ' ').Replace('\n', ' '));
+        var line = string.Join('\t', perOperation.ToString("R", CultureInfo.InvariantCulture), unit, note.Replace('\t', ' ').Replace('\n', ' '),
+            deliveriesPerOperation?.ToString("R", CultureInfo.InvariantCulture) ?? "");
         File.WriteAllText(Path.Combine(Directory, Key(type, method) + ".txt"), line);
     }
 
@@ -53,17 +55,29 @@ public static class Work
     public static (double PerOperation, string Unit, string Note)? Of(BenchmarkCase benchmark)
     {
         var method = benchmark.Descriptor.WorkloadMethod;
-        var file = Path.Combine(Directory, Key(benchmark.Descriptor.Type, method.Name) + ".txt");
-        if (File.Exists(file))
+        if (Fields(benchmark) is { } parts && parts.Length >= 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
         {
-            var parts = File.ReadAllText(file).Split('\t');
-            if (parts.Length >= 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
-            {
-                return (n, parts[1], parts.Length > 2 ? parts[2] : "");
-            }
+            return (n, parts[1], parts.Length > 2 ? parts[2] : "");
         }
 
         return method.GetCustomAttribute<WorkAttribute>() is { } a ? (a.PerOperation, a.Unit, "") : null;
+    }
+
+    /// <summary>The model messages one operation of <paramref name="benchmark"/> delivered: its work when that is deliveries, else what it recorded beside it.</summary>
+    public static double? DeliveriesOf(BenchmarkCase benchmark)
+    {
+        if (Fields(benchmark) is { Length: >= 4 } parts && double.TryParse(parts[3], NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return d;
+        }
+
+        return Of(benchmark) is { Unit: "delivery" } w ? w.PerOperation : null;
+    }
+
+    private static string[]? Fields(BenchmarkCase benchmark)
+    {
+        var file = Path.Combine(Directory, Key(benchmark.Descriptor.Type, benchmark.Descriptor.WorkloadMethod.Name) + ".txt");
+        return File.Exists(file) ? File.ReadAllText(file).Split('\t') : null;
     }
 }
 
@@ -146,6 +160,58 @@ public sealed class WorkColumn : IColumn
         n == 1 ? unit
         : unit.EndsWith('y') && unit.Length > 1 && !"aeiou".Contains(unit[^2], StringComparison.Ordinal) ? unit[..^1] + "ies"
         : unit + "s";
+
+    public override string ToString() => ColumnName;
+}
+
+/// <summary>
+/// Deliveries/s of a model case as a share of the one-thread ping-pong's messages/s measured in the
+/// same run (<see cref="PingPongBenchmarks.OneThreadDispatcher"/>, the dispatcher controlled mode uses):
+/// how close the actor host comes to raw Akka.NET.
+/// </summary>
+public sealed class PingPongShareColumn : IColumn
+{
+    public static readonly PingPongShareColumn Instance = new();
+
+    public string Id => "BootActors.PingPongShare";
+
+    public string ColumnName => "Deliveries/s (of ping-pong)";
+
+    public bool AlwaysShow => true;
+
+    public ColumnCategory Category => ColumnCategory.Custom;
+
+    public int PriorityInCategory => 10;
+
+    public bool IsNumeric => false;
+
+    public UnitType UnitType => UnitType.Dimensionless;
+
+    public string Legend => "Model messages delivered per second, and that as a share of the one-thread ping-pong's messages/s in this run";
+
+    public bool IsAvailable(Summary summary) => true;
+
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, summary.Style);
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        var mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
+        if (Work.DeliveriesOf(benchmarkCase) is not { } deliveries || mean is not > 0)
+        {
+            return "-";
+        }
+
+        var perSecond = deliveries / (mean.Value * 1e-9);
+        var text = perSecond.ToString("#,0", CultureInfo.InvariantCulture) + "/s";
+        var pingPong = summary.BenchmarksCases.FirstOrDefault(c =>
+            c.Descriptor.Type == typeof(PingPongBenchmarks) && c.Descriptor.WorkloadMethod.Name == nameof(PingPongBenchmarks.OneThreadDispatcher));
+        var pingPongMean = pingPong is null ? null : summary[pingPong]?.ResultStatistics?.Mean;
+        return pingPongMean is > 0
+            ? $"{text} ({(perSecond * pingPongMean.Value * 1e-9).ToString("0.0%", CultureInfo.InvariantCulture)})"
+            : text + " (ping-pong not run)";
+    }
 
     public override string ToString() => ColumnName;
 }

@@ -37,6 +37,9 @@ public sealed record ScheduleOutcome(int Index, ScheduleStatus Status, ulong Tra
     /// <summary>Why the host failed (<see cref="ScheduleStatus.HostFailure"/>).</summary>
     public string? Failure { get; init; }
 
+    /// <summary>The messages the schedule delivered.</summary>
+    public long Delivered { get; init; }
+
     /// <summary>The violation, replayable (<see cref="ScheduleStatus.Violation"/>).</summary>
     public Finding? Finding { get; init; }
 
@@ -114,6 +117,9 @@ public sealed class Coverage
     /// <summary>dfs/dpor: options left out by the preemption bound.</summary>
     public long CutByBound { get; set; }
 
+    /// <summary>Messages delivered in all the schedules counted (the exploration's work, for its rate).</summary>
+    public long Deliveries { get; set; }
+
     /// <summary>The distinct states seen at decision points (the machine, each actor's state, the pending messages).</summary>
     public HashSet<ulong> States { get; } = new();
 
@@ -134,6 +140,7 @@ public sealed class Coverage
         ReversalsAtCachedStates += other.ReversalsAtCachedStates;
         Pruned += other.Pruned;
         CutByBound += other.CutByBound;
+        Deliveries += other.Deliveries;
         States.UnionWith(other.States);
         EndStates.UnionWith(other.EndStates);
         Traces.UnionWith(other.Traces);
@@ -142,6 +149,7 @@ public sealed class Coverage
     internal void Count(ScheduleOutcome o)
     {
         Schedules++;
+        Deliveries += o.Delivered;
         switch (o.Status)
         {
             case ScheduleStatus.Violation:

@@ -243,6 +243,7 @@ public sealed class ExplorationEngine : IDisposable
         var end = strategy.Probe is { } probe ? probe.Hasher.MachineHash() : new StateHasher(v => v).FullMachineHash(result.Machine);
         return new ScheduleOutcome(index, status, TraceHash(strategy.Recorded), end)
         {
+            Delivered = run.Delivered,
             Failure = status == ScheduleStatus.HostFailure ? $"schedule {index} failed in the host: {result.Stop?.Fatal.Message}" : null,
             Choices = choices,
             Finding = violation

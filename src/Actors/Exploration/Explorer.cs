@@ -109,6 +109,9 @@ public sealed record ExplorationResult
     /// <summary>Decision points: dfs/dpor the distinct points of the search tree; random/pct every step with two or more choices open.</summary>
     public long ChoicePoints { get; init; }
 
+    /// <summary>Messages delivered in all the schedules run (not shrinking's or the report's replays); in one process only (a cluster's result leaves it 0).</summary>
+    public long Deliveries { get; init; }
+
     /// <summary>Schedules cut off by the step bound before they finished.</summary>
     public int Incomplete { get; init; }
 
@@ -279,6 +282,7 @@ public sealed class Explorer
             DistinctStates = coverage.States.Count,
             DistinctEndStates = coverage.EndStates.Count,
             ChoicePoints = coverage.ChoicePoints,
+            Deliveries = coverage.Deliveries,
             Incomplete = (int)coverage.Incomplete,
             BeyondStepBound = coverage.BeyondStepBound,
             Exhausted = unit is { HasNext: false } && error is null && timedOut == 0,

@@ -31,7 +31,14 @@ internal sealed class StateProbe
 
     public AccessRecorder Recorder { get; } = new();
 
-    public StateProbe() => Hasher = new StateHasher(Canon);
+    // One delegate for the probe's life: a method group converted per delivery allocates each time.
+    private readonly Func<ulong, ulong> canon;
+
+    public StateProbe()
+    {
+        canon = Canon;
+        Hasher = new StateHasher(canon);
+    }
 
     public StateHasher Hasher { get; }
 
@@ -70,7 +77,7 @@ internal sealed class StateProbe
         cpu = ChoiceView.CpuOf(p, Topology!);
 
         // Only an actor that keeps state of its own has its inputs hashed.
-        message = Topology!.KeepsOwnState(to) ? StateHasher.Message(p.Message, Canon) : 0;
+        message = Topology!.KeepsOwnState(to) ? StateHasher.Message(p.Message, canon) : 0;
         nextBefore = machine!.Allocator.NextDynamic;
         Recorder.Clear();
     }

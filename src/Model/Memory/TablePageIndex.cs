@@ -1,29 +1,54 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace BootActors.Model.Memory;
 
 /// <summary>
-/// The table pages by pfn: a two-level radix of 512-page chunks. alloc_low_page hands out pages
-/// from one contiguous buffer (and get_zeroed_page from one counter), so a boot fills whole chunks
-/// in order: adding a page is an array store, not a hash insert, and enumeration is in pfn order.
-/// Lookups from other threads (free mode) are safe while the owner adds or removes pages: a chunk
-/// is published whole, and a slot changes by one reference write.
+/// The table pages by pfn: a three-level radix. A chunk holds 64 consecutive pfns and a region 64
+/// chunks (16 MiB of frames). alloc_low_page hands out pages from one contiguous buffer (and
+/// get_zeroed_page from one counter), so a boot fills whole chunks in order: adding a page is an
+/// array store, and enumeration is in pfn order. The levels are small because exploration copies
+/// a small machine's index for every schedule.
 /// </summary>
+/// <remarks>
+/// Lookups from other threads (free mode) are safe while the owner adds or removes pages, without
+/// a lock: a chunk or a region is filled before it is published by one reference write, and the
+/// sorted list of regions is copied on write (a region is added once per 4,096 table pages).
+/// Nothing here takes a lock, not even enumeration, which <c>ConcurrentDictionary.Keys</c> does:
+/// exploration enumerates the pages at the end of every schedule.
+/// </remarks>
 internal sealed class TablePageIndex
 {
-    private const int ChunkShift = 9;
-    private const int ChunkSize = 1 << ChunkShift;
-    private const ulong SlotMask = ChunkSize - 1;
+    private const int Shift = 6;
+    private const int Fanout = 1 << Shift;
+    private const ulong Mask = Fanout - 1;
 
-    private readonly ConcurrentDictionary<ulong, TablePage?[]> chunks = new();
+    private Region[] regions = [];
     private int count;
+
+    // The region of the last lookup: consecutive lookups mostly fall in one region. A stale value
+    // is harmless (a region never changes its key), except across Clear, which drops it.
+    private Region? recent;
 
     public int Count => Volatile.Read(ref count);
 
     public bool TryGetValue(ulong pfn, out TablePage page)
     {
-        if (chunks.TryGetValue(pfn >> ChunkShift, out var chunk) && chunk[pfn & SlotMask] is { } p)
+        var key = pfn >> (2 * Shift);
+        var region = recent;
+        if (region is null || region.Key != key)
+        {
+            region = FindRegion(Volatile.Read(ref regions), key);
+            if (region is null)
+            {
+                page = null!;
+                return false;
+            }
+
+            recent = region;
+        }
+
+        var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+        if (chunk is not null && Volatile.Read(ref chunk[pfn & Mask]) is { } p)
         {
             page = p;
             return true;
@@ -39,17 +64,41 @@ internal sealed class TablePageIndex
     public void Add(TablePage page)
     {
         var pfn = page.Pfn.Value;
-        var chunk = chunks.GetOrAdd(pfn >> ChunkShift, static _ => new TablePage?[ChunkSize]);
-        Debug.Assert(chunk[pfn & SlotMask] is null, "one page per pfn");
-        chunk[pfn & SlotMask] = page;
+        var key = pfn >> (2 * Shift);
+        var region = FindRegion(regions, key);
+        if (region is null)
+        {
+            region = new Region(key);
+            var grown = new Region[regions.Length + 1];
+            var at = 0;
+            while (at < regions.Length && regions[at].Key < key)
+            {
+                grown[at] = regions[at];
+                at++;
+            }
+
+            grown[at] = region;
+            Array.Copy(regions, at, grown, at + 1, regions.Length - at);
+            Volatile.Write(ref regions, grown);
+        }
+
+        ref var chunk = ref region.Chunks[(pfn >> Shift) & Mask];
+        if (chunk is null)
+        {
+            Volatile.Write(ref chunk, new TablePage?[Fanout]);
+        }
+
+        Debug.Assert(chunk![pfn & Mask] is null, "one page per pfn");
+        Volatile.Write(ref chunk[pfn & Mask], page);
         Interlocked.Increment(ref count);
     }
 
     public bool Remove(ulong pfn)
     {
-        if (chunks.TryGetValue(pfn >> ChunkShift, out var chunk) && chunk[pfn & SlotMask] is not null)
+        var chunk = FindRegion(regions, pfn >> (2 * Shift))?.Chunks[(pfn >> Shift) & Mask];
+        if (chunk is not null && chunk[pfn & Mask] is not null)
         {
-            chunk[pfn & SlotMask] = null;
+            Volatile.Write(ref chunk[pfn & Mask], null);
             Interlocked.Decrement(ref count);
             return true;
         }
@@ -59,7 +108,8 @@ internal sealed class TablePageIndex
 
     public void Clear()
     {
-        chunks.Clear();
+        recent = null;
+        Volatile.Write(ref regions, []);
         Volatile.Write(ref count, 0);
     }
 
@@ -68,16 +118,56 @@ internal sealed class TablePageIndex
     {
         get
         {
-            foreach (var key in chunks.Keys.Order())
+            foreach (var region in Volatile.Read(ref regions))
             {
-                foreach (var page in chunks[key])
+                foreach (var chunk in region.Chunks)
                 {
-                    if (page is not null)
+                    if (chunk is null)
                     {
-                        yield return page;
+                        continue;
+                    }
+
+                    foreach (var page in chunk)
+                    {
+                        if (page is not null)
+                        {
+                            yield return page;
+                        }
                     }
                 }
             }
         }
+    }
+
+    private static Region? FindRegion(Region[] sorted, ulong key)
+    {
+        int lo = 0, hi = sorted.Length - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var k = sorted[mid].Key;
+            if (k == key)
+            {
+                return sorted[mid];
+            }
+
+            if (k < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid - 1;
+            }
+        }
+
+        return null;
+    }
+
+    private sealed class Region(ulong key)
+    {
+        public ulong Key { get; } = key;
+
+        public TablePage?[]?[] Chunks { get; } = new TablePage?[]?[Fanout];
     }
 }
