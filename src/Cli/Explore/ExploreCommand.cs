@@ -97,6 +97,21 @@ internal sealed class ExploreCommand
             throw new UsageException($"--strategy {strategyName}: expected random, pct, dfs or dpor");
         }
 
+        // An option of another strategy would be ignored without a word: refuse it instead.
+        foreach (var (option, only, strategies) in new (Option<string?>, string, string[])[]
+        {
+            (depth, "pct", ["pct"]),
+            (pctLength, "pct", ["pct"]),
+            (preemptions, "dfs and dpor", ["dfs", "dpor"]),
+            (stateCache, "dfs and dpor", ["dfs", "dpor"]),
+        })
+        {
+            if (parse.GetResult(option) is { Implicit: false } && !strategies.Contains(strategyName))
+            {
+                throw new UsageException($"{option.Name}: only {only} {(strategies.Length == 1 ? "uses" : "use")} it, not --strategy {strategyName}; leave it out");
+            }
+        }
+
         var settings = BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults));
         var bounds = limits.Parse(parse, settings, DefaultMaxDeliveries);
         if (bounds.MaxDeliveries > int.MaxValue)
