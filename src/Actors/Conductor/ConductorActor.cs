@@ -98,6 +98,18 @@ internal sealed class ConductorActor : ReceiveActor
                 return;
             }
 
+            if (p.HandedOn > 0)
+            {
+                // A run of forced deliveries the actors made themselves: they end at p.Seq, and each
+                // message took the number it would have had here.
+                seq = p.Seq;
+                nextId += p.HandedOn;
+                for (var i = 0; i < p.HandedOn; i++)
+                {
+                    strategy.Processed();
+                }
+            }
+
             if (p.Sent is { } sent)
             {
                 foreach (var m in sent)
@@ -153,6 +165,9 @@ internal sealed class ConductorActor : ReceiveActor
 
     public long Delivered => seq;
 
+    /// <summary>At most this many forced deliveries in a row without the conductor.</summary>
+    public const int MaxHandOn = 4096;
+
     public static Props Props(RunContext run, IScheduleStrategy strategy, long maxSteps) =>
         Akka.Actor.Props.Create(() => new ConductorActor(run, strategy, maxSteps));
 
@@ -195,8 +210,13 @@ internal sealed class ConductorActor : ReceiveActor
         var clock = clocks[i];
         pending.RemoveAt(i);
         clocks.RemoveAt(i);
+        // Nothing else pending and a strategy that need not see forced choices: the actors may carry
+        // the run on by themselves for a while (bounded, so that a halt or the step bound is heard).
+        var handOn = pending.Count == 0 && run.HandsOnForced && !strategy.SeesForcedDeliveries
+            ? (int)Math.Min(MaxHandOn, maxSteps - (seq + 1))
+            : 0;
         inFlight = true;
         seq++;
-        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch));
+        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch) { HandOn = handOn });
     }
 }

@@ -41,6 +41,14 @@ public interface IScheduleStrategy
     void Attach(Topology topology)
     {
     }
+
+    /// <summary>
+    /// Whether the strategy must see the deliveries it has no choice about (only one message
+    /// pending): true, the default, to record every delivery (exploration, replay); false lets the
+    /// conductor leave a run of forced deliveries to the actors (<see cref="Deliver.HandOn"/>), which
+    /// deliver exactly what <see cref="Choose"/> would have picked, in the same order.
+    /// </summary>
+    bool SeesForcedDeliveries => true;
 }
 
 /// <summary>Seeded uniform random choice; the same seed gives the same schedule.</summary>
@@ -59,6 +67,9 @@ public sealed class RandomStrategy : IScheduleStrategy
     public string Name => "random";
 
     public int Choose(IReadOnlyList<PendingMessage> pending) => pending.Count == 1 ? 0 : random.Next(pending.Count);
+
+    // A forced choice draws no random number, so skipping it leaves every later draw the same.
+    public bool SeesForcedDeliveries => false;
 }
 
 /// <summary>Always the oldest pending message: FIFO, the schedule closest to "everyone in turn".</summary>
@@ -67,4 +78,6 @@ public sealed class FifoStrategy : IScheduleStrategy
     public string Name => "fifo";
 
     public int Choose(IReadOnlyList<PendingMessage> pending) => 0;
+
+    public bool SeesForcedDeliveries => false;
 }

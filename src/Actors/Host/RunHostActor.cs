@@ -216,6 +216,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         }
 
         created = true;
+        run.HandsOnForced = options.Replacements.Count == 0;
         var topo = run.Topology;
         Props On(Props p) => dispatcher is null ? p : p.WithDispatcher(dispatcher);
         foreach (var r in options.Replacements)

@@ -10,7 +10,19 @@ public sealed record ModelEnvelope(int From, int To, ModelMessage Message, long[
 /// sends while handling it with this epoch, not with the run context's current one, which the host
 /// may already have moved on to the next run.
 /// </remarks>
-public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock, bool Forwarded = false, int Epoch = 0);
+public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] SenderClock, bool Forwarded = false, int Epoch = 0)
+{
+    /// <summary>
+    /// Controlled mode: how many more deliveries the receiver may make itself when handling this one
+    /// leaves exactly one message to deliver, which the strategy would then have no choice about (the
+    /// conductor holds nothing else). It hands that message straight to its receiver as delivery
+    /// <see cref="Seq"/> + 1 instead of through the conductor. 0: answer the conductor.
+    /// </summary>
+    public int HandOn { get; init; }
+
+    /// <summary>How many deliveries of this chain were handed on before this one (the conductor never saw them).</summary>
+    public int HandedOn { get; init; }
+}
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>
 public sealed record Processed(long Seq, bool Stopped, int Epoch = 0)
@@ -21,6 +33,9 @@ public sealed record Processed(long Seq, bool Stopped, int Epoch = 0)
     /// by one, which would cost a message each for the same ordered effect.
     /// </summary>
     public IReadOnlyList<object>? Sent { get; init; }
+
+    /// <summary>Deliveries made without the conductor before this one (<see cref="Deliver.HandOn"/>): <see cref="Seq"/> is the chain's last.</summary>
+    public int HandedOn { get; init; }
 }
 
 /// <summary>Forget the previous run: the actors are reused for the next one (exploration).</summary>

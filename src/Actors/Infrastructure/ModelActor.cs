@@ -142,6 +142,26 @@ public abstract class ModelActor : ReceiveActor
 
     private static readonly long[] NoClock = [];
 
+    /// <summary>The one model message this delivery sent, if it sent exactly one.</summary>
+    private ModelEnvelope? TheOnlyMessage()
+    {
+        ModelEnvelope? only = null;
+        foreach (var m in outbox)
+        {
+            if (m is ModelEnvelope e)
+            {
+                if (only is not null)
+                {
+                    return null;
+                }
+
+                only = e;
+            }
+        }
+
+        return only;
+    }
+
     private void OnDeliver(Deliver d)
     {
         if (Run.Trace is not null)
@@ -192,7 +212,32 @@ public abstract class ModelActor : ReceiveActor
 
         if (deferred is null)
         {
-            Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch) { Sent = outbox.Count == 0 ? null : outbox.ToArray() });
+            if (d.HandOn > 0 && !StoppedRun && !Run.Halted && TheOnlyMessage() is { } next)
+            {
+                // A forced delivery (nothing else pending): deliver it as the conductor would have,
+                // numbered next; what was said for the host goes ahead of it, as it would have.
+                foreach (var m in outbox)
+                {
+                    if (m is Conductor.Conductor.ToHost)
+                    {
+                        Run.Conductor.Tell(m);
+                    }
+                }
+
+                Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + 1, next.From, next.Message, next.SenderClock, Epoch: deliveryEpoch)
+                {
+                    HandOn = d.HandOn - 1,
+                    HandedOn = d.HandedOn + 1,
+                });
+            }
+            else
+            {
+                Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch)
+                {
+                    Sent = outbox.Count == 0 ? null : outbox.ToArray(),
+                    HandedOn = d.HandedOn,
+                });
+            }
         }
         else
         {

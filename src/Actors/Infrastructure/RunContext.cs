@@ -64,6 +64,12 @@ public sealed class RunContext
     /// <summary>The CPU each delivery served, in delivery order (the interleaving that happened).</summary>
     public InterleavingLog Interleaving { get; } = new();
 
+    /// <summary>
+    /// Controlled mode: the actors may hand a forced delivery on themselves (<see cref="Deliver.HandOn"/>);
+    /// false when a test's probe stands in for an actor, since it completes deliveries later.
+    /// </summary>
+    public bool HandsOnForced { get; set; } = true;
+
     /// <summary>Set once the run has stopped: actors stop sending.</summary>
     public volatile bool Halted;
 

@@ -99,6 +99,43 @@ public sealed class ConductorActorTests : ProtocolTestKit
     }
 
     [Fact]
+    public void AForcedDeliveryMayBeHandedOnOnlyWhenTheStrategyNeedNotSeeItAndWithinTheStepBound()
+    {
+        // Fifo does not see forced deliveries: the only pending message may be carried on by the actors.
+        var (rig, conductor, _, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "only")]));
+        Assert.Equal(99, receivers[0].ExpectMsg<Deliver>(Wait).HandOn);
+
+        // Two pending: a real choice, so none.
+        (rig, conductor, _, receivers) = Setup(new FifoStrategy(), maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "a"), Envelope(rig.Topology.Cpu(1), "b")]));
+        Assert.Equal(0, receivers[0].ExpectMsg<Deliver>(Wait).HandOn);
+
+        // A strategy that records every delivery (exploration, replay): none.
+        var recording = new RecordingStrategy(pick: 0);
+        (rig, conductor, _, receivers) = Setup(recording, maxSteps: 100);
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(rig.Topology.Cpu(0), "only")]));
+        Assert.Equal(0, receivers[0].ExpectMsg<Deliver>(Wait).HandOn);
+    }
+
+    [Fact]
+    public void AfterAHandedOnChainTheNextDeliveryIsNumberedAfterItAndItsMessagesWereSentByItsLast()
+    {
+        var recording = new RecordingStrategy(pick: 0);
+        var (rig, conductor, _, receivers) = Setup(recording, maxSteps: 100);
+        var (a, b) = (rig.Topology.Cpu(0), rig.Topology.Cpu(1));
+        conductor.Tell(new ConductorMsg.StartPhase(1, [Envelope(a, "first")]));
+        receivers[0].ExpectMsg<Deliver>(Wait);
+
+        // The actors made deliveries 2-5 themselves; the last sent two messages.
+        conductor.Tell(new Processed(5, false) { HandedOn = 4, Sent = [Envelope(b, "x", from: a), Envelope(a, "y", from: b)] });
+
+        var next = receivers[1].ExpectMsg<Deliver>(Wait);
+        Assert.Equal((6L, "x"), (next.Seq, Label(next)));
+        Assert.Equal([5L, 5L], recording.SeenSentBy[1]);
+    }
+
+    [Fact]
     public void AfterAResetWhatTheActorsSayOfTheEarlierRunIsIgnoredAndTheVerdictsNameTheirRun()
     {
         var (rig, conductor, host, receivers) = Setup(new FifoStrategy(), maxSteps: 100);

@@ -38,6 +38,41 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     }
 
     [Fact]
+    public void AForcedDeliveryItMayHandOnGoesStraightToTheReceiverNumberedNextAndTheConductorHearsNothing()
+    {
+        var rig = NewRig(ProtocolRig.Native());
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
+        var cpu0 = rig.Topology.Cpu(0);
+        var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
+
+        memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)) with { HandOn = 5, HandedOn = 2 });
+
+        // The stand-in is every actor's ref: what reaches it is the delivery to cpu0, not an envelope.
+        var next = ExpectMsg<Deliver>(Wait);
+        Assert.Equal((rig.LastSeq + 1, rig.Topology.Memory, 4, 3), (next.Seq, next.From, next.HandOn, next.HandedOn));
+        Assert.Equal("EntryRead", Assert.IsType<StepReply>(next.Message).TypeName);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public void WithNothingLeftToHandOnOrTheRunHaltedItAnswersTheConductorWithTheChainsCount()
+    {
+        var rig = NewRig(ProtocolRig.Native());
+        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
+        var cpu0 = rig.Topology.Cpu(0);
+        var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
+
+        memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)) with { HandOn = 0, HandedOn = 7 });
+        var processed = ExpectMsg<Processed>(Wait);
+        Assert.Equal((rig.LastSeq, 7), (processed.Seq, processed.HandedOn));
+        Assert.IsType<ModelEnvelope>(Assert.Single(processed.Sent!));
+
+        rig.Run.Halted = true;
+        memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)) with { HandOn = 9 });
+        Assert.Equal(rig.LastSeq, ExpectMsg<Processed>(Wait).Seq);
+    }
+
+    [Fact]
     public void SetEntryOverwritingAPresentLeafThatMapsRamIsAnsweredOverwrotePresentEntryAndLeavesTheEntry()
     {
         var rig = NewRig(ProtocolRig.Native());
