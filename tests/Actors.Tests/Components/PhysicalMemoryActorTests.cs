@@ -20,13 +20,18 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     private static readonly Pfn Level3 = StaticTables.level3_ident_pgt;
     private static readonly Pfn Level2 = StaticTables.level2_ident_pgt;
 
+    /// <summary>The memory actor on a fresh native rig, and CPU0's read of pud[0] of level3_ident_pgt.</summary>
+    private (ProtocolRig Rig, IActorRef Memory, int Cpu0, Effect Read) ReadOfPud0()
+    {
+        var rig = NewRig(ProtocolRig.Native());
+        return (rig, Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory)), rig.Topology.Cpu(0),
+            new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3));
+    }
+
     [Fact]
     public void ReadEntryIsAnsweredEntryReadWithTheEntrysValue()
     {
-        var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
-        var cpu0 = rig.Topology.Cpu(0);
-        var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
+        var (rig, memory, cpu0, read) = ReadOfPud0();
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)));
 
@@ -40,10 +45,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     [Fact]
     public void AForcedDeliveryItMayHandOnGoesStraightToTheReceiverNumberedNextAndTheConductorHearsNothing()
     {
-        var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
-        var cpu0 = rig.Topology.Cpu(0);
-        var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
+        var (rig, memory, cpu0, read) = ReadOfPud0();
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)) with { HandOn = 5, HandedOn = 2 });
 
@@ -57,10 +59,7 @@ public sealed class PhysicalMemoryActorTests : ProtocolTestKit
     [Fact]
     public void WithNothingLeftToHandOnOrTheRunHaltedItAnswersTheConductorWithTheChainsCount()
     {
-        var rig = NewRig(ProtocolRig.Native());
-        var memory = Sys.ActorOf(OwnerActor.Props(rig.Run, StageOwner.PhysicalMemory));
-        var cpu0 = rig.Topology.Cpu(0);
-        var read = new Effect(EffectKind.ReadEntry, KernelFn.phys_pud_update, Level.Pud, 0, Level3);
+        var (rig, memory, cpu0, read) = ReadOfPud0();
 
         memory.Tell(rig.Deliver(cpu0, ProtocolRig.Step(0, read)) with { HandOn = 0, HandedOn = 7 });
         var processed = ExpectMsg<Processed>(Wait);
