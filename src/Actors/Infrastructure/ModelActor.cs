@@ -87,15 +87,7 @@ public abstract class ModelActor : ReceiveActor
     {
         if (Run.Controlled)
         {
-            var toHost = new Conductor.Conductor.ToHost(message, Epoch);
-            if (collecting)
-            {
-                outbox.Add(toHost);
-            }
-            else
-            {
-                Run.Conductor.Tell(toHost);
-            }
+            ToConductor(new Conductor.Conductor.ToHost(message, Epoch));
         }
         else
         {
@@ -124,15 +116,7 @@ public abstract class ModelActor : ReceiveActor
 
         if (Run.Controlled)
         {
-            var envelope = new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch);
-            if (collecting)
-            {
-                outbox.Add(envelope);
-            }
-            else
-            {
-                Run.Conductor.Tell(envelope);
-            }
+            ToConductor(new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch));
         }
         else
         {
@@ -141,6 +125,19 @@ public abstract class ModelActor : ReceiveActor
     }
 
     private static readonly long[] NoClock = [];
+
+    /// <summary>Controlled mode: a send or a word for the host, kept for the delivery's Processed while one is handled.</summary>
+    private void ToConductor(object message)
+    {
+        if (collecting)
+        {
+            outbox.Add(message);
+        }
+        else
+        {
+            Run.Conductor.Tell(message);
+        }
+    }
 
     /// <summary>The one model message this delivery sent, if it sent exactly one.</summary>
     private ModelEnvelope? TheOnlyMessage()
