@@ -33,22 +33,7 @@ internal sealed class TablePageIndex
 
     public bool TryGetValue(ulong pfn, out TablePage page)
     {
-        var key = pfn >> (2 * Shift);
-        var region = recent;
-        if (region is null || region.Key != key)
-        {
-            region = FindRegion(Volatile.Read(ref regions), key);
-            if (region is null)
-            {
-                page = null!;
-                return false;
-            }
-
-            recent = region;
-        }
-
-        var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
-        if (chunk is not null && Volatile.Read(ref chunk[pfn & Mask]) is { } p)
+        if (ChunkOf(pfn) is { } chunk && Volatile.Read(ref chunk[pfn & Mask]) is { } p)
         {
             page = p;
             return true;
@@ -65,18 +50,18 @@ internal sealed class TablePageIndex
     {
         var pfn = page.Pfn.Value;
         var key = pfn >> (2 * Shift);
-        var region = FindRegion(regions, key);
-        if (region is null)
+        var at = Search(regions, key);
+        Region region;
+        if (at >= 0)
         {
+            region = regions[at];
+        }
+        else
+        {
+            at = ~at;
             region = new Region(key);
             var grown = new Region[regions.Length + 1];
-            var at = 0;
-            while (at < regions.Length && regions[at].Key < key)
-            {
-                grown[at] = regions[at];
-                at++;
-            }
-
+            Array.Copy(regions, grown, at);
             grown[at] = region;
             Array.Copy(regions, at, grown, at + 1, regions.Length - at);
             Volatile.Write(ref regions, grown);
@@ -95,8 +80,7 @@ internal sealed class TablePageIndex
 
     public bool Remove(ulong pfn)
     {
-        var chunk = FindRegion(regions, pfn >> (2 * Shift))?.Chunks[(pfn >> Shift) & Mask];
-        if (chunk is not null && chunk[pfn & Mask] is not null)
+        if (ChunkOf(pfn) is { } chunk && chunk[pfn & Mask] is not null)
         {
             Volatile.Write(ref chunk[pfn & Mask], null);
             Interlocked.Decrement(ref count);
@@ -139,7 +123,28 @@ internal sealed class TablePageIndex
         }
     }
 
-    private static Region? FindRegion(Region[] sorted, ulong key)
+    /// <summary>The chunk that holds <paramref name="pfn"/>'s slot, if its region and chunk exist.</summary>
+    private TablePage?[]? ChunkOf(ulong pfn)
+    {
+        var key = pfn >> (2 * Shift);
+        var region = recent;
+        if (region is null || region.Key != key)
+        {
+            var all = Volatile.Read(ref regions);
+            var at = Search(all, key);
+            if (at < 0)
+            {
+                return null;
+            }
+
+            region = recent = all[at];
+        }
+
+        return Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+    }
+
+    /// <summary>Where <paramref name="key"/>'s region is in <paramref name="sorted"/>, or the complement of where it would go (as Array.BinarySearch).</summary>
+    private static int Search(Region[] sorted, ulong key)
     {
         int lo = 0, hi = sorted.Length - 1;
         while (lo <= hi)
@@ -148,7 +153,7 @@ internal sealed class TablePageIndex
             var k = sorted[mid].Key;
             if (k == key)
             {
-                return sorted[mid];
+                return mid;
             }
 
             if (k < key)
@@ -161,7 +166,7 @@ internal sealed class TablePageIndex
             }
         }
 
-        return null;
+        return ~lo;
     }
 
     private sealed class Region(ulong key)
