@@ -36,8 +36,7 @@ public class ExplorerStrategyBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var scenario = Machines.LoadScenario("hotadd-concurrent");
-        spec = new RunSpec(scenario.Name, scenario.Machine, scenario.Workload);
+        spec = Machines.LoadSpec("hotadd-concurrent");
         host = Machines.CreateHost();
         explorer = new Explorer(host);
     }

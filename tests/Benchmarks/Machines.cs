@@ -6,6 +6,7 @@ using BootActors.Model;
 using BootActors.Model.E820;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
+using BootActors.Model.Workload;
 
 namespace BootActors.Benchmarks;
 
@@ -75,5 +76,12 @@ public static class Machines
         var dir = ConfigDirectory.Find()
             ?? throw new DirectoryNotFoundException($"no config/ folder above {Environment.CurrentDirectory} or {AppContext.BaseDirectory}: run from the checkout");
         return ScenarioLoader.Load(Path.Combine(dir, "scenarios", name + ScenarioLoader.Extension), sets);
+    }
+
+    /// <summary>What an exploration of scenario <paramref name="name"/> (with <paramref name="sets"/> applied) runs: its machine and workload.</summary>
+    public static RunSpec LoadSpec(string name, params string[] sets)
+    {
+        var scenario = LoadScenario(name, sets);
+        return new RunSpec(scenario.Name, scenario.Machine, scenario.Workload);
     }
 }

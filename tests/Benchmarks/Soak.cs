@@ -2,8 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using BootActors.Actors.Exploration;
 using BootActors.Actors.Host;
-using BootActors.Actors.Scenarios;
-using BootActors.Model.Workload;
 
 namespace BootActors.Benchmarks;
 
@@ -23,8 +21,7 @@ public static class Soak
     {
         var schedules = Value(args, "--schedules", 100_000);
         var every = Value(args, "--every", 5_000);
-        var scenario = ScenarioLoader.Load(ScenarioLoader.Find("hotadd-concurrent"), ["hotplug_mutex=on"]);
-        var spec = new RunSpec(scenario.Name, scenario.Machine, scenario.Workload);
+        var spec = Machines.LoadSpec("hotadd-concurrent", "hotplug_mutex=on");
         var samples = new List<(int Schedules, double Seconds, long Live, long Heap, long WorkingSet)>();
         var sw = Stopwatch.StartNew();
 

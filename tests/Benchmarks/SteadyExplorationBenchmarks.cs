@@ -32,8 +32,7 @@ public class SteadyExplorationBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var scenario = Machines.LoadScenario("hotadd-concurrent", "hotplug_mutex=on");
-        spec = new RunSpec(scenario.Name, scenario.Machine, scenario.Workload);
+        spec = Machines.LoadSpec("hotadd-concurrent", "hotplug_mutex=on");
         host = Machines.CreateHost();
         explorer = new Explorer(host);
     }
