@@ -82,7 +82,13 @@ public sealed class ClusterExplorationTests
     public async Task ADfsRunWithAWorkerKilledMidRunStillExploresExactlyTheSchedulesOfOneProcess()
     {
         using var ws = new Workspace(WorkersOnly);
-        string[] explore = ["hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "3", "--max-schedules", "100000"];
+        // hotadd-concurrent with 64 MiB hot-adds: 2,866 schedules within two preemptions, each long enough that the
+        // search outlasts the kill below (the 16 MiB scenario needs three preemptions and 27,356 schedules for that).
+        var scenario = File.ReadAllText(Path.Combine(ws.Config, "scenarios", "hotadd-concurrent.hocon"))
+            .Replace("size = 16M", "size = 64M", StringComparison.Ordinal).Replace("start = 8208M", "start = 8256M", StringComparison.Ordinal);
+        Assert.Contains("start = 8256M, size = 64M", scenario);
+        File.WriteAllText(Path.Combine(ws.Config, "scenarios", "hotadd-concurrent-64m.hocon"), scenario);
+        string[] explore = ["hotadd-concurrent-64m", "--set", "hotplug_mutex=on", "--strategy", "dfs", "--max-preemptions", "2", "--max-schedules", "100000"];
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, explore);
 
         // Early, while both workers hold large subtrees (the first splits hand off the shallowest alternatives), SIGKILL the
@@ -135,7 +141,8 @@ public sealed class ClusterExplorationTests
     [Fact(Timeout = 300_000)]
     public async Task ARandomRunWithAWorkerKilledMidRunStillExploresExactlyNSchedulesNoneCountedTwice()
     {
-        const int n = 40000;
+        // The killed worker's numbers wait for the failure detector whatever n is: n only has to outlast the first 150.
+        const int n = 10000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
             "--max-schedules", n.ToString());

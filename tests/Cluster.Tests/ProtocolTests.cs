@@ -11,10 +11,9 @@ namespace BootActors.Cluster.Tests;
 /// Every protocol message goes through the explicit serializer that config/cluster.hocon binds (never
 /// Akka's JSON fallback) and comes back equal.
 /// </summary>
-public sealed class ProtocolTests : IDisposable
+public sealed class ProtocolTests(ProtocolTests.ClusterSystem fixture) : IClassFixture<ProtocolTests.ClusterSystem>
 {
-    private readonly ActorSystem system = ActorSystem.Create("protocol",
-        ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.port = 0").WithFallback(ClusterNode.ClusterHocon()));
+    private readonly ActorSystem system = fixture.System;
 
     public static TheoryData<string, object> Messages()
     {
@@ -76,7 +75,14 @@ public sealed class ProtocolTests : IDisposable
         Assert.Throws<System.Runtime.Serialization.SerializationException>(() => s.FromBinary(bytes[..^3], "asg"));
     }
 
-    public void Dispose() => system.Terminate().Wait(TimeSpan.FromSeconds(10));
+    /// <summary>One system with the cluster's configuration for the whole class (the serializer keeps no state; each system took seconds to stop).</summary>
+    public sealed class ClusterSystem : IDisposable
+    {
+        public ActorSystem System { get; } = ActorSystem.Create("protocol",
+            ConfigurationFactory.ParseString("akka.remote.dot-netty.tcp.port = 0").WithFallback(ClusterNode.ClusterHocon()));
+
+        public void Dispose() => System.Terminate().Wait(TimeSpan.FromSeconds(10));
+    }
 
     // Records holding lists compare by reference: compare their printed contents instead.
     private static string Normal(object o) => System.Text.Json.JsonSerializer.Serialize(o, o.GetType());
