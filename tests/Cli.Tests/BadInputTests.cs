@@ -229,6 +229,15 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
     }
 
     [Theory]
+    [InlineData("--workers: only random and pct use it, not --strategy dfs; leave it out", "--strategy", "dfs", "--workers", "2")]
+    [InlineData("--workers: only random and pct use it, not --strategy dpor; leave it out", "--strategy", "dpor", "--workers", "1")]
+    [InlineData("--workers with --cluster: each node of a cluster runs one engine; start more workers instead", "--workers", "2", "--cluster", "127.0.0.1:1")]
+    public void WorkersAreRefusedWhereTheyDoNotApply(string expected, params string[] args)
+    {
+        AssertRefused(Cli.Run(["explore", "hotadd-concurrent", .. args]), expected);
+    }
+
+    [Theory]
     [InlineData("explore", "--time-limit", "infinity", "--time-limit infinity: expected a positive duration")]
     [InlineData("explore", "--time-limit", "1e20s", "--time-limit 1e20s: expected a positive duration")]
     [InlineData("explore", "--time-limit", "NaN", "--time-limit NaN: expected a positive duration")]
@@ -240,6 +249,8 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
     [InlineData("explore", "--pct-length", "50", "--pct-length: only pct uses it, not --strategy random; leave it out")]
     [InlineData("explore", "--max-preemptions", "1", "--max-preemptions: only dfs and dpor use it, not --strategy random; leave it out")]
     [InlineData("explore", "--state-cache", "off", "--state-cache: only dfs and dpor use it, not --strategy random; leave it out")]
+    [InlineData("explore", "--workers", "0", "--workers 0: expected an integer ≥ 1")]
+    [InlineData("explore", "--workers", "65", "--workers 65: at most 64 (each boots its own copy of the machine and starts its own actor system)")]
     [InlineData("run", "--timeout", "2d", "--timeout 2d: expected a positive duration")]
     [InlineData("run", "--timeout", "25h", "--timeout 25h: at most 1 day(s)")]
     [InlineData("run", "--max-deliveries", "-1", "--max-deliveries -1: expected a whole number ≥ 1")]

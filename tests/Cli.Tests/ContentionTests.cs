@@ -37,11 +37,22 @@ public sealed class ContentionTests
     [Fact]
     public void APinnedAndStarvedExploreOfTheBuggyHotaddFindsTheSameShrunkLostUpdateEveryTime()
     {
+        // Pinned with three workers (three engines and model threads fighting for the one core), and once
+        // on the quiet machine with one engine: the same JSON, the same replay file.
         using var dir = new TempDir();
-        var outputs = Pinned("explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "300", "--seed", "4", "--json", "--output-dir", dir.Path);
+        string[] explore = ["explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "300", "--seed", "4", "--json", "--output-dir", dir.Path];
+        var replay = () => string.Concat(Directory.GetFiles(dir.Path, "*.replay.json").Order().Select(File.ReadAllText));
+        var outputs = Pinned(replay, [.. explore, "--workers", "3"]);
+        var quiet = Cli.Run(explore);
+        var one = (JsonNode.Parse(quiet.Stdout) as JsonObject)!;
+        foreach (var field in TimingFields)
+        {
+            one.Remove(field);
+        }
 
-        Assert.All(outputs, o => Assert.Equal("overwrote_present_entry", JsonNode.Parse(o)!["violation"]!["kind"]!.GetValue<string>()));
+        Assert.All(outputs, o => Assert.Equal("overwrote_present_entry", JsonNode.Parse(o.Split('\n')[0])!["violation"]!["kind"]!.GetValue<string>()));
         Assert.Single(outputs.Distinct());
+        Assert.Equal(one.ToJsonString() + "\n" + replay(), outputs[0]);
     }
 
     [Fact]

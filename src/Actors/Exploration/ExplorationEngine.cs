@@ -39,6 +39,13 @@ public sealed class ExplorationEngine : IDisposable
             throw new ArgumentException($"unknown strategy '{options.Strategy}' (expected random, pct, dfs or dpor)");
         }
 
+        if (options.Workers < 1 || options.Workers > 1 && StrategyName is "dfs" or "dpor")
+        {
+            throw new ArgumentException(options.Workers < 1
+                ? $"workers {options.Workers}: at least 1"
+                : $"workers {options.Workers}: only random and pct run schedules on several engines; {StrategyName} runs on one");
+        }
+
         Mode = options.Choice ?? ChoiceMode.Delivery;
         // The boot is not a schedule: it gets at least the host's run timeout, within the time limit.
         var bootLimit = options.Timeout is { } t && t > host.Settings.RunTimeout ? t : host.Settings.RunTimeout;

@@ -59,6 +59,13 @@ public record ExploreOptions
 
     /// <summary>Checked between schedules: a cancelled exploration ends with what it has, marked <see cref="ExplorationResult.Interrupted"/>.</summary>
     public CancellationToken Cancellation { get; init; }
+
+    /// <summary>
+    /// random/pct: run schedules on this many engines at once, each with its own boot of the machine,
+    /// actors and model thread (one process; a cluster's nodes take one each). The result is the one a
+    /// single engine gives: outcomes are taken in schedule order. dfs/dpor run on one (more is refused).
+    /// </summary>
+    public int Workers { get; init; } = 1;
 }
 
 public sealed record ExploreProgress(int Schedules, int Violations, TimeSpan Elapsed, int Iterations);
@@ -216,6 +223,9 @@ public sealed class Explorer
             unit = engine.OpenUnit(WorkUnit.Root, options.StateCache ? new StateCache() : null);
         }
 
+        // The explorer's own engine stays free for explaining what the workers find.
+        using var pool = unit is null && options.Workers > 1 ? new NumberedPool(host, spec, options, () => Until(options, sw.Elapsed)) : null;
+
         while (schedules < options.Iterations && (unit?.HasNext ?? true) && !options.Cancellation.IsCancellationRequested)
         {
             if (options.TimeLimit is { } limit && sw.Elapsed >= limit)
@@ -225,7 +235,7 @@ public sealed class Explorer
             }
 
             engine.RunTimeout = Until(options, sw.Elapsed);
-            var outcome = unit is null ? engine.RunNumbered(schedules, coverage) : unit.Next();
+            var outcome = unit is not null ? unit.Next() : pool is not null ? pool.Take(schedules, coverage) : engine.RunNumbered(schedules, coverage);
             if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end)
             {
                 // Cut by the time limit, not by anything of its own: not counted, not an error.

@@ -130,12 +130,16 @@ public sealed class ActorSession : IDisposable
         options.OnMachine?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
-        try
+        // Not Ask: its reply wakes this thread through a thread-pool hop (continuations run asynchronously),
+        // two wake-ups per run where an exploration runs thousands a second. This source's continuation (the
+        // wait below) runs on the host's thread as it completes it.
+        var done = new TaskCompletionSource<RunHost.Finished>();
+        host.Tell(new RunHost.Start(machine, plan, strategy, options, done), ActorRefs.NoSender);
+        if (done.Task.Wait(options.Timeout + TimeSpan.FromSeconds(10)))
         {
-            finished = host.Ask<RunHost.Finished>(new RunHost.Start(machine, plan, strategy, options), options.Timeout + TimeSpan.FromSeconds(10))
-                .GetAwaiter().GetResult();
+            finished = done.Task.Result;
         }
-        catch (Exception ex) when (ex is TaskCanceledException or AskTimeoutException)
+        else
         {
             finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
                 $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
@@ -196,12 +200,9 @@ public sealed class ActorHost : IDisposable
           log-dead-letters-during-shutdown = off
         }
         bootactors.model-dispatcher {
-          type = ForkJoinDispatcher
+          type = Dispatcher
+          executor = "BootActors.Actors.Infrastructure.ModelThreadExecutorConfigurator, BootActors.Actors"
           throughput = 1000
-          dedicated-thread-pool {
-            thread-count = 1
-            threadtype = background
-          }
         }
         """);
 
@@ -213,6 +214,7 @@ public sealed class ActorHost : IDisposable
     {
         var full = (config ?? Config.Empty).WithFallback(Defaults);
         system = ActorSystem.Create(name, full);
+        Name = name;
         Settings = BootActorsSettings.From(full);
         ownsSystem = true;
     }
@@ -235,10 +237,20 @@ public sealed class ActorHost : IDisposable
     public ActorHost(ActorSystem system)
     {
         this.system = system;
+        Name = system.Name;
         Settings = BootActorsSettings.From(system.Settings.Config);
     }
 
     public ActorSystem System => system;
+
+    /// <summary>The actor system's name.</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// A host of its own (its own ActorSystem, so its own model-dispatcher thread) with this one's
+    /// configuration: an exploration's parallel engines each run on one.
+    /// </summary>
+    public ActorHost Sibling(string name) => new(system.Settings.Config, name);
 
     /// <summary>One run on fresh actors (any mode).</summary>
     public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)

@@ -14,7 +14,8 @@ namespace BootActors.Actors.Host;
 public static class RunHost
 {
     /// <summary>Run this machine (a fresh one, or a copy of a booted one in <see cref="ActorRunOptions.AfterBoot"/>) on the host's actors.</summary>
-    public sealed record Start(Model.Machine.Machine Machine, WorkloadPlan Plan, IScheduleStrategy Strategy, ActorRunOptions Options);
+    /// <param name="Done">Completed with the <see cref="Finished"/> instead of telling the sender (the facade's wait; see <see cref="ActorSession.Run"/>).</param>
+    public sealed record Start(Model.Machine.Machine Machine, WorkloadPlan Plan, IScheduleStrategy Strategy, ActorRunOptions Options, TaskCompletionSource<Finished>? Done = null);
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
     public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false);
@@ -44,6 +45,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private readonly HashSet<int> running = new();
     private readonly Dictionary<int, string> runningLabels = new();
     private IActorRef? replyTo;
+    private TaskCompletionSource<RunHost.Finished>? done;
     private IActorRef conductor = ActorRefs.Nobody;
     private int phase = -1;
     private RunStop? stop;
@@ -148,9 +150,10 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private void Begin(RunHost.Start start)
     {
         replyTo = Sender;
+        done = start.Done;
         if (broken is not null)
         {
-            Sender.Tell(new RunHost.Finished(new RunStop(-1, "host", new FatalEvent(ErrorKind.ActorFailed,
+            Reply(new RunHost.Finished(new RunStop(-1, "host", new FatalEvent(ErrorKind.ActorFailed,
                 $"this host cannot run again: {broken}")), [], 0, 0));
             return;
         }
@@ -361,6 +364,19 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             conductor.Tell(Conductor.Conductor.Halt.Instance);
         }
 
-        replyTo?.Tell(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly));
+        Reply(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly));
+    }
+
+    private void Reply(RunHost.Finished finished)
+    {
+        if (done is { } d)
+        {
+            done = null;
+            d.TrySetResult(finished);
+        }
+        else
+        {
+            replyTo?.Tell(finished);
+        }
     }
 }

@@ -57,6 +57,7 @@ internal sealed class ExploreCommand
     private readonly Option<string[]> set = new("--set") { Description = "Override a key of the scenario (repeatable), e.g. --set hotplug_mutex=on.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore };
     private readonly Option<bool> json = new("--json") { Description = "Print one JSON object: found, violation, schedules, seconds, replay, steps, shrunk_steps (and more)." };
     private readonly Option<string?> cluster = new("--cluster") { Description = "Explore over a cluster: this process is the coordinator, the seed node at HOST:PORT; workers join it with `bootactors worker --join HOST:PORT`. random/pct: schedule i is the same on every node; dfs/dpor: split by schedule prefixes with work stealing, without the state cache (the same schedules as one process with --state-cache off). Settings in config/cluster.hocon.", HelpName = "HOST:PORT" };
+    private readonly Option<string?> workers = new("--workers") { Description = "random/pct: run schedules on N engines at once, each with its own boot, actors and thread (one process); the result is the same as with one [default: 1].", HelpName = "N" };
     private readonly Option<string?> minWorkers = new("--min-workers") { Description = "With --cluster: wait for this many workers before exploring [default: 1].", HelpName = "N" };
 
     private readonly IScenarioLoader loader;
@@ -75,7 +76,7 @@ internal sealed class ExploreCommand
             "the bounds was exhausted, and what each bound cut. A scenario whose boot fails is reported as a failed boot (no schedule runs, exit 1). " +
             "Ctrl-C stops between schedules and reports what was found so far (exit 130). Exit codes: see 'bootactors --help'.");
         Command.Arguments.Add(scenario);
-        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json, cluster, minWorkers })
+        foreach (var o in new Option[] { strategy, choice, iterations, seed, timeLimit, all, replayOut, depth, pctLength, preemptions, stateCache, noShrink, set, json, workers, cluster, minWorkers })
         {
             Command.Options.Add(o);
         }
@@ -104,6 +105,7 @@ internal sealed class ExploreCommand
             (pctLength, "pct", ["pct"]),
             (preemptions, "dfs and dpor", ["dfs", "dpor"]),
             (stateCache, "dfs and dpor", ["dfs", "dpor"]),
+            (workers, "random and pct", ["random", "pct"]),
         })
         {
             if (parse.GetResult(option) is { Implicit: false } && !strategies.Contains(strategyName))
@@ -145,7 +147,18 @@ internal sealed class ExploreCommand
             },
             Shrink = !parse.GetValue(noShrink),
             ReplayOut = parse.GetValue(replayOut) ?? "replays",
+            Workers = Int(parse.GetValue(workers), "--workers", 1, 1),
         };
+
+        if (options.Workers > MaxWorkers)
+        {
+            throw new UsageException($"--workers {options.Workers}: at most {MaxWorkers} (each boots its own copy of the machine and starts its own actor system)");
+        }
+
+        if (parse.GetValue(workers) is not null && parse.GetValue(cluster) is not null)
+        {
+            throw new UsageException("--workers with --cluster: each node of a cluster runs one engine; start more workers instead");
+        }
 
         if (options.StateCache && parse.GetValue(cluster) is not null && strategyName is "dfs" or "dpor")
         {
@@ -443,6 +456,8 @@ internal sealed class ExploreCommand
             ["interrupted"] = r.Interrupted,
         };
     }
+
+    private const int MaxWorkers = 64;
 
     internal static int Int(string? text, string option, int fallback, int min)
     {

@@ -61,6 +61,19 @@ public sealed class StarvedSchedulerTests
         });
     }
 
+    [Fact]
+    public void ThreeWorkersOnTheStarvedSchedulerGiveWhatOneEngineGivesOnAQuietOne()
+    {
+        var spec = Spec(Shipped.Load("hotadd-concurrent"));
+        var options = new ExploreOptions { Strategy = "random", Iterations = 150, Seed = 11, All = true };
+        var quiet = Explore(spec, options);
+
+        var results = Starved(() => Explore(spec, options with { Workers = 3 }));
+
+        Assert.NotEmpty(quiet.Violations);
+        Assert.All(results, r => Assert.Equal(Exploration.ParallelExplorationTests.Signature(quiet), Exploration.ParallelExplorationTests.Signature(r)));
+    }
+
     private static Model.Workload.RunSpec Spec(Actors.Scenarios.Scenario s) => new(s.Name, s.Machine, s.Workload);
 
     private static ExplorationResult Explore(Model.Workload.RunSpec spec, ExploreOptions options)

@@ -1,5 +1,7 @@
+using Akka.Actor;
 using Akka.Configuration;
 using Akka.Dispatch;
+using BootActors.Actors.Infrastructure;
 using BootActors.Actors.Settings;
 using BootActors.Actors.Tests.Scenarios;
 
@@ -27,7 +29,25 @@ public sealed class AkkaConfigTests() : Akka.TestKit.Xunit2.TestKit(AkkaHocon(),
         var dispatcher = Sys.Dispatchers.Lookup(id);
 
         Assert.IsType<Dispatcher>(dispatcher);
-        Assert.Equal(1, Sys.Settings.Config.GetInt($"{id}.dedicated-thread-pool.thread-count"));
+        Assert.Equal(typeof(ModelThreadExecutorConfigurator).AssemblyQualifiedName!.Split(',')[..2].Select(p => p.Trim()),
+            Sys.Settings.Config.GetString($"{id}.executor").Split(',').Select(p => p.Trim()));
+
+        // Actors on it, handling messages from any thread, all run on the one thread the executor started.
+        var probe = CreateTestProbe();
+        var actors = Enumerable.Range(0, 3).Select(i => Sys.ActorOf(Props.Create(() => new ThreadReporter()).WithDispatcher(id), $"on-model-{i}")).ToList();
+        var threads = new HashSet<int>();
+        Parallel.For(0, 30, i => actors[i % 3].Tell(i, probe.Ref));
+        for (var i = 0; i < 30; i++)
+        {
+            threads.Add(probe.ExpectMsg<int>(TimeSpan.FromSeconds(10)));
+        }
+
+        Assert.Single(threads);
+    }
+
+    private sealed class ThreadReporter : ReceiveActor
+    {
+        public ThreadReporter() => Receive<int>(_ => Sender.Tell(Environment.CurrentManagedThreadId));
     }
 
     [Fact]
