@@ -130,14 +130,11 @@ public sealed class ActorSession : IDisposable
         options.OnMachine?.Invoke(machine);
         var sw = Stopwatch.StartNew();
         RunHost.Finished finished;
-        // Not Ask: its reply wakes this thread through a thread-pool hop (continuations run asynchronously),
-        // two wake-ups per run where an exploration runs thousands a second. This source's continuation (the
-        // wait below) runs on the host's thread as it completes it.
-        var done = new TaskCompletionSource<RunHost.Finished>();
+        var done = new RunHost.Completion();
         host.Tell(new RunHost.Start(machine, plan, strategy, options, done), ActorRefs.NoSender);
-        if (done.Task.Wait(options.Timeout + TimeSpan.FromSeconds(10)))
+        if (done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) is { } end)
         {
-            finished = done.Task.Result;
+            finished = end;
         }
         else
         {

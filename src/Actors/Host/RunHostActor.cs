@@ -14,8 +14,29 @@ namespace BootActors.Actors.Host;
 public static class RunHost
 {
     /// <summary>Run this machine (a fresh one, or a copy of a booted one in <see cref="ActorRunOptions.AfterBoot"/>) on the host's actors.</summary>
-    /// <param name="Done">Completed with the <see cref="Finished"/> instead of telling the sender (the facade's wait; see <see cref="ActorSession.Run"/>).</param>
-    public sealed record Start(Model.Machine.Machine Machine, WorkloadPlan Plan, IScheduleStrategy Strategy, ActorRunOptions Options, TaskCompletionSource<Finished>? Done = null);
+    /// <param name="Done">Given the <see cref="Finished"/> instead of the sender (the facade's wait; see <see cref="ActorSession.Run"/>).</param>
+    public sealed record Start(Model.Machine.Machine Machine, WorkloadPlan Plan, IScheduleStrategy Strategy, ActorRunOptions Options, Completion? Done = null);
+
+    /// <summary>
+    /// Where the facade waits for a run's <see cref="Finished"/>. Not Ask: its reply wakes the caller
+    /// through a thread-pool hop, two wake-ups per run where an exploration runs thousands a second.
+    /// The host's thread sets an event the caller blocks on, after a short spin only while the process
+    /// has cores to spare (parallel engines each need theirs).
+    /// </summary>
+    public sealed class Completion
+    {
+        private readonly ManualResetEventSlim set = new(false, Infrastructure.ModelThreadExecutor.SpareCores ? 35 : 0);
+        private Finished? result;
+
+        public void Complete(Finished finished)
+        {
+            result = finished;
+            set.Set();
+        }
+
+        /// <summary>The run's end, or null when it did not come within <paramref name="timeout"/>.</summary>
+        public Finished? Wait(TimeSpan timeout) => set.Wait(timeout) ? result : null;
+    }
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
     public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false);
@@ -45,7 +66,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private readonly HashSet<int> running = new();
     private readonly Dictionary<int, string> runningLabels = new();
     private IActorRef? replyTo;
-    private TaskCompletionSource<RunHost.Finished>? done;
+    private RunHost.Completion? done;
     private IActorRef conductor = ActorRefs.Nobody;
     private int phase = -1;
     private RunStop? stop;
@@ -372,7 +393,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         if (done is { } d)
         {
             done = null;
-            d.TrySetResult(finished);
+            d.Complete(finished);
         }
         else
         {
