@@ -11,7 +11,7 @@ namespace BootActors.Benchmarks;
 /// every <c>--every</c> schedules the live managed heap (after a full collection), the GC's heap
 /// size and the process's working set. Flat memory means the live heap's slope over the second
 /// half of the run is about zero bytes per schedule; it is printed with the table.
-/// <c>dotnet run -c Release --project tests/Benchmarks -- --soak [--schedules 100000] [--every 5000]</c>
+/// <c>dotnet run -c Release --project tests/Benchmarks -- --soak [--schedules 100000] [--every 5000] [--workers 1]</c>
 /// </summary>
 public static class Soak
 {
@@ -21,6 +21,7 @@ public static class Soak
     {
         var schedules = Value(args, "--schedules", 100_000);
         var every = Value(args, "--every", 5_000);
+        var workers = Value(args, "--workers", 1);
         var spec = Machines.LoadSpec("hotadd-concurrent", "hotplug_mutex=on");
         var samples = new List<(int Schedules, double Seconds, long Live, long Heap, long WorkingSet)>();
         var sw = Stopwatch.StartNew();
@@ -41,6 +42,7 @@ public static class Soak
             Strategy = "random",
             Seed = 9,
             Iterations = schedules,
+            Workers = workers,
             OnProgress = p =>
             {
                 if (p.Schedules % every == 0)
@@ -51,7 +53,7 @@ public static class Soak
         });
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"soak: explore hotadd-concurrent --set hotplug_mutex=on, random, seed 9: {result.Schedules} schedules in {result.Seconds:0} s " +
+            $"soak: explore hotadd-concurrent --set hotplug_mutex=on, random, seed 9, {workers} worker(s): {result.Schedules} schedules in {result.Seconds:0} s " +
             $"({result.SchedulesPerSecond:0}/s), {result.DistinctTraces} distinct traces, found: {result.Found}, error: {result.Error ?? "none"}"));
         Console.WriteLine("  schedules   seconds   live heap MB   GC heap MB   working set MB");
         foreach (var s in samples)
