@@ -20,12 +20,12 @@ public static class RunHost
     /// <summary>
     /// Where the facade waits for a run's <see cref="Finished"/>. Not Ask: its reply wakes the caller
     /// through a thread-pool hop, two wake-ups per run where an exploration runs thousands a second.
-    /// The host's thread sets an event the caller blocks on, after a short spin only while the process
-    /// has cores to spare (parallel engines each need theirs).
+    /// The host's thread sets an event the caller blocks on without spinning (<c>Task.Wait</c> spins
+    /// and yields first, on the core that parallel engines' model threads need).
     /// </summary>
     public sealed class Completion
     {
-        private readonly ManualResetEventSlim set = new(false, Infrastructure.ModelThreadExecutor.SpareCores ? 35 : 0);
+        private readonly ManualResetEventSlim set = new(false, 0);
         private Finished? result;
 
         public void Complete(Finished finished)
