@@ -28,7 +28,7 @@ public sealed class ContentionTests
     [Fact]
     public void APinnedAndStarvedExploreOfTheRaceFreeHotaddPrintsTheSameCleanJsonEveryTime()
     {
-        var outputs = Pinned("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "pct", "--max-schedules", "1500", "--seed", "2", "--json");
+        var outputs = Pinned("explore", "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "pct", "--max-schedules", "600", "--seed", "2", "--json");
 
         Assert.All(outputs, o => Assert.False(JsonNode.Parse(o)!["found"]!.GetValue<bool>(), o));
         Assert.Single(outputs.Distinct());

@@ -12,6 +12,18 @@ namespace BootActors.Actors.Tests.Exploration;
 /// </summary>
 public sealed class ExplorerStopTests(ActorHostFixture fixture) : IClassFixture<ActorHostFixture>
 {
+    /// <summary>A schedule of three million touches: seconds long, so a clock cuts it.</summary>
+    internal static RunSpec Slow()
+    {
+        var slow = ScenarioText.Load("""
+            cpus = 2
+            memory = 8G
+            variant = fixed
+            workload = [ { concurrent = [ { cpu = 1, touch { addr = 0, count = 3000000 } }, { cpu = 0, touch { addr = 0 } } ] } ]
+            """);
+        return new RunSpec(slow.Name, slow.Machine, slow.Workload);
+    }
+
     private static RunSpec Spec(string name, params string[] sets)
     {
         var s = Shipped.Load(name, sets);
@@ -89,14 +101,7 @@ public sealed class ExplorerStopTests(ActorHostFixture fixture) : IClassFixture<
     [Fact]
     public void AScheduleCutByTheTimeLimitIsNotCountedAndIsNotAnError()
     {
-        var slow = ScenarioText.Load("""
-            cpus = 2
-            memory = 8G
-            variant = fixed
-            workload = [ { concurrent = [ { cpu = 1, touch { addr = 0, count = 3000000 } }, { cpu = 0, touch { addr = 0 } } ] } ]
-            """);
-
-        var result = new Explorer(fixture.Host).Explore(new RunSpec(slow.Name, slow.Machine, slow.Workload),
+        var result = new Explorer(fixture.Host).Explore(Slow(),
             new ExploreOptions { MaxSteps = int.MaxValue, TimeLimit = TimeSpan.FromMilliseconds(300) });
 
         Assert.True(result.TimeLimitReached);
@@ -108,14 +113,7 @@ public sealed class ExplorerStopTests(ActorHostFixture fixture) : IClassFixture<
     [Fact]
     public void ASchedulesOwnTimeoutCutsItAndTheExplorationGoesOn()
     {
-        var slow = ScenarioText.Load("""
-            cpus = 2
-            memory = 8G
-            variant = fixed
-            workload = [ { concurrent = [ { cpu = 1, touch { addr = 0, count = 3000000 } }, { cpu = 0, touch { addr = 0 } } ] } ]
-            """);
-
-        var result = new Explorer(fixture.Host).Explore(new RunSpec(slow.Name, slow.Machine, slow.Workload),
+        var result = new Explorer(fixture.Host).Explore(Slow(),
             new ExploreOptions { MaxSteps = int.MaxValue, Iterations = 2, Timeout = TimeSpan.FromMilliseconds(200) });
 
         Assert.True(result.Schedules == 2, $"{result.Schedules} schedules; error: {result.Error}");

@@ -1,7 +1,6 @@
 using BootActors.Actors.Exploration;
 using BootActors.Actors.Tests.Host;
 using BootActors.Model.Workload;
-using ScenarioText = BootActors.Actors.Tests.Scenarios.ScenarioText;
 using TempDir = BootActors.Actors.Tests.Scenarios.TempDir;
 
 namespace BootActors.Actors.Tests.Exploration;
@@ -91,14 +90,7 @@ public sealed class ParallelExplorationTests(ActorHostFixture fixture) : IClassF
     [Fact]
     public void SchedulesCutByTheirOwnTimeoutAreCountedInOrderByTheWorkersToo()
     {
-        var slow = ScenarioText.Load("""
-            cpus = 2
-            memory = 8G
-            variant = fixed
-            workload = [ { concurrent = [ { cpu = 1, touch { addr = 0, count = 3000000 } }, { cpu = 0, touch { addr = 0 } } ] } ]
-            """);
-
-        var result = new Explorer(fixture.Host).Explore(new RunSpec(slow.Name, slow.Machine, slow.Workload),
+        var result = new Explorer(fixture.Host).Explore(ExplorerStopTests.Slow(),
             new ExploreOptions { MaxSteps = int.MaxValue, Iterations = 3, Workers = 2, Timeout = TimeSpan.FromMilliseconds(200) });
 
         Assert.True(result.Schedules == 3, $"{result.Schedules} schedules; error: {result.Error}");
