@@ -102,6 +102,7 @@ public static class CliApp
         E820FormatException => ex.Message,
         MachineConfigException => $"cannot build this machine: {ex.Message}",
         ScenarioException => ex.Message,
+        Actors.Settings.AkkaConfigException => ex.Message,
         ArgumentException a when ex.Source == "BootActors.Model" => a.ParamName is { } name ? a.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : a.Message,
         _ => null,
     };

@@ -198,7 +198,7 @@ internal sealed class RunCommand
         };
 
         var choice = ParseHost(parse);
-        var bounds = limits.Parse(parse, BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults)));
+        var bounds = limits.Parse(parse, BootActorsSettings.FromConfigDirectory(ActorHost.Defaults));
         var setup = MachineBuilder.Build(request, loader);
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;

@@ -300,6 +300,46 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
             "cannot build this machine: --memory 60T: mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to 31,518,840 page-table pages (7.51 GiB), more than the 768 MiB this model may use on this host");
     }
 
+    [Theory]
+    [InlineData("ModelThreadExecutorConfigurator, BootActors.Actors", "NoSuchExecutor, BootActors.Actors",
+        "bootactors.model-dispatcher: Could not resolve executor service configurator type BootActors.Actors.Infrastructure.NoSuchExecutor, BootActors.Actors")]
+    [InlineData("throughput = 1000", "throughput = many", "bootactors.model-dispatcher: The input string 'many' was not in a correct format.")]
+    [InlineData("run-timeout = 60s", "run-timeout = soon", "bootactors.run-timeout: 'soon' is not a duration such as 60s")]
+    [InlineData("max-steps = 50000000", "max-steps = 0", "bootactors.conductor.max-steps must be positive")]
+    public async Task AnUnusableValueInConfigAkkaHoconIsRefusedNamingTheFileAndTheKey(string value, string replacement, string expected)
+    {
+        // A copy of config/ where the process starts (the first place the CLI looks), one value spoiled.
+        using var scratch = new Scratch();
+        var config = Directory.CreateDirectory(scratch.PathOf("config")).FullName;
+        var shipped = File.ReadAllText(Path.Combine(Cli.RepoRoot(), "config", "akka.hocon"));
+        Assert.Contains(value, shipped);
+        var file = Path.Combine(config, "akka.hocon");
+        File.WriteAllText(file, shipped.Replace(value, replacement, StringComparison.Ordinal));
+
+        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "bootactors"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = scratch.Dir,
+        };
+        foreach (var a in new[] { "run", "--memory", "4G" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var child = System.Diagnostics.Process.Start(psi)!;
+        var stdout = child.StandardOutput.ReadToEndAsync();
+        var stderr = child.StandardError.ReadToEndAsync();
+        if (!child.WaitForExit(TimeSpan.FromSeconds(60)))
+        {
+            child.Kill(entireProcessTree: true);
+            Assert.Fail("bootactors did not refuse the configuration within 60 s");
+        }
+
+        AssertRefused(new CliRun(child.ExitCode, await stdout, await stderr), $"{file}: {expected}");
+    }
+
     [Fact]
     public void ACpuCountIsRefusedWithTheSameReasonByTheOptionAScenarioAReplayFileAndATraceHeader()
     {

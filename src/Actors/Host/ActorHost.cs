@@ -210,14 +210,38 @@ public sealed class ActorHost : IDisposable
     public ActorHost(Config? config = null, string name = "bootactors")
     {
         var full = (config ?? Config.Empty).WithFallback(Defaults);
+        Settings = BootActorsSettings.From(full);
         system = ActorSystem.Create(name, full);
         Name = name;
-        Settings = BootActorsSettings.From(full);
         ownsSystem = true;
+        try
+        {
+            // The model dispatcher is built on first use; a bad one (an executor type that does not
+            // exist, a throughput that is not a number) is the configuration's mistake, said now.
+            system.Dispatchers.Lookup(Settings.ModelDispatcher);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            throw new ConfigurationException($"{Settings.ModelDispatcher}: {ex.GetBaseException().Message}", ex);
+        }
     }
 
     /// <summary>An actor host configured by the nearest config/akka.hocon (Akka's logging through Serilog).</summary>
-    public static ActorHost FromConfigDirectory() => new(BootActorsSettings.FindAkkaConfig());
+    /// <exception cref="AkkaConfigException">The file is not HOCON, or a value in it is unusable.</exception>
+    public static ActorHost FromConfigDirectory()
+    {
+        var file = BootActorsSettings.FindAkkaConfigFile();
+        var config = file is null ? Config.Empty : BootActorsSettings.ReadAkkaConfig(file);
+        try
+        {
+            return new ActorHost(config);
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new AkkaConfigException(file ?? BootActorsSettings.AkkaConfigFileName, ex.Message, ex);
+        }
+    }
 
     /// <summary>The bootactors section of the configuration.</summary>
     public BootActorsSettings Settings { get; } = BootActorsSettings.Default;

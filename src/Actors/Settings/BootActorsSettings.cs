@@ -32,8 +32,8 @@ public sealed record BootActorsSettings
         ArgumentNullException.ThrowIfNull(config);
         var settings = new BootActorsSettings
         {
-            RunTimeout = config.GetTimeSpan("bootactors.run-timeout", Default.RunTimeout, allowInfinite: false),
-            ConductorMaxSteps = config.GetLong("bootactors.conductor.max-steps", Default.ConductorMaxSteps),
+            RunTimeout = Read(config, "bootactors.run-timeout", "a duration such as 60s", c => c.GetTimeSpan("bootactors.run-timeout", Default.RunTimeout, allowInfinite: false)),
+            ConductorMaxSteps = Read(config, "bootactors.conductor.max-steps", "a whole number", c => c.GetLong("bootactors.conductor.max-steps", Default.ConductorMaxSteps)),
 
             // Without its definition the id would make actor creation fail; the ActorHost's own defaults define it.
             ModelDispatcher = config.HasPath(ModelDispatcherId) ? ModelDispatcherId : Host.ActorHost.ModelDispatcher,
@@ -53,11 +53,58 @@ public sealed record BootActorsSettings
     }
 
     /// <summary>Parses an akka.hocon file (config/akka.hocon, found with <see cref="ConfigDirectory"/>).</summary>
-    public static Config ReadAkkaConfig(string path) => ConfigurationFactory.ParseString(File.ReadAllText(path));
+    /// <exception cref="AkkaConfigException">The file is not HOCON.</exception>
+    public static Config ReadAkkaConfig(string path)
+    {
+        var text = File.ReadAllText(path);
+        try
+        {
+            return ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception ex) when (ex is not (IOException or UnauthorizedAccessException or OutOfMemoryException))
+        {
+            throw new AkkaConfigException(path, ex.Message, ex);
+        }
+    }
+
+    /// <summary>The nearest config/akka.hocon, or null when there is none.</summary>
+    public static string? FindAkkaConfigFile() =>
+        ConfigDirectory.Candidates().Select(d => Path.Combine(d, AkkaConfigFileName)).FirstOrDefault(File.Exists);
 
     /// <summary>The nearest config/akka.hocon, or an empty config (Akka's defaults and ours) when there is none.</summary>
-    public static Config FindAkkaConfig() =>
-        ConfigDirectory.Candidates().Select(d => Path.Combine(d, AkkaConfigFileName)).FirstOrDefault(File.Exists) is { } file
-            ? ReadAkkaConfig(file)
-            : Config.Empty;
+    public static Config FindAkkaConfig() => FindAkkaConfigFile() is { } file ? ReadAkkaConfig(file) : Config.Empty;
+
+    /// <summary>The settings of the nearest config/akka.hocon; an unusable value is an <see cref="AkkaConfigException"/> naming the file.</summary>
+    public static BootActorsSettings FromConfigDirectory(Config fallback)
+    {
+        var file = FindAkkaConfigFile();
+        var config = file is null ? Config.Empty : ReadAkkaConfig(file);
+        try
+        {
+            return From(config.WithFallback(fallback));
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new AkkaConfigException(file ?? AkkaConfigFileName, ex.Message, ex);
+        }
+    }
+
+    private static T Read<T>(Config config, string key, string expected, Func<Config, T> read)
+    {
+        try
+        {
+            return read(config);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or ConfigurationException or InvalidCastException)
+        {
+            throw new ConfigurationException($"{key}: '{config.GetString(key, "")}' is not {expected}", ex);
+        }
+    }
+}
+
+/// <summary>config/akka.hocon cannot be used: "file: what is wrong" (the user's to mend, not a bug).</summary>
+public sealed class AkkaConfigException(string path, string problem, Exception? inner = null)
+    : Exception($"{path}: {problem}", inner)
+{
+    public string Path { get; } = path;
 }

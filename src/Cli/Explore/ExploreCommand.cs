@@ -114,7 +114,7 @@ internal sealed class ExploreCommand
             }
         }
 
-        var settings = BootActorsSettings.From(BootActorsSettings.FindAkkaConfig().WithFallback(ActorHost.Defaults));
+        var settings = BootActorsSettings.FromConfigDirectory(ActorHost.Defaults);
         var bounds = limits.Parse(parse, settings, DefaultMaxDeliveries);
         if (bounds.MaxDeliveries > int.MaxValue)
         {
