@@ -274,29 +274,9 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
     {
         // A host of 1 GiB (the GC's hard limit, as a container's would be): 60 TiB without PSE needs
         // 31.5 million table pages, 7.5 GiB even as the compact model holds them.
-        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "bootactors"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Cli.RepoRoot(),
-        };
-        foreach (var a in new[] { "run", "--memory", "60T", "--pse", "off" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x40000000";
-        using var child = System.Diagnostics.Process.Start(psi)!;
-        var stdout = child.StandardOutput.ReadToEndAsync();
-        var stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(TimeSpan.FromSeconds(120)))
-        {
-            child.Kill(entireProcessTree: true);
-            Assert.Fail("bootactors did not refuse the machine within 120 s");
-        }
-
-        AssertRefused(new CliRun(child.ExitCode, await stdout, await stderr),
+        var run = await Cli.RunProcessAsync(Cli.RepoRoot(), TimeSpan.FromSeconds(120),
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" }, "run", "--memory", "60T", "--pse", "off");
+        AssertRefused(run,
             "cannot build this machine: --memory 60T: mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to 31,518,840 page-table pages (7.51 GiB), more than the 768 MiB this model may use on this host");
     }
 
@@ -316,28 +296,8 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
         var file = Path.Combine(config, "akka.hocon");
         File.WriteAllText(file, shipped.Replace(value, replacement, StringComparison.Ordinal));
 
-        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "bootactors"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = scratch.Dir,
-        };
-        foreach (var a in new[] { "run", "--memory", "4G" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var child = System.Diagnostics.Process.Start(psi)!;
-        var stdout = child.StandardOutput.ReadToEndAsync();
-        var stderr = child.StandardError.ReadToEndAsync();
-        if (!child.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            child.Kill(entireProcessTree: true);
-            Assert.Fail("bootactors did not refuse the configuration within 60 s");
-        }
-
-        AssertRefused(new CliRun(child.ExitCode, await stdout, await stderr), $"{file}: {expected}");
+        var run = await Cli.RunProcessAsync(scratch.Dir, TimeSpan.FromSeconds(60), null, "run", "--memory", "4G");
+        AssertRefused(run, $"{file}: {expected}");
     }
 
     [Fact]

@@ -11,6 +11,47 @@ internal static class Cli
         return new CliRun(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>
+    /// Runs the installed program as its own process in <paramref name="dir"/> (where it looks for
+    /// config/ first), with <paramref name="environment"/> added; killed and a <see cref="TimeoutException"/>
+    /// after <paramref name="limit"/>.
+    /// </summary>
+    public static async Task<CliRun> RunProcessAsync(string dir, TimeSpan limit, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "bootactors"))
+        {
+            WorkingDirectory = dir,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"bootactors {string.Join(' ', args)} did not finish within {limit.TotalSeconds:0} s");
+        }
+
+        return new CliRun(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>The repository root (where BootActors.sln is), for files under config/.</summary>
     public static string RepoRoot()
     {

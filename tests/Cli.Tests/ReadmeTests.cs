@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using BootActors.Cli.Scenarios;
 
@@ -89,7 +88,7 @@ public sealed partial class ReadmeTests
             File.CreateSymbolicLink(Path.Combine(dir, "config"), Path.Combine(Cli.RepoRoot(), "config"));
             foreach (var e in Examples().Where(e => !Slow(e.Args) && !Clustered(e.Args)))
             {
-                var (code, stdout, stderr) = await RunAsync(dir, e.Args);
+                var (code, stdout, stderr) = await Cli.RunProcessAsync(dir, TimeSpan.FromSeconds(120), null, e.Args);
                 var what = $"README.md:{e.Line}: bootactors {string.Join(' ', e.Args)}";
                 Assert.True(code is 0 or 1 or 4, $"{what}: exit {code}\n{stderr}");
                 Assert.DoesNotContain("internal error", stderr, StringComparison.Ordinal);
@@ -145,37 +144,6 @@ public sealed partial class ReadmeTests
     /// terminals): they are only parsed here; tests/Cluster.Tests runs them together.
     /// </summary>
     private static bool Clustered(string[] args) => args[0] == "worker" || args.Contains("--cluster");
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string dir, string[] args)
-    {
-        var psi = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "bootactors"))
-        {
-            WorkingDirectory = dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"bootactors {string.Join(' ', args)} did not finish within 120 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
 
     [GeneratedRegex(@"^(?:bootactors|dotnet run --project src/Cli --)\s+(?<args>[^#]*?)\s*(?:#.*)?$")]
     private static partial Regex Command();
