@@ -229,19 +229,7 @@ public sealed class ActorHost : IDisposable
 
     /// <summary>An actor host configured by the nearest config/akka.hocon (Akka's logging through Serilog).</summary>
     /// <exception cref="AkkaConfigException">The file is not HOCON, or a value in it is unusable.</exception>
-    public static ActorHost FromConfigDirectory()
-    {
-        var file = BootActorsSettings.FindAkkaConfigFile();
-        var config = file is null ? Config.Empty : BootActorsSettings.ReadAkkaConfig(file);
-        try
-        {
-            return new ActorHost(config);
-        }
-        catch (ConfigurationException ex)
-        {
-            throw new AkkaConfigException(file ?? BootActorsSettings.AkkaConfigFileName, ex.Message, ex);
-        }
-    }
+    public static ActorHost FromConfigDirectory() => BootActorsSettings.UseAkkaConfig(c => new ActorHost(c));
 
     /// <summary>The bootactors section of the configuration.</summary>
     public BootActorsSettings Settings { get; } = BootActorsSettings.Default;

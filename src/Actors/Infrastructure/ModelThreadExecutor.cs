@@ -27,15 +27,13 @@ internal sealed class ModelThreadExecutor : ExecutorService
 {
     private readonly ConcurrentQueue<IRunnable> queue = new();
     private readonly SemaphoreSlim wake = new(0);
-    private readonly Thread thread;
     private int sleeping;
     private volatile bool shutdown;
 
     public ModelThreadExecutor(string id)
         : base(id)
     {
-        thread = new Thread(Loop) { IsBackground = true, Name = id };
-        thread.Start();
+        new Thread(Loop) { IsBackground = true, Name = id }.Start();
     }
 
     public override void Execute(IRunnable run)
@@ -46,15 +44,18 @@ internal sealed class ModelThreadExecutor : ExecutorService
         }
 
         queue.Enqueue(run);
-        if (Interlocked.Exchange(ref sleeping, 0) == 1)
-        {
-            wake.Release();
-        }
+        Wake();
     }
 
     public override void Shutdown()
     {
         shutdown = true;
+        Wake();
+    }
+
+    /// <summary>Releases the thread if it said it was going to sleep (and only then, so a busy thread costs no release).</summary>
+    private void Wake()
+    {
         if (Interlocked.Exchange(ref sleeping, 0) == 1)
         {
             wake.Release();

@@ -75,13 +75,19 @@ public sealed record BootActorsSettings
     public static Config FindAkkaConfig() => FindAkkaConfigFile() is { } file ? ReadAkkaConfig(file) : Config.Empty;
 
     /// <summary>The settings of the nearest config/akka.hocon; an unusable value is an <see cref="AkkaConfigException"/> naming the file.</summary>
-    public static BootActorsSettings FromConfigDirectory(Config fallback)
+    public static BootActorsSettings FromConfigDirectory(Config fallback) => UseAkkaConfig(c => From(c.WithFallback(fallback)));
+
+    /// <summary>
+    /// Gives the nearest config/akka.hocon (an empty config when there is none) to <paramref name="use"/>;
+    /// a <see cref="ConfigurationException"/> it throws becomes an <see cref="AkkaConfigException"/> naming the file.
+    /// </summary>
+    public static T UseAkkaConfig<T>(Func<Config, T> use)
     {
         var file = FindAkkaConfigFile();
         var config = file is null ? Config.Empty : ReadAkkaConfig(file);
         try
         {
-            return From(config.WithFallback(fallback));
+            return use(config);
         }
         catch (ConfigurationException ex)
         {
