@@ -3,8 +3,11 @@ using System.Text.Json.Nodes;
 
 namespace BootActors.Cli.Tests;
 
-/// <summary>Runs alone: it loads one core to the hilt on purpose.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>
+/// One test at a time, each loading core 0 to the hilt on purpose; the rest of the suite runs
+/// beside them (more load on a loaded machine is what these tests are about).
+/// </summary>
+[CollectionDefinition(Name)]
 public sealed class ContentionCollection
 {
     public const string Name = "contention";

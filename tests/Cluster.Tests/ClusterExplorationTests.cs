@@ -3,8 +3,12 @@ using BootActors.Cluster.Tests.Harness;
 
 namespace BootActors.Cluster.Tests;
 
-/// <summary>The multi-process tests start several nodes each: run them one at a time on a small machine.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
+/// <summary>
+/// The multi-process tests whose nodes explore to compare with one process: one at a time, beside
+/// <see cref="ClusterFailureCollection"/>, whose tests spend most of their time waiting for a failure
+/// to be noticed.
+/// </summary>
+[CollectionDefinition(Name)]
 public sealed class MultiProcessCollection
 {
     public const string Name = "multi-process cluster";
@@ -138,30 +142,6 @@ public sealed class ClusterExplorationTests
         Assert.True(shares.Count(s => !s.Node.Contains("coordinator") && s.Schedules > 0) == 2, coordinator.Stdout);
     }
 
-    [Fact(Timeout = 300_000)]
-    public async Task ARandomRunWithAWorkerKilledMidRunStillExploresExactlyNSchedulesNoneCountedTwice()
-    {
-        // The killed worker's numbers wait for the failure detector whatever n is: n only has to outlast the first 150.
-        const int n = 10000;
-        using var ws = new Workspace();
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
-            "--max-schedules", n.ToString());
-
-        // Once the exploration is well under way, SIGKILL the first worker: it cannot leave, it just vanishes.
-        await coordinator.WaitForStderr(l => l.StartsWith("explore: ") && int.Parse(l.Split(' ')[1]) >= 150, Runs.Finish, "150 schedules counted");
-        Assert.False(workers[0].HasExited, workers[0].Stderr);
-        workers[0].Kill();
-
-        await coordinator.WaitForStderr(l => l.Contains("was downed (unreachable)"), TimeSpan.FromSeconds(60), "the killed worker downed");
-        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
-        Assert.Equal(0, await workers[1].Exit(Runs.Start));
-
-        var cluster = Runs.Json(coordinator);
-        Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
-        Runs.AssertEachNumberOnce(cluster, n);
-        Assert.False(cluster["found"]!.GetValue<bool>());
-    }
-
     [Fact(Timeout = 240_000)]
     public async Task TheLostUpdateOfTheBuggyHotaddIsFoundOverTheClusterAndItsReplayFileReproducesItAndIsTheSingleProcessOne()
     {
@@ -212,82 +192,6 @@ public sealed class ClusterExplorationTests
         var cluster = Runs.Json(coordinator);
         Assert.Equal(Comparable(one), Comparable(cluster));
         Assert.Equal(File.ReadAllBytes(one["replay"]!.GetValue<string>()), File.ReadAllBytes(cluster["replay"]!.GetValue<string>()));
-    }
-
-    [Fact(Timeout = 240_000)]
-    public async Task WorkersExitNonZeroWithAMessageWhenTheCoordinatorIsKilled()
-    {
-        using var ws = new Workspace();
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random",
-            "--max-schedules", "100000");
-        await coordinator.WaitForStderr(l => l.StartsWith("explore: "), Runs.Finish, "exploring");
-        coordinator.Kill();
-
-        foreach (var w in workers)
-        {
-            Assert.Equal(6, await w.Exit(TimeSpan.FromSeconds(90)));
-            Assert.Contains("coordinator", w.Stderr.Split('\n').Last(l => l.StartsWith("worker: ")));
-        }
-    }
-
-    [Fact(Timeout = 240_000)]
-    public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
-    {
-        // Long enough that the interrupt, a second in, lands mid-run on an idle machine too (about 1,400 schedules a second over three nodes).
-        const int n = 8000;
-        using var ws = new Workspace();
-        var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
-            "--max-schedules", n.ToString());
-        await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        Assert.False(workers[0].HasExited, workers[0].Stderr);
-        workers[0].Interrupt();
-
-        Assert.Equal(130, await workers[0].Exit(TimeSpan.FromSeconds(60)));
-        Assert.Contains("interrupted: this worker withdrew", workers[0].Stderr);
-
-        // Withdrawn, not downed: the coordinator hands its units on without waiting for the failure detector.
-        await coordinator.WaitForStderr(l => l.Contains("withdrew: interrupted (Ctrl-C)"), TimeSpan.FromSeconds(30), "the withdrawal");
-        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
-        Assert.Equal(0, await workers[1].Exit(Runs.Start));
-        var cluster = Runs.Json(coordinator);
-        Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
-        Runs.AssertEachNumberOnce(cluster, n);
-        Assert.DoesNotContain("was downed", coordinator.Stderr);
-    }
-
-    [Fact(Timeout = 240_000)]
-    public async Task AWorkerWhoseScenarioFilesResolveToAnotherRunIsRefusedWithAMessageAndTheOthersGoOn()
-    {
-        using var ws = new Workspace();
-        using var other = new Workspace();
-        var scenario = Path.Combine(other.Config, "scenarios", "hotadd-concurrent.hocon");
-        File.WriteAllText(scenario, File.ReadAllText(scenario) + "\nhotplug_mutex = on\n");
-
-        var address = $"127.0.0.1:{Workspace.FreePort()}";
-        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--strategy", "random", "--max-schedules", "50", "--all", "--json",
-            "--cluster", address, "--min-workers", "1", "--output-dir", ws.Replays("r"));
-        var refused = other.Start("worker with other files", "worker", "--join", address);
-        Assert.Equal(2, await refused.Exit(Runs.Start));
-        Assert.Contains("resolve hotadd-concurrent to another run", refused.Stderr);
-        await coordinator.WaitForStderr(l => l.StartsWith("refused worker 127.0.0.1:"), Runs.Start, "the refusal reported");
-
-        var good = ws.Start("worker", "worker", "--join", address);
-        Assert.Equal(1, await coordinator.Exit(Runs.Finish));
-        Assert.Equal(0, await good.Exit(Runs.Start));
-        Assert.Equal(50, Runs.Json(coordinator)["schedules"]!.GetValue<int>());
-    }
-
-    [Fact(Timeout = 120_000)]
-    public async Task TheCoordinatorGivesUpWithAClearMessageWhenTheWorkersDoNotCome()
-    {
-        using var ws = new Workspace(Workspace.FastFailure + "\nbootactors.cluster.min-workers-timeout = 4s\n");
-        var address = $"127.0.0.1:{Workspace.FreePort()}";
-        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--cluster", address, "--min-workers", "2");
-
-        Assert.Equal(6, await coordinator.Exit(TimeSpan.FromSeconds(60)));
-        Assert.Contains($"0 of 2 worker(s) joined within 4 s (bootactors.cluster.min-workers-timeout); start them with: bootactors worker --join {address}", coordinator.Stderr);
-        Assert.DoesNotContain("   at ", coordinator.Stderr);
     }
 
     private static string Comparable(JsonObject result, params string[] perViolation)

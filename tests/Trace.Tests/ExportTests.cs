@@ -6,7 +6,7 @@ using BootActors.Trace.Tests.Consumers;
 
 namespace BootActors.Trace.Tests;
 
-[Collection(TraceCollection.Name)]
+[Collection(ExportCollection.Name)]
 public sealed class ExportTests(TraceFiles traces)
 {
     [Fact]

@@ -33,20 +33,33 @@ internal sealed record RawEvent(long Seq, string From, string To, string Type, D
 
 /// <summary>
 /// Traces of the shipped scenarios, written once per test run by 'bootactors run --trace' (the way
-/// users make them) into a temporary folder.
+/// users make them) into a temporary folder. One set for the whole assembly: each collection below
+/// gets a handle on it, so the browser tests, the export tests and the rest run side by side and
+/// still make each trace once. The folder goes when the test process exits.
 /// </summary>
-public sealed class TraceFiles : IDisposable
+public sealed class TraceFiles
 {
-    private readonly Dictionary<string, string> made = new();
-    private readonly object gate = new();
-
-    public TraceFiles()
+    private static readonly Dictionary<string, string> Made = new();
+    private static readonly object Gate = new();
+    private static readonly Lazy<string> Folder = new(() =>
     {
-        Directory = Path.Combine(Path.GetTempPath(), $"bootactors-trace-tests-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(Directory);
-    }
+        var dir = Path.Combine(Path.GetTempPath(), $"bootactors-trace-tests-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                System.IO.Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A viewer may still hold a file; the temp folder is cleaned by the system.
+            }
+        };
+        return dir;
+    });
 
-    public string Directory { get; }
+    public string Directory => Folder.Value;
 
     /// <summary>hotadd-concurrent with seed 0: its schedule loses pud[8]'s first pmd page (the violation).</summary>
     public string HotaddSeed0 => Make("hotadd-seed0", "run", "hotadd-concurrent", "--seed", "0");
@@ -68,23 +81,11 @@ public sealed class TraceFiles : IDisposable
     /// <summary>A path in the folder for a file a test writes.</summary>
     public string PathFor(string name) => Path.Combine(Directory, name);
 
-    public void Dispose()
-    {
-        try
-        {
-            System.IO.Directory.Delete(Directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A viewer or a failed test may still hold a file; the temp folder is cleaned by the system.
-        }
-    }
-
     private string Make(string name, params string[] args)
     {
-        lock (gate)
+        lock (Gate)
         {
-            if (made.TryGetValue(name, out var existing))
+            if (Made.TryGetValue(name, out var existing))
             {
                 return existing;
             }
@@ -96,7 +97,7 @@ public sealed class TraceFiles : IDisposable
             // not meet its scenario's expect block 4; only a usage or internal error is a failure here.
             Assert.True(run.ExitCode is 0 or 1 or 4, $"bootactors {string.Join(" ", args)} exited {run.ExitCode}: {run.Stderr}");
             Assert.True(File.Exists(path), $"no trace written by bootactors {string.Join(" ", args)}");
-            made[name] = path;
+            Made[name] = path;
             return path;
         }
     }
@@ -106,4 +107,18 @@ public sealed class TraceFiles : IDisposable
 public sealed class TraceCollection : ICollectionFixture<TraceFiles>
 {
     public const string Name = "traces";
+}
+
+/// <summary>The HTML viewer in Chromium: beside the other trace tests, not after them.</summary>
+[CollectionDefinition(Name)]
+public sealed class ViewerCollection : ICollectionFixture<TraceFiles>
+{
+    public const string Name = "trace viewer";
+}
+
+/// <summary>The exports checked by Mermaid's CLI and DevTools' trace engine: beside the other trace tests, not after them.</summary>
+[CollectionDefinition(Name)]
+public sealed class ExportCollection : ICollectionFixture<TraceFiles>
+{
+    public const string Name = "trace exports";
 }

@@ -25,7 +25,7 @@ public sealed class ChromiumFactAttribute : FactAttribute
 }
 
 /// <summary>The HTML viewer in a real headless Chromium (Playwright for .NET on the system's browser).</summary>
-[Collection(TraceCollection.Name)]
+[Collection(ViewerCollection.Name)]
 public sealed class ViewerTests(TraceFiles traces)
 {
     private static readonly string[] ChromiumArgs =
