@@ -67,7 +67,7 @@ public static class ClusterExplorer
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(ClusterNode.SystemName, ClusterNode.Coordinator(host, port));
+            system = ClusterNode.Start(ClusterNode.Coordinator(host, port));
         }
         catch (Exception ex) when (Bind(ex) is { } why)
         {

@@ -2,7 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Text.RegularExpressions;
+using Akka.Actor;
 using Akka.Configuration;
+using Akka.Configuration.Hocon;
 using BootActors.Actors.Host;
 using BootActors.Actors.Settings;
 
@@ -25,12 +28,17 @@ public static class ClusterNode
     /// <summary>A worker at <paramref name="host"/>:<paramref name="port"/> (0: any free port) joining the seed at <paramref name="joinHost"/>:<paramref name="joinPort"/>.</summary>
     public static Config Worker(string host, int port, string joinHost, int joinPort) => Node(host, port, Protocol.Worker.Role, joinHost, joinPort);
 
-    /// <summary>config/cluster.hocon found as akka.hocon is (nearest config/ first), else the copy built into this assembly.</summary>
+    /// <summary>The nearest config/cluster.hocon (found as akka.hocon is, nearest config/ first), or null: the copy built into this assembly is used.</summary>
+    public static string? ClusterHoconFile() =>
+        ConfigDirectory.Candidates().Select(d => Path.Combine(d, ClusterConfigFileName)).FirstOrDefault(File.Exists);
+
+    /// <summary>config/cluster.hocon, else the copy built into this assembly.</summary>
+    /// <exception cref="AkkaConfigException">The file is not HOCON.</exception>
     public static Config ClusterHocon()
     {
-        if (ConfigDirectory.Candidates().Select(d => Path.Combine(d, ClusterConfigFileName)).FirstOrDefault(File.Exists) is { } file)
+        if (ClusterHoconFile() is { } file)
         {
-            return ConfigurationFactory.ParseString(File.ReadAllText(file));
+            return BootActorsSettings.ReadAkkaConfig(file);
         }
 
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("BootActors.Cluster.cluster.hocon")
@@ -40,7 +48,73 @@ public static class ClusterNode
     }
 
     /// <summary>The settings of the bootactors.cluster section in force.</summary>
-    public static ClusterSettings Settings() => ClusterSettings.From(ClusterHocon());
+    /// <exception cref="AkkaConfigException">A value cannot be used; the message names the file and the key.</exception>
+    public static ClusterSettings Settings()
+    {
+        var config = ClusterHocon();
+        try
+        {
+            return ClusterSettings.From(config);
+        }
+        catch (ConfigurationException ex)
+        {
+            throw new AkkaConfigException(ClusterHoconFile() ?? ClusterConfigFileName, ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Starts a node's actor system. Akka.NET reads its own keys (the cluster's, the remoting's) as it
+    /// starts and names neither the file nor the key of a value it cannot read, only the value: that
+    /// becomes an <see cref="AkkaConfigException"/> naming the files and the keys that hold it.
+    /// </summary>
+    public static ActorSystem Start(Config config)
+    {
+        try
+        {
+            return ActorSystem.Create(SystemName, config);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException or ConfigurationException
+                                       && ClusterExplorer.Bind(ex) is null)
+        {
+            var files = new[] { ClusterHoconFile(), BootActorsSettings.FindAkkaConfigFile() }.OfType<string>().ToList();
+            var value = Regex.Match(ex.Message, "'([^']*)'") is { Success: true } m ? m.Groups[1].Value : null;
+            var held = value is null
+                ? []
+                : files.SelectMany(f => KeysHolding(BootActorsSettings.ReadAkkaConfig(f).Root, "", value).Select(k => $"{f}{LineOf(f, k, value)}: {k} = {value}")).ToList();
+            throw held.Count > 0
+                ? new AkkaConfigException(string.Join("; ", held), $"Akka.NET cannot start a cluster node with it ({ex.Message})", ex)
+                : new AkkaConfigException(files.Count > 0 ? string.Join(" or ", files) : ClusterConfigFileName,
+                    $"Akka.NET cannot start a cluster node with this configuration ({ex.Message})", ex);
+        }
+    }
+
+    /// <summary>":LINE" of the line that sets <paramref name="key"/>'s last part to <paramref name="value"/>, or nothing.</summary>
+    private static string LineOf(string file, string key, string value)
+    {
+        var name = Regex.Escape(key[(key.LastIndexOf('.') + 1)..]);
+        var pattern = new Regex($@"(^|[\s.{{""]){name}""?\s*[=:]?\s*""?{Regex.Escape(value)}");
+        var lines = File.ReadAllLines(file);
+        var i = Array.FindIndex(lines, l => pattern.IsMatch(l));
+        return i < 0 ? "" : $":{i + 1}";
+    }
+
+    private static IEnumerable<string> KeysHolding(HoconValue node, string path, string value)
+    {
+        if (node.IsObject())
+        {
+            foreach (var (key, child) in node.GetObject().Items)
+            {
+                foreach (var k in KeysHolding(child, path.Length == 0 ? key : $"{path}.{key}", value))
+                {
+                    yield return k;
+                }
+            }
+        }
+        else if (node.IsString() && node.GetString() == value)
+        {
+            yield return path;
+        }
+    }
 
     /// <summary>Parses HOST:PORT (IPv6 in brackets: [::1]:4053); a bad one is a <see cref="ClusterException"/> naming the option.</summary>
     public static (string Host, int Port) ParseEndpoint(string text, string option, bool anyPort = false)

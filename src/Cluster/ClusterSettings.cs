@@ -27,13 +27,13 @@ public sealed record ClusterSettings
         const string s = "bootactors.cluster.";
         var settings = new ClusterSettings
         {
-            MinWorkersTimeout = Positive(config.GetTimeSpan(s + "min-workers-timeout", Default.MinWorkersTimeout, allowInfinite: false), s + "min-workers-timeout"),
-            JoinTimeout = Positive(config.GetTimeSpan(s + "join-timeout", Default.JoinTimeout, allowInfinite: false), s + "join-timeout"),
-            CoordinatorLostAfter = Positive(config.GetTimeSpan(s + "coordinator-lost-after", Default.CoordinatorLostAfter, allowInfinite: false), s + "coordinator-lost-after"),
-            LeaveTimeout = Positive(config.GetTimeSpan(s + "leave-timeout", Default.LeaveTimeout, allowInfinite: false), s + "leave-timeout"),
-            CoordinatorExplores = config.GetBoolean(s + "coordinator-explores", Default.CoordinatorExplores),
-            UnitSize = config.GetInt(s + "unit-size", Default.UnitSize),
-            Prefetch = config.GetInt(s + "prefetch", Default.Prefetch),
+            MinWorkersTimeout = Duration(config, s + "min-workers-timeout", Default.MinWorkersTimeout),
+            JoinTimeout = Duration(config, s + "join-timeout", Default.JoinTimeout),
+            CoordinatorLostAfter = Duration(config, s + "coordinator-lost-after", Default.CoordinatorLostAfter),
+            LeaveTimeout = Duration(config, s + "leave-timeout", Default.LeaveTimeout),
+            CoordinatorExplores = Read(config, s + "coordinator-explores", "on or off", c => c.GetBoolean(s + "coordinator-explores", Default.CoordinatorExplores)),
+            UnitSize = Read(config, s + "unit-size", "a whole number", c => c.GetInt(s + "unit-size", Default.UnitSize)),
+            Prefetch = Read(config, s + "prefetch", "a whole number", c => c.GetInt(s + "prefetch", Default.Prefetch)),
         };
 
         if (settings.UnitSize < 1)
@@ -49,6 +49,21 @@ public sealed record ClusterSettings
         return settings;
     }
 
-    private static TimeSpan Positive(TimeSpan t, string key) =>
-        t > TimeSpan.Zero ? t : throw new ConfigurationException($"{key} = {t}: expected a positive duration");
+    private static TimeSpan Duration(Config config, string key, TimeSpan fallback)
+    {
+        var t = Read(config, key, "a duration such as 30s", c => c.GetTimeSpan(key, fallback, allowInfinite: false));
+        return t > TimeSpan.Zero ? t : throw new ConfigurationException($"{key} = {t}: expected a positive duration");
+    }
+
+    private static T Read<T>(Config config, string key, string expected, Func<Config, T> read)
+    {
+        try
+        {
+            return read(config);
+        }
+        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException or ConfigurationException)
+        {
+            throw new ConfigurationException($"{key}: '{config.GetString(key, "")}' is not {expected}", ex);
+        }
+    }
 }

@@ -22,7 +22,7 @@ public static class ClusterWorker
         ActorSystem system;
         try
         {
-            system = ActorSystem.Create(ClusterNode.SystemName, ClusterNode.Worker(host, port, joinHost, joinPort));
+            system = ClusterNode.Start(ClusterNode.Worker(host, port, joinHost, joinPort));
         }
         catch (Exception ex) when (ClusterExplorer.Bind(ex) is { } why)
         {

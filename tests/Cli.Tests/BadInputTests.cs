@@ -300,6 +300,50 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
         AssertRefused(run, $"{file}: {expected}");
     }
 
+    [Theory]
+    [InlineData("join-timeout = 30s", "join-timeout = abc", "bootactors.cluster.join-timeout: 'abc' is not a duration such as 30s")]
+    [InlineData("unit-size = 16", "unit-size = 0", "bootactors.cluster.unit-size = 0: a unit holds at least one schedule")]
+    [InlineData("heartbeat-interval = 1s", "heartbeat-interval = x",
+        "akka.cluster.failure-detector.heartbeat-interval = x: Akka.NET cannot start a cluster node with it (The input string 'x' was not in a correct format.)")]
+    [InlineData("seed-node-timeout = 1s", "seed-node-timeout = \"soon\"",
+        "akka.cluster.seed-node-timeout = soon: Akka.NET cannot start a cluster node with it (The input string 'soon' was not in a correct format.)")]
+    public async Task AnUnusableValueInConfigClusterHoconIsRefusedNamingTheFileTheLineAndTheKey(string value, string replacement, string expected)
+    {
+        // A copy of config/ where the processes start, one value of cluster.hocon spoiled: the coordinator
+        // and a worker refuse it before they listen or join (a bootactors.cluster value is read first,
+        // Akka.NET's own keys when the node's actor system starts).
+        using var scratch = new Scratch();
+        var config = Path.Combine(scratch.Dir, "config");
+        CopyDirectory(Path.Combine(Cli.RepoRoot(), "config"), config);
+        var file = Path.Combine(config, "cluster.hocon");
+        var shipped = File.ReadAllText(file);
+        Assert.Contains(value, shipped);
+        File.WriteAllText(file, shipped.Replace(value, replacement, StringComparison.Ordinal));
+        var where = expected.StartsWith("akka.", StringComparison.Ordinal)
+            ? $"{file}:{Array.FindIndex(File.ReadAllLines(file), l => l.Contains(replacement, StringComparison.Ordinal)) + 1}"
+            : file;
+
+        var worker = await Cli.RunProcessAsync(scratch.Dir, TimeSpan.FromSeconds(60), null, "worker", "--join", "127.0.0.1:9");
+        AssertRefused(worker, $"{where}: {expected}");
+        var coordinator = await Cli.RunProcessAsync(scratch.Dir, TimeSpan.FromSeconds(60), null,
+            "explore", "hotadd-concurrent", "--max-schedules", "1", "--cluster", "127.0.0.1:9", "--min-workers", "1");
+        AssertRefused(coordinator, $"{where}: {expected}");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from))
+        {
+            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        }
+
+        foreach (var d in Directory.GetDirectories(from))
+        {
+            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
+        }
+    }
+
     [Fact]
     public void ACpuCountIsRefusedWithTheSameReasonByTheOptionAScenarioAReplayFileAndATraceHeader()
     {
