@@ -83,7 +83,21 @@ public static class RecordedReads
             return;
         }
 
-        foreach (var raw in page.Entries)
+        // Peek: a reader must not materialise (or unshare) the page it reads.
+        if (page.Peek(out var entries) is { } run)
+        {
+            for (var i = run.Lo; i < run.Hi; i++)
+            {
+                if (run.At(i) is var v and not 0)
+                {
+                    Subtree(r, memory, new PageTableEntry(v), level);
+                }
+            }
+
+            return;
+        }
+
+        foreach (var raw in entries)
         {
             if (raw != 0)
             {

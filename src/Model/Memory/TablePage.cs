@@ -59,6 +59,23 @@ public sealed class TablePage
     public UniformRun? Run => entries is null ? run : null;
 
     /// <summary>
+    /// Reads the page as it is held, without materialising a run or copying a shared array (what
+    /// <see cref="Entries"/> does): the run, or null and the 512 entries in <paramref name="held"/>.
+    /// For readers that walk every entry (hashes, recorded reads) of pages a snapshot shares.
+    /// </summary>
+    public UniformRun? Peek(out ReadOnlySpan<ulong> held)
+    {
+        if (entries is { } a)
+        {
+            held = a;
+            return null;
+        }
+
+        held = default;
+        return run;
+    }
+
+    /// <summary>
     /// The 512 entries as a mutable array. This materialises the page (and takes it out of a shared
     /// copy), so the model's own readers use the indexer and <see cref="Run"/> instead.
     /// </summary>

@@ -41,6 +41,39 @@ public sealed class EngineTests(ActorHostFixture fixture) : IClassFixture<ActorH
         Assert.True(forward.Values.Select(v => v.Item1).Distinct().Count() > 1, "every schedule was the same");
     }
 
+    [Theory]
+    [InlineData("random", "hotadd-concurrent")]
+    [InlineData("random", "hotremove-local-flush")]
+    [InlineData("dpor", "hotadd-concurrent")]
+    public void SchedulesLeaveTheBootedSnapshotsPagesAsTheyAreHeld(string strategy, string name)
+    {
+        // The state hasher and the recorded reads walk every entry; reading must not materialise the
+        // snapshot's runs, or every later schedule copies and walks 512 entries a page.
+        var spec = ExplorationRig.Spec(name);
+        using var engine = ExplorationRig.Open(fixture.Host, spec, strategy);
+        var before = engine.Boot.Machine.Memory.TablePages.ToDictionary(p => p.Pfn, p => p.Run is not null);
+        Assert.Contains(true, before.Values);
+
+        if (strategy == "dpor")
+        {
+            var unit = engine.OpenUnit(WorkUnit.Root);
+            for (var i = 0; i < 20 && unit.HasNext; i++)
+            {
+                unit.Next();
+            }
+        }
+        else
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                engine.RunNumbered(i);
+            }
+        }
+
+        var after = engine.Boot.Machine.Memory.TablePages.ToDictionary(p => p.Pfn, p => p.Run is not null);
+        Assert.Equal(before, after);
+    }
+
     [Fact]
     public void PctsLengthIsTheNonPreemptiveSchedulesUnlessGiven()
     {

@@ -192,6 +192,13 @@ public class TablePageTests
                 }
 
                 Assert.Equal(reference, Enumerable.Range(0, PTRS_PER_PTE).Select(i => page[i]).ToArray());
+
+                // Peek reads the same entries in whichever representation holds, and changes none.
+                var heldAsRun = page.Run is not null;
+                var run = page.Peek(out var held);
+                Assert.Equal(heldAsRun, run is not null);
+                Assert.Equal(reference, run is null ? held.ToArray() : Enumerable.Range(0, PTRS_PER_PTE).Select(run.At).ToArray());
+                Assert.Equal(heldAsRun, page.Run is not null);
             }
         }, iter: 2000);
     }
