@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using BootActors.Actors.Components;
 using BootActors.Actors.Conductor;
 using BootActors.Actors.Infrastructure;
@@ -25,7 +26,26 @@ internal static class Hash64
         return h ^ (h >> 33);
     }
 
+    // The same few strings (actor names, message types) are hashed for every delivery of every
+    // schedule: a small table by identity keeps their hashes. Bounded; a miss only recomputes.
+    private sealed record Memo(string Text, ulong Hash);
+
+    private static readonly Memo?[] Memos = new Memo?[1024];
+
     public static ulong Of(string s)
+    {
+        var slot = RuntimeHelpers.GetHashCode(s) & (Memos.Length - 1);
+        if (Memos[slot] is { } m && ReferenceEquals(m.Text, s))
+        {
+            return m.Hash;
+        }
+
+        var h = Compute(s);
+        Memos[slot] = new Memo(s, h);
+        return h;
+    }
+
+    private static ulong Compute(string s)
     {
         var h = 0x84222325CBF29CE4UL;
         foreach (var c in s)
