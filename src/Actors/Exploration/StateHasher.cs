@@ -205,27 +205,11 @@ internal sealed class StateHasher
     {
         var h = Hash64.Mix(Hash64.Mix(canon(page.Pfn.Value), (ulong)page.Level), (ulong)page.Origin);
         h = Hash64.Mix(h, page.Parent is { } p ? Hash64.Mix(canon(p.Table.Value), (ulong)p.Index) : ulong.MaxValue);
-        // Peek, not Entries: materialising would take every page of the booted snapshot out of its
+        // NonZero, not Entries: materialising would take every page of the booted snapshot out of its
         // run for good, and every schedule's copy would then copy and walk 512 entries a page.
-        if (page.Peek(out var entries) is { } run)
+        foreach (var (i, v) in page.NonZero())
         {
-            for (var i = run.Lo; i < run.Hi; i++)
-            {
-                if (run.At(i) is var v and not 0)
-                {
-                    h = Hash64.Mix(h, Hash64.Mix((ulong)i, canon(v)));
-                }
-            }
-
-            return Hash64.Final(h);
-        }
-
-        for (var i = 0; i < entries.Length; i++)
-        {
-            if (entries[i] != 0)
-            {
-                h = Hash64.Mix(h, Hash64.Mix((ulong)i, canon(entries[i])));
-            }
+            h = Hash64.Mix(h, Hash64.Mix((ulong)i, canon(v)));
         }
 
         return Hash64.Final(h);

@@ -104,12 +104,9 @@ public sealed class TableHistory
             foreach (var page in m.Memory.TablePages.OrderBy(p => p.Pfn.Value))
             {
                 var entries = new List<(int, ulong)>();
-                for (var i = 0; i < page.Entries.Length; i++)
+                foreach (var entry in page.NonZero())
                 {
-                    if (page.Entries[i] != 0)
-                    {
-                        entries.Add((i, page.Entries[i]));
-                    }
+                    entries.Add(entry);
                 }
 
                 Initial.Add(new InitialPage(page.Pfn.Value, page.Level, entries));

@@ -83,26 +83,10 @@ public static class RecordedReads
             return;
         }
 
-        // Peek: a reader must not materialise (or unshare) the page it reads.
-        if (page.Peek(out var entries) is { } run)
+        // NonZero: a reader must not materialise (or unshare) the page it reads.
+        foreach (var (_, raw) in page.NonZero())
         {
-            for (var i = run.Lo; i < run.Hi; i++)
-            {
-                if (run.At(i) is var v and not 0)
-                {
-                    Subtree(r, memory, new PageTableEntry(v), level);
-                }
-            }
-
-            return;
-        }
-
-        foreach (var raw in entries)
-        {
-            if (raw != 0)
-            {
-                Subtree(r, memory, new PageTableEntry(raw), level);
-            }
+            Subtree(r, memory, new PageTableEntry(raw), level);
         }
     }
 }

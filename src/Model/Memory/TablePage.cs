@@ -59,20 +59,46 @@ public sealed class TablePage
     public UniformRun? Run => entries is null ? run : null;
 
     /// <summary>
-    /// Reads the page as it is held, without materialising a run or copying a shared array (what
-    /// <see cref="Entries"/> does): the run, or null and the 512 entries in <paramref name="held"/>.
-    /// For readers that walk every entry (hashes, recorded reads) of pages a snapshot shares.
+    /// The entries that are not zero, in index order, read as the page is held: a run is not
+    /// materialised and a shared array is not copied (what <see cref="Entries"/> does). For readers
+    /// that walk every entry (hashes, recorded reads, a trace's first tables) of pages a snapshot shares.
     /// </summary>
-    public UniformRun? Peek(out ReadOnlySpan<ulong> held)
+    public NonZeroEntries NonZero() => entries is { } a ? new NonZeroEntries(null, a, 0, a.Length) : new NonZeroEntries(run, default, run.Lo, run.Hi);
+
+    /// <summary>The walk of <see cref="NonZero"/>: (index, value) of each entry that is not zero.</summary>
+    public ref struct NonZeroEntries
     {
-        if (entries is { } a)
+        private readonly UniformRun? run;
+        private readonly ReadOnlySpan<ulong> held;
+        private readonly int end;
+        private int index;
+
+        internal NonZeroEntries(UniformRun? run, ReadOnlySpan<ulong> held, int start, int end)
         {
-            held = a;
-            return null;
+            this.run = run;
+            this.held = held;
+            this.end = end;
+            index = start - 1;
         }
 
-        held = default;
-        return run;
+        public (int Index, ulong Value) Current { get; private set; }
+
+        public readonly NonZeroEntries GetEnumerator() => this;
+
+        public bool MoveNext()
+        {
+            while (++index < end)
+            {
+                var v = run is null ? held[index] : run.At(index);
+                if (v != 0)
+                {
+                    Current = (index, v);
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>

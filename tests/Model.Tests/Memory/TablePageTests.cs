@@ -193,11 +193,15 @@ public class TablePageTests
 
                 Assert.Equal(reference, Enumerable.Range(0, PTRS_PER_PTE).Select(i => page[i]).ToArray());
 
-                // Peek reads the same entries in whichever representation holds, and changes none.
+                // NonZero reads the same entries in whichever representation holds, and changes none.
                 var heldAsRun = page.Run is not null;
-                var run = page.Peek(out var held);
-                Assert.Equal(heldAsRun, run is not null);
-                Assert.Equal(reference, run is null ? held.ToArray() : Enumerable.Range(0, PTRS_PER_PTE).Select(run.At).ToArray());
+                var nonZero = new List<(int, ulong)>();
+                foreach (var entry in page.NonZero())
+                {
+                    nonZero.Add(entry);
+                }
+
+                Assert.Equal(reference.Select((v, i) => (i, v)).Where(e => e.v != 0).ToList(), nonZero);
                 Assert.Equal(heldAsRun, page.Run is not null);
             }
         }, iter: 2000);
