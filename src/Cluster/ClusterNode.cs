@@ -34,32 +34,18 @@ public static class ClusterNode
 
     /// <summary>config/cluster.hocon, else the copy built into this assembly.</summary>
     /// <exception cref="AkkaConfigException">The file is not HOCON.</exception>
-    public static Config ClusterHocon()
-    {
-        if (ClusterHoconFile() is { } file)
-        {
-            return BootActorsSettings.ReadAkkaConfig(file);
-        }
+    public static Config ClusterHocon() => ClusterHoconFile() is { } file ? BootActorsSettings.ReadAkkaConfig(file) : BuiltIn();
 
+    /// <summary>The settings of the bootactors.cluster section in force.</summary>
+    /// <exception cref="AkkaConfigException">A value cannot be used; the message names the file and the key.</exception>
+    public static ClusterSettings Settings() => BootActorsSettings.UseConfigFile(ClusterHoconFile(), ClusterConfigFileName, BuiltIn, ClusterSettings.From);
+
+    private static Config BuiltIn()
+    {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("BootActors.Cluster.cluster.hocon")
             ?? throw new InvalidOperationException("the built-in cluster.hocon is missing from BootActors.Cluster");
         using var reader = new StreamReader(stream);
         return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
-
-    /// <summary>The settings of the bootactors.cluster section in force.</summary>
-    /// <exception cref="AkkaConfigException">A value cannot be used; the message names the file and the key.</exception>
-    public static ClusterSettings Settings()
-    {
-        var config = ClusterHocon();
-        try
-        {
-            return ClusterSettings.From(config);
-        }
-        catch (ConfigurationException ex)
-        {
-            throw new AkkaConfigException(ClusterHoconFile() ?? ClusterConfigFileName, ex.Message, ex);
-        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using BootActors.Actors.Settings;
 
 namespace BootActors.Cluster;
 
@@ -31,9 +32,9 @@ public sealed record ClusterSettings
             JoinTimeout = Duration(config, s + "join-timeout", Default.JoinTimeout),
             CoordinatorLostAfter = Duration(config, s + "coordinator-lost-after", Default.CoordinatorLostAfter),
             LeaveTimeout = Duration(config, s + "leave-timeout", Default.LeaveTimeout),
-            CoordinatorExplores = Read(config, s + "coordinator-explores", "on or off", c => c.GetBoolean(s + "coordinator-explores", Default.CoordinatorExplores)),
-            UnitSize = Read(config, s + "unit-size", "a whole number", c => c.GetInt(s + "unit-size", Default.UnitSize)),
-            Prefetch = Read(config, s + "prefetch", "a whole number", c => c.GetInt(s + "prefetch", Default.Prefetch)),
+            CoordinatorExplores = BootActorsSettings.Read(config, s + "coordinator-explores", "on or off", c => c.GetBoolean(s + "coordinator-explores", Default.CoordinatorExplores)),
+            UnitSize = BootActorsSettings.Read(config, s + "unit-size", "a whole number", c => c.GetInt(s + "unit-size", Default.UnitSize)),
+            Prefetch = BootActorsSettings.Read(config, s + "prefetch", "a whole number", c => c.GetInt(s + "prefetch", Default.Prefetch)),
         };
 
         if (settings.UnitSize < 1)
@@ -51,19 +52,7 @@ public sealed record ClusterSettings
 
     private static TimeSpan Duration(Config config, string key, TimeSpan fallback)
     {
-        var t = Read(config, key, "a duration such as 30s", c => c.GetTimeSpan(key, fallback, allowInfinite: false));
+        var t = BootActorsSettings.Read(config, key, "a duration such as 30s", c => c.GetTimeSpan(key, fallback, allowInfinite: false));
         return t > TimeSpan.Zero ? t : throw new ConfigurationException($"{key} = {t}: expected a positive duration");
-    }
-
-    private static T Read<T>(Config config, string key, string expected, Func<Config, T> read)
-    {
-        try
-        {
-            return read(config);
-        }
-        catch (Exception ex) when (ex is FormatException or OverflowException or InvalidCastException or ConfigurationException)
-        {
-            throw new ConfigurationException($"{key}: '{config.GetString(key, "")}' is not {expected}", ex);
-        }
     }
 }

@@ -81,21 +81,32 @@ public sealed record BootActorsSettings
     /// Gives the nearest config/akka.hocon (an empty config when there is none) to <paramref name="use"/>;
     /// a <see cref="ConfigurationException"/> it throws becomes an <see cref="AkkaConfigException"/> naming the file.
     /// </summary>
-    public static T UseAkkaConfig<T>(Func<Config, T> use)
+    public static T UseAkkaConfig<T>(Func<Config, T> use) => UseConfigFile(FindAkkaConfigFile(), AkkaConfigFileName, () => Config.Empty, use);
+
+    /// <summary>
+    /// Gives the configuration file <paramref name="file"/> (<paramref name="absent"/>'s config when
+    /// null) to <paramref name="use"/>; a <see cref="ConfigurationException"/> it throws becomes an
+    /// <see cref="AkkaConfigException"/> naming the file (<paramref name="name"/> when there is none).
+    /// </summary>
+    public static T UseConfigFile<T>(string? file, string name, Func<Config> absent, Func<Config, T> use)
     {
-        var file = FindAkkaConfigFile();
-        var config = file is null ? Config.Empty : ReadAkkaConfig(file);
+        var config = file is null ? absent() : ReadAkkaConfig(file);
         try
         {
             return use(config);
         }
         catch (ConfigurationException ex)
         {
-            throw new AkkaConfigException(file ?? AkkaConfigFileName, ex.Message, ex);
+            throw new AkkaConfigException(file ?? name, ex.Message, ex);
         }
     }
 
-    private static T Read<T>(Config config, string key, string expected, Func<Config, T> read)
+    /// <summary>
+    /// Reads one value of <paramref name="config"/>; one that is there but cannot be read (Akka.NET's
+    /// format or cast errors) is a <see cref="ConfigurationException"/> naming the key, the value and
+    /// what was <paramref name="expected"/>.
+    /// </summary>
+    public static T Read<T>(Config config, string key, string expected, Func<Config, T> read)
     {
         try
         {
