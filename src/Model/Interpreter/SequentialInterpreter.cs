@@ -75,6 +75,7 @@ public sealed class SequentialInterpreter
 {
     private readonly Machine.Machine machine;
     private long deadline;
+    private long nextClockCheck;
 
     public SequentialInterpreter(Machine.Machine machine) => this.machine = machine;
 
@@ -95,6 +96,14 @@ public sealed class SequentialInterpreter
         if (deadline == 0 && Timeout is { } limit)
         {
             deadline = Stopwatch.GetTimestamp() + (long)Math.Min(limit.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
+        }
+
+        // Folded iterations stand for steps no one here sees one by one (nothing else runs during them:
+        // a CPU runs on until it waits for a lock, and the folded ones take none).
+        var mayFold = OnStep is null && machine.Recorder is null && machine.Memory.Observer is null;
+        foreach (var t in threads)
+        {
+            t.Cpu.MayFold = mayFold;
         }
 
         var pending = new List<CpuThread>(threads);
@@ -154,10 +163,14 @@ public sealed class SequentialInterpreter
         {
             var e = t.Current;
             var r = machine.Apply(cpu, e, Steps);
-            Steps++;
-            if (deadline != 0 && (Steps & 0xFFF) == 0 && Stopwatch.GetTimestamp() > deadline)
+            Steps += e.Kind == EffectKind.PmdIterations ? ((FoldedIterations)e.Payload!).StepCount((long)r.Value) : 1;
+            if (deadline != 0 && Steps >= nextClockCheck)
             {
-                return TimedOut();
+                nextClockCheck = Steps + 0x1000;
+                if (Stopwatch.GetTimestamp() > deadline)
+                {
+                    return TimedOut();
+                }
             }
 
             OnStep?.Invoke(t, e, r);

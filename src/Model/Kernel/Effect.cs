@@ -76,6 +76,12 @@ public enum EffectKind : byte
 
     /// <summary>The code itself hit a fatal condition (panic, BUG, or a monitor's violation it detects).</summary>
     Fatal,
+
+    /// <summary>
+    /// Consecutive iterations of phys_pmd_init's loop at boot, each over an empty pmd entry, as one
+    /// step that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
+    /// </summary>
+    PmdIterations,
 }
 
 /// <summary>The kernel functions, by their kernel names.</summary>
@@ -132,6 +138,9 @@ public readonly struct Effect
     }
 
     public EntryLocation Entry => new(Table, Level, Index);
+
+    /// <summary>This step with another payload.</summary>
+    public Effect With(object? payload) => new(Kind, Fn, Level, Index, Table, Value, Arg, payload);
 
     public override string ToString() => Describe.Effect(this);
 }

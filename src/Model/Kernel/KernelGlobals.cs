@@ -42,6 +42,9 @@ public sealed class KernelGlobals
     /// <summary>Scenario knob: how hot-remove flushes TLBs at the end of remove_pagetable.</summary>
     public FlushScope RemoveFlush { get; init; } = FlushScope.Global;
 
+    /// <summary>No folded iterations (<see cref="Machine.MachineConfig.StepEveryIteration"/>).</summary>
+    public bool StepEveryIteration { get; init; }
+
     /// <summary>Set by mem_init after free_all_bootmem.</summary>
     public bool after_bootmem { get; set; }
 
@@ -76,6 +79,13 @@ public sealed class CpuContext
 
     /// <summary>init_memory_mapping's local last_map_addr during the boot call (model-conventions item 22).</summary>
     public ulong BootLastMapAddr { get; set; }
+
+    /// <summary>
+    /// Set by the host before each step: the code may fold a run of phys_pmd_init iterations into one
+    /// step (<see cref="FoldedIterations"/>) — nothing traces, records or observes the steps one by one,
+    /// and nothing else can come between them.
+    /// </summary>
+    public bool MayFold { get; set; }
 
     public override string ToString() => $"CPU{Id}";
 }

@@ -209,6 +209,7 @@ public sealed partial class KernelCode
         var locking = g.Has(Fixes.HotplugLocking);
 
         var i = pmd_index(address);
+        var stepNext = false;
         for (; i < PTRS_PER_PMD; i++, address += PMD_SIZE)
         {
             var pmd = pmd_index(address);
@@ -226,6 +227,25 @@ public sealed partial class KernelCode
                 break;
             }
 
+            // Not kernel code: the iterations ahead that would take the fresh-page path below, folded.
+            var whole = (int)Math.Min((ulong)(PTRS_PER_PMD - i), (end - address) / PMD_SIZE);
+            if (!stepNext && whole >= 2 && cpu.MayFold && FoldsIterations)
+            {
+                yield return new Effect(EffectKind.PmdIterations, fn, Level.Pmd, pmd, pmd_page, address, end,
+                    new FoldedIterations(whole, locking ? LockedIteration : Iteration));
+                var done = (int)cpu.Rax;
+
+                // Fewer than asked: the next iteration goes another way, or the host bounded this one; it runs step by step.
+                stepNext = done < whole;
+                if (done > 0)
+                {
+                    i += done - 1;
+                    address += (ulong)(done - 1) * PMD_SIZE;
+                    continue;
+                }
+            }
+
+            stepNext = false;
             yield return Read(fn, pmd_page, Level.Pmd, pmd);
             var val = new PageTableEntry(cpu.Rax);
             if (!val.IsNone)
@@ -306,6 +326,31 @@ public sealed partial class KernelCode
         cpu.Rax = address;
         yield return Leave(fn);
     }
+
+    /// <summary>Whether phys_pmd_init's fresh-page iterations at boot may be folded (<see cref="FoldedIterations"/>): native, no PSE, page grain.</summary>
+    private bool FoldsIterations =>
+        !g.after_bootmem && !g.Xen && !g.cpu_has_pse && g.Has(Hunks.NonpseFallback) && g.Grain == PteGrain.Page && !g.StepEveryIteration;
+
+    // The steps of one fresh-page iteration of phys_pmd_init, as the loop above yields them at boot
+    // (alloc_low_page with early_ioremap, phys_pte_init at page grain, unmap_low_page, populate).
+    private static readonly EffectKind[] Iteration =
+    [
+        EffectKind.ReadEntry,
+        EffectKind.Enter, EffectKind.AllocPage, EffectKind.EarlyIoremap, EffectKind.ZeroPage, EffectKind.Leave,
+        EffectKind.Enter, EffectKind.PteInitLoop, EffectKind.UpdatePageCount, EffectKind.Leave,
+        EffectKind.EarlyIounmap,
+        EffectKind.Populate,
+    ];
+
+    // With 8ae3a5a8dff's locking: the populate under init_mm.page_table_lock.
+    private static readonly EffectKind[] LockedIteration =
+    [
+        EffectKind.ReadEntry,
+        EffectKind.Enter, EffectKind.AllocPage, EffectKind.EarlyIoremap, EffectKind.ZeroPage, EffectKind.Leave,
+        EffectKind.Enter, EffectKind.PteInitLoop, EffectKind.UpdatePageCount, EffectKind.Leave,
+        EffectKind.EarlyIounmap,
+        EffectKind.SpinLock, EffectKind.Populate, EffectKind.SpinUnlock,
+    ];
 
     /// <summary>phys_pte_update(pmd, address, end): the existing PTE page through pmd_page_vaddr (__va).</summary>
     public IEnumerable<Effect> PhysPteUpdate(CpuContext cpu, Pfn pmdTable, int pmdIndex, ulong address, ulong end)

@@ -63,6 +63,7 @@ public sealed partial class Machine
             Xen = config.Xen,
             __supported_pte_mask = config.Xen ? ~(_PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD) : ulong.MaxValue,
             Grain = config.Grain,
+            StepEveryIteration = config.StepEveryIteration,
             HotplugMutex = config.HotplugMutex,
             RemoveFlush = config.RemoveFlush,
         };

@@ -55,6 +55,12 @@ public sealed record MachineConfig
     /// </summary>
     internal bool FlatTablePages { get; init; }
 
+    /// <summary>
+    /// Take every phys_pmd_init iteration step by step, never folded (<see cref="Kernel.FoldedIterations"/>):
+    /// the reference that tests check the folded runs against.
+    /// </summary>
+    public bool StepEveryIteration { get; init; }
+
     /// <summary>cpu_has_pse as the kernel sees it: the PV CPUID clears PSE (item 5).</summary>
     public bool EffectivePse => Pse && !Xen;
 

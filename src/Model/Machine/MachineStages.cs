@@ -107,6 +107,10 @@ public sealed partial class Machine
             case StageOp.XenFlushAll:
                 XenOf(stage).FlushTlbAll();
                 return StageOutcome.Forwarding();
+            case StageOp.EmptyPmdEntries:
+                return EmptyPmdEntries(e);
+            case StageOp.BootPages:
+                return StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootPages(input?.Count ?? 0, Level.Pte) });
             default:
                 throw new InvalidOperationException($"no owner carries out {stage.Op}");
         }
@@ -117,7 +121,7 @@ public sealed partial class Machine
     /// (<paramref name="answered"/>, joined): the TLB caches what the walk found; a PTE page fill
     /// returns Xen's refusal once memory has written the leaves before it.
     /// </summary>
-    public StepResult Complete(Stage stage, int target, StageData? carried, in StageOutcome answered)
+    public StepResult Complete(Stage stage, int target, in Effect e, StageData? carried, in StageOutcome answered)
     {
         switch (stage.Op)
         {
@@ -132,6 +136,8 @@ public sealed partial class Machine
                 return carried?.Refusal is { } refusal && !answered.Result.IsFatal
                     ? StepResult.Fail(ErrorKind.HypervisorRefused, refusal)
                     : answered.Result;
+            case StageOp.EmptyPmdEntries:
+                return FoldedPmdIterations(e, answered.Data?.Pages ?? []);
             default:
                 return answered.Result;
         }
@@ -184,7 +190,7 @@ public sealed partial class Machine
             if (own.Forward)
             {
                 var answered = RunInline(stage.Forward!, cpu, e, own.Data, seq);
-                own = StageOutcome.Settled(Complete(stage, target, own.Data, answered));
+                own = StageOutcome.Settled(Complete(stage, target, e, own.Data, answered));
             }
 
             joined = i == 0 ? own : StageOutcome.Join(joined, own);

@@ -128,6 +128,31 @@ public sealed class PageAllocator
         return new Pfn(pfn);
     }
 
+    /// <summary>
+    /// Folded phys_pmd_init iterations (<see cref="Kernel.FoldedIterations"/>): up to
+    /// <paramref name="count"/> boot pages, each as alloc_low_page's table_end++ followed by its
+    /// early_ioremap and unmap_low_page's early_iounmap. It stops before the page whose allocation
+    /// or alias would fail, which the loop then takes step by step to the same failure.
+    /// </summary>
+    public Pfn[] AllocBootPages(int count, Level level)
+    {
+        var room = table_top > table_end ? table_top - table_end : 0;
+        var n = aliases.Count >= FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(count, 0), room);
+        var pages = new Pfn[n];
+        for (var i = 0; i < n; i++)
+        {
+            var pfn = AllocPage(afterBootmem: false, level) ?? throw new InvalidOperationException("a boot page inside the buffer was refused");
+            if (EarlyIoremap(pfn) is not null || EarlyIounmap(pfn) is not null)
+            {
+                throw new InvalidOperationException($"a free fixmap slot refused page {pfn}");
+            }
+
+            pages[i] = pfn;
+        }
+
+        return pages;
+    }
+
     /// <summary>early_ioremap of one page into a fixmap slot. Null on success, else the kernel's WARN text.</summary>
     public string? EarlyIoremap(Pfn pfn)
     {

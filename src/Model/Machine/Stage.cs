@@ -71,6 +71,12 @@ public enum StageOp : byte
 
     /// <summary>HYPERVISOR_mmuext_op MMUEXT_TLB_FLUSH_ALL: every CPU of the domain.</summary>
     XenFlushAll,
+
+    /// <summary>Folded phys_pmd_init iterations (<see cref="Kernel.FoldedIterations"/>): how many of the pmd entries are empty; on completion, fill and link them.</summary>
+    EmptyPmdEntries,
+
+    /// <summary>Folded phys_pmd_init iterations: alloc_low_page's pages, each mapped and unmapped through early_ioremap.</summary>
+    BootPages,
 }
 
 /// <summary>How the trace names a stage's request.</summary>

@@ -1,4 +1,5 @@
 using BootActors.Model.Memory;
+using BootActors.Model.Paging;
 
 namespace BootActors.Model.Machine;
 
@@ -20,6 +21,12 @@ public sealed record StageData
 
     /// <summary>What a page walk found, for the TLB to cache (null: not mapped, or faulted).</summary>
     public TlbEntry? Walked { get; init; }
+
+    /// <summary>Folded iterations: how many pages memory asks the allocator for.</summary>
+    public int Count { get; init; }
+
+    /// <summary>Folded iterations: the pages the allocator handed out, in order.</summary>
+    public Pfn[]? Pages { get; init; }
 }
 
 /// <summary>What an owner's part of a stage gave: a settled result, or "forward, and carry this on".</summary>

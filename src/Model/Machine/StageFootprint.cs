@@ -122,6 +122,8 @@ public sealed partial class Stage
                 return new(Resources.Tlb | Resources.Tables, Resources.None, Tlb: target);
             case StageOp.FlushTlb:
                 return new(Resources.Tlb, Resources.Tlb, Tlb: target);
+            case StageOp.EmptyPmdEntries or StageOp.BootPages:
+                throw new InvalidOperationException($"{Op}: iterations are folded only where no footprint is recorded");
             case StageOp.XenDropAlias or StageOp.XenFlushLocal or StageOp.XenFlushAll:
                 return new(Resources.Xen, Resources.Xen);
             default:

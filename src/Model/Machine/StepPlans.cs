@@ -86,11 +86,36 @@ public static class StepPlans
     private static readonly Stage MmuextFlushAll = new(StageOwner.Hypervisor, StageOp.XenFlushAll, RequestNaming.Fixed, "MmuextTlbFlushAll",
         ReplyNaming.Hypercall, forward: FlushEveryTlb, atomic: true);
 
+    // Folded phys_pmd_init iterations: memory finds the empty entries, the allocator hands out a page
+    // for each, and memory fills and links them. Native only: the code folds none under Xen.
+    private static readonly Stage FoldedIterations = new(StageOwner.PhysicalMemory, StageOp.EmptyPmdEntries,
+        forward: new Stage(StageOwner.PageAllocator, StageOp.BootPages));
+
     private static readonly StepPlan[] Native = Build(xen: false);
     private static readonly StepPlan[] Xen = Build(xen: true);
 
     /// <summary>The stages of a step of <paramref name="kind"/>, natively or under Xen.</summary>
     public static StepPlan Of(EffectKind kind, bool xen) => (xen ? Xen : Native)[(int)kind];
+
+    /// <summary>
+    /// The deliveries a step of <paramref name="kind"/> takes on the actor host when none of its
+    /// stages forwards: a request and an answer per owner it names.
+    /// </summary>
+    public static long Deliveries(EffectKind kind, bool xen, int cpus)
+    {
+        long n = 0;
+        foreach (var stage in Of(kind, xen).Stages)
+        {
+            if (stage.Forward is not null)
+            {
+                throw new InvalidOperationException($"{kind}: a stage that forwards takes a number of deliveries only its run decides");
+            }
+
+            n += 2L * stage.TargetCount(cpus);
+        }
+
+        return n;
+    }
 
     /// <summary>Every plan, native ones first, in <see cref="EffectKind"/> order.</summary>
     public static IEnumerable<StepPlan> All => Native.Concat(Xen);
@@ -139,6 +164,7 @@ public static class StepPlans
         EffectKind.FlushTlbGlobal => xen ? [MmuextFlushAll] : [FlushEveryTlb],
 
         EffectKind.Touch => [Translate],
+        EffectKind.PmdIterations => [FoldedIterations],
         _ => throw new InvalidOperationException($"no plan for {kind}"),
     };
 }

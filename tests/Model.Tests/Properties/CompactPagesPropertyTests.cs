@@ -114,6 +114,57 @@ public class CompactPagesPropertyTests
     }
 
     [Fact]
+    public void FoldedIterationsGiveTheSameRunAsEveryStepForRandomMachinesAndWorkloads()
+    {
+        // Mostly machines whose boot folds (native, no PSE, page grain); the rest must not change either.
+        var gen = from c in GenCase
+                  from folding in Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false)))
+                  select folding ? c with { Config = c.Config with { Xen = false, Pse = false, Grain = PteGrain.Page } } : c;
+        var folded = 0L;
+        gen.Sample(c =>
+        {
+            var stepped = Simulation.Run(c.Config with { StepEveryIteration = true }, c.Plan);
+            var run = Simulation.Run(c.Config, c.Plan);
+            Assert.Equal(0, stepped.Machine.IterationsFolded);
+            folded += run.Machine.IterationsFolded;
+            AssertSameRun(stepped, run);
+        }, iter: 60, threads: 1);
+        Assert.True(folded > 0, "no case folded an iteration");
+    }
+
+    [Theory]
+    [InlineData(AllocOrder.BottomUp)]
+    [InlineData(AllocOrder.TopDown)]
+    public void ABootWithoutPseFoldsItsFreshIterationsAndRunsTheSameSteps(AllocOrder order)
+    {
+        var config = new MachineConfig { E820 = Map(6 * GiB, (1 * GiB, 8 * MiB)), Pse = false, AllocOrder = order };
+        var stepped = Simulation.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly);
+        var run = Simulation.Run(config, WorkloadPlan.BootOnly);
+        AssertSameRun(stepped, run);
+
+        // Nearly every PTE page the boot made (not the iteration after each fold that fell short).
+        var made = stepped.Machine.Allocator.HandedOut(Level.Pte);
+        Assert.InRange(run.Machine.IterationsFolded, made * 95 / 100, made);
+    }
+
+    [Fact]
+    public void ABootThatRunsOutOfTableBufferPanicsAtTheSameStepFolded()
+    {
+        // Without the seed's hunk that counts PTE pages in find_early_table_space, a no-PSE boot uses up the buffer.
+        var config = new MachineConfig
+        {
+            E820 = Map(8 * GiB, null),
+            Pse = false,
+            Variant = new KernelVariant(Hunks.All & ~Hunks.TableSpacePtes, Fixes.All),
+        };
+        var stepped = Simulation.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly);
+        var run = Simulation.Run(config, WorkloadPlan.BootOnly);
+        AssertSameRun(stepped, run);
+        Assert.Equal(ErrorKind.Panic, run.Stop?.Fatal.Kind);
+        Assert.True(run.Machine.IterationsFolded > 0);
+    }
+
+    [Fact]
     public void ASnapshotsCopiesRunIndependentlyOfEachOtherAndOfTheSnapshot()
     {
         GenCase.Sample(c =>

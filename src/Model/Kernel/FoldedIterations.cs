@@ -1,0 +1,58 @@
+using BootActors.Model.Machine;
+
+namespace BootActors.Model.Kernel;
+
+/// <summary>
+/// The payload of a <see cref="EffectKind.PmdIterations"/> step: at most <see cref="Count"/>
+/// iterations of phys_pmd_init's loop, each of which would have taken <see cref="Steps"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Why it exists: without PSE, each 2 MiB of RAM is one iteration of phys_pmd_init's loop
+/// (alloc_low_page, phys_pte_init, unmap_low_page, pmd_populate_kernel) — 14 steps and 20 actor
+/// deliveries, 29 M steps at 4 TiB — and at boot they differ only by the address. A boot step no
+/// one else can come between (only the boot CPU runs before smp_init) and that no trace, recorder
+/// or observer watches may take a run of them as one step.
+/// </para>
+/// <para>
+/// What stays the same (checked by the tests against <see cref="MachineConfig.StepEveryIteration"/>):
+/// the owners' state afterwards is what the steps would have left — the same pages from the early
+/// buffer, filled, linked and counted — and the hosts count the steps and deliveries the iterations
+/// would have taken (<see cref="StepCount"/>, <see cref="Deliveries"/>), so a summary, a bound and
+/// what comes after read as if each had run. An iteration that would go another way (an entry that
+/// is not empty, a used-up buffer, no free fixmap slot) is not folded: the loop runs it step by step.
+/// </para>
+/// </remarks>
+public sealed class FoldedIterations
+{
+    public FoldedIterations(int count, EffectKind[] steps)
+    {
+        Count = count;
+        Steps = steps;
+    }
+
+    /// <summary>How many iterations the step may do.</summary>
+    public int Count { get; }
+
+    /// <summary>The steps of one iteration, in the order the loop yields them.</summary>
+    public EffectKind[] Steps { get; }
+
+    public FoldedIterations WithCount(int count) => count == Count ? this : new FoldedIterations(count, Steps);
+
+    /// <summary>The steps <paramref name="done"/> iterations take (as the sequential interpreter counts: every step, entering and leaving functions too).</summary>
+    public long StepCount(long done) => done * Steps.Length;
+
+    /// <summary>The actor host's deliveries of <paramref name="done"/> iterations: each stage's request and answer.</summary>
+    public long Deliveries(long done, bool xen, int cpus)
+    {
+        long perIteration = 0;
+        foreach (var kind in Steps)
+        {
+            perIteration += StepPlans.Deliveries(kind, xen, cpus);
+        }
+
+        return done * perIteration;
+    }
+
+    public override string ToString() => $"{Count} iterations of {Steps.Length} steps";
+}

@@ -1,0 +1,61 @@
+using BootActors.Model.Kernel;
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Machine;
+
+/// <summary>The owners' parts of folded phys_pmd_init iterations (<see cref="FoldedIterations"/>).</summary>
+public sealed partial class Machine
+{
+    /// <summary>How many phys_pmd_init iterations this machine took folded (the rest ran step by step).</summary>
+    public long IterationsFolded { get; private set; }
+
+    /// <summary>
+    /// Memory's first part: how many of the entries from pmd[<see cref="Effect.Index"/>] on, up to the
+    /// step's count, are empty (pmd_none), the iterations that would all take the fresh-page path. None:
+    /// the step does nothing and the loop goes on step by step.
+    /// </summary>
+    private StageOutcome EmptyPmdEntries(in Effect e)
+    {
+        var folded = (FoldedIterations)e.Payload!;
+        var page = Memory.Find(e.Table);
+        var n = 0;
+        if (page is not null && Recorder is null && Memory.Observer is null)
+        {
+            while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
+            {
+                n++;
+            }
+        }
+
+        return n == 0 ? StageOutcome.Settled(StepResult.Ok(0)) : StageOutcome.Forwarding(new StageData { Count = n });
+    }
+
+    /// <summary>
+    /// Memory's end, once the allocator has handed out <paramref name="pages"/>: each iteration's
+    /// memset, phys_pte_init's fill, update_page_count and pmd_populate_kernel, as its steps do them.
+    /// Result: the iterations done (one per page).
+    /// </summary>
+    private StepResult FoldedPmdIterations(in Effect e, Pfn[] pages)
+    {
+        var end = e.Arg;
+        for (var j = 0; j < pages.Length; j++)
+        {
+            var address = e.Value + ((ulong)j * PMD_SIZE);
+            var pte = pages[j];
+            Memory.Zero(pte, Level.Pte, TablePageOrigin.Boot);
+            var filled = Mmu.PteInitLoop(pte, pte_index(address), address, end);
+            DirectPagesCount[CountIndex(Level.Pte)] += filled.Value;
+            var linked = Mmu.Populate(e.Table, Level.Pmd, e.Index + j, pte, __va(address));
+            if (filled.IsFatal || linked.IsFatal)
+            {
+                // EmptyPmdEntries checked what could make them fail: the page exists and the entries are empty.
+                throw new InvalidOperationException($"folded phys_pmd_init iteration {j} of {e}: {(filled.Fatal ?? linked.Fatal)!.Message}");
+            }
+        }
+
+        IterationsFolded += pages.Length;
+        return StepResult.Ok((ulong)pages.Length);
+    }
+}
