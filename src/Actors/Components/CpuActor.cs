@@ -24,6 +24,9 @@ internal sealed class CpuActor : ModelActor
     private int awaiting;
     private StepResult last;
 
+    // The delivery during which this CPU asked for folded iterations (their step's first request).
+    private long foldedFrom;
+
     public CpuActor(RunContext run, int index)
         : base(run, run.Topology.Cpu(index))
     {
@@ -101,8 +104,46 @@ internal sealed class CpuActor : ModelActor
             return;
         }
 
+        if (plan.Kind == EffectKind.PmdIterations)
+        {
+            Folded(step.Step, last.Value);
+        }
+
         Registers.Rax = last.Value;
         Continue();
+    }
+
+    /// <summary>
+    /// Folded iterations have answered: the run counts the deliveries their steps would have taken
+    /// instead of the two or four this step took (a request and answer, and the allocator's between).
+    /// </summary>
+    private void Folded(in Effect e, ulong done)
+    {
+        var took = CurrentSeq - foldedFrom;
+        if (took is not (2 or 4))
+        {
+            throw new InvalidOperationException(
+                $"CPU{index}: folded phys_pmd_init iterations took deliveries {foldedFrom + 1}..{CurrentSeq}; another delivery came between them");
+        }
+
+        var folded = (FoldedIterations)e.Payload!;
+        Represent(folded.Deliveries((long)done, Topo.Hypervisor >= 0, Topo.Cpus) - took);
+    }
+
+    /// <summary>
+    /// Folded iterations may stand only for deliveries no one else could have made or watched: a
+    /// forced run the conductor left to the actors, untraced, with nothing recording or observing.
+    /// </summary>
+    private bool MayFold => ForcedBudget > 1 && Machine.Recorder is null && Machine.Memory.Observer is null;
+
+    /// <summary>The folded iterations <paramref name="e"/> asks for, cut to what this forced run leaves room for.</summary>
+    private Effect WithinBudget(in Effect e)
+    {
+        var folded = (FoldedIterations)e.Payload!;
+        var perIteration = folded.Deliveries(1, Topo.Hypervisor >= 0, Topo.Cpus);
+        var room = (ForcedBudget - 1) / perIteration;
+        foldedFrom = CurrentSeq;
+        return room >= folded.Count ? e : e.With(folded.WithCount((int)room));
     }
 
     private void Continue()
@@ -110,6 +151,7 @@ internal sealed class CpuActor : ModelActor
         var xen = Topo.Hypervisor >= 0;
         while (thread is not null)
         {
+            Registers.MayFold = MayFold;
             if (!thread.Advance())
             {
                 thread = null;
@@ -138,7 +180,7 @@ internal sealed class CpuActor : ModelActor
             }
 
             plan = p;
-            step = new StepTag(index, e);
+            step = new StepTag(index, e.Kind == EffectKind.PmdIterations ? WithinBudget(e) : e);
             stage = 0;
             SendStage();
             return;

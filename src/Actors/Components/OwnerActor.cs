@@ -134,7 +134,7 @@ internal sealed class OwnerActor : ModelActor
         }
 
         var (from, request) = (o.From, o.Request!);
-        var result = Machine.Complete(request.Stage, target, o.Carried, o.Answered);
+        var result = Machine.Complete(request.Stage, target, request.Step, o.Carried, o.Answered);
         o = default;
         Send(from, request.Reply(result));
         if (atomicFor == cpu)

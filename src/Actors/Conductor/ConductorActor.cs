@@ -98,10 +98,11 @@ internal sealed class ConductorActor : ReceiveActor
                 return;
             }
 
-            if (p.HandedOn > 0)
+            if (p.HandedOn != 0)
             {
-                // A run of forced deliveries the actors made themselves: they end at p.Seq, and each
-                // message took the number it would have had here.
+                // A run of forced deliveries the actors made themselves (or stood for, with folded
+                // iterations; fewer when a fold took more than it stood for): they end at p.Seq, and
+                // each message took the number it would have had here.
                 seq = p.Seq;
                 nextId += p.HandedOn;
                 for (var i = 0; i < p.HandedOn; i++)

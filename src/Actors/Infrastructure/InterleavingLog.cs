@@ -44,6 +44,40 @@ public sealed class InterleavingLog : IReadOnlyList<int>
         cpus[runs++] = cpu;
     }
 
+    /// <summary>
+    /// <paramref name="delta"/> more deliveries for <paramref name="cpu"/> at the end, or −delta fewer:
+    /// those folded iterations stood for, less those their step took (all for the CPU of the last run).
+    /// </summary>
+    public void Shift(int cpu, long delta)
+    {
+        if (delta >= 0)
+        {
+            for (; delta > 0 && (runs == 0 || cpus[runs - 1] != cpu); delta--)
+            {
+                Add(cpu);
+            }
+
+            if (delta > 0)
+            {
+                ends[runs - 1] += delta;
+            }
+
+            return;
+        }
+
+        var first = runs > 1 ? ends[runs - 2] : 0;
+        if (runs == 0 || cpus[runs - 1] != cpu || ends[runs - 1] + delta < first)
+        {
+            throw new InvalidOperationException($"cannot take {-delta} deliveries of CPU{cpu} back from the interleaving's end");
+        }
+
+        ends[runs - 1] += delta;
+        if (ends[runs - 1] == first)
+        {
+            runs--;
+        }
+    }
+
     public void Clear() => runs = 0;
 
     /// <summary>A copy that later additions do not change.</summary>

@@ -44,6 +44,22 @@ public abstract class ModelActor : ReceiveActor
     /// <summary>The position of the delivery being handled.</summary>
     protected long CurrentSeq { get; private set; }
 
+    /// <summary>
+    /// Controlled mode, no trace: how many more deliveries the actors may make without the conductor
+    /// after the one being handled (<see cref="Deliver.HandOn"/>); 0 when every delivery must be the conductor's.
+    /// </summary>
+    protected int ForcedBudget { get; private set; }
+
+    // Deliveries that folded iterations stood for beyond those their step took (set while handling one).
+    private long represented;
+
+    /// <summary>
+    /// The delivery being handled ends a step of folded iterations that stands for
+    /// <paramref name="delta"/> more deliveries than it took (fewer when negative): the run counts,
+    /// numbers and bounds what follows as if they had been made.
+    /// </summary>
+    protected void Represent(long delta) => represented += delta;
+
     /// <summary>Set by a handler that reported a fatal event: the conductor stops delivering.</summary>
     protected bool StoppedRun { get; set; }
 
@@ -197,6 +213,8 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
+        ForcedBudget = Run.Trace is null && !d.Forwarded ? d.HandOn : 0;
+        represented = 0;
         collecting = true;
         try
         {
@@ -207,9 +225,15 @@ public abstract class ModelActor : ReceiveActor
             collecting = false;
         }
 
+        var shift = represented;
+        if (shift != 0)
+        {
+            Run.Represent(d.Message.Tag.Cpu, shift);
+        }
+
         if (deferred is null)
         {
-            if (d.HandOn > 0 && !StoppedRun && !Run.Halted && TheOnlyMessage() is { } next)
+            if (d.HandOn - shift > 0 && !StoppedRun && !Run.Halted && TheOnlyMessage() is { } next)
             {
                 // A forced delivery (nothing else pending): deliver it as the conductor would have,
                 // numbered next; what was said for the host goes ahead of it, as it would have.
@@ -221,18 +245,18 @@ public abstract class ModelActor : ReceiveActor
                     }
                 }
 
-                Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + 1, next.From, next.Message, next.SenderClock, Epoch: deliveryEpoch)
+                Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + shift + 1, next.From, next.Message, next.SenderClock, Epoch: deliveryEpoch)
                 {
-                    HandOn = d.HandOn - 1,
-                    HandedOn = d.HandedOn + 1,
+                    HandOn = (int)(d.HandOn - shift - 1),
+                    HandedOn = (int)(d.HandedOn + shift + 1),
                 });
             }
             else
             {
-                Run.Conductor.Tell(new Processed(d.Seq, StoppedRun, deliveryEpoch)
+                Run.Conductor.Tell(new Processed(d.Seq + shift, StoppedRun, deliveryEpoch)
                 {
                     Sent = outbox.Count == 0 ? null : outbox.ToArray(),
-                    HandedOn = d.HandedOn,
+                    HandedOn = (int)(d.HandedOn + shift),
                 });
             }
         }

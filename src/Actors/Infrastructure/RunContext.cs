@@ -73,6 +73,16 @@ public sealed class RunContext
     /// <summary>Set once the run has stopped: actors stop sending.</summary>
     public volatile bool Halted;
 
+    /// <summary>
+    /// Controlled mode: the delivery just handled ended folded iterations, which stand for
+    /// <paramref name="delta"/> more deliveries of <paramref name="cpu"/> than their step took (fewer when negative).
+    /// </summary>
+    public void Represent(int cpu, long delta)
+    {
+        Interlocked.Add(ref freeSeq, delta);
+        Interleaving.Shift(cpu, delta);
+    }
+
     /// <summary>Assigns the next delivery position (free mode) or records the conductor's (controlled).</summary>
     public long NextSeq(long conductorSeq, int tagCpu)
     {
