@@ -54,4 +54,39 @@ public sealed class InterleavingLogTests
         Assert.Equal([3], log);
         Assert.Empty(new InterleavingLog().Snapshot());
     }
+
+    [Fact]
+    public void ShiftAddsOrTakesBackDeliveriesOfTheLastCpuLikeAList()
+    {
+        var random = new Random(5);
+        var log = new InterleavingLog();
+        var list = new List<int>();
+        for (var round = 0; round < 2_000; round++)
+        {
+            var cpu = random.Next(0, 3);
+            var n = random.Next(1, 40);
+            for (var k = 0; k < n; k++)
+            {
+                log.Add(cpu);
+                list.Add(cpu);
+            }
+
+            var delta = random.Next(-n, 200);
+            log.Shift(cpu, delta);
+            if (delta >= 0)
+            {
+                list.AddRange(Enumerable.Repeat(cpu, delta));
+            }
+            else
+            {
+                list.RemoveRange(list.Count + delta, -delta);
+            }
+        }
+
+        Assert.Equal(list.Count, log.Count);
+        Assert.Equal(list, log);
+        log.Add(7);
+        Assert.Throws<InvalidOperationException>(() => log.Shift(0, -1));
+        Assert.Throws<InvalidOperationException>(() => log.Shift(7, -2));
+    }
 }
