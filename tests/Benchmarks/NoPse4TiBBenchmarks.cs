@@ -58,10 +58,28 @@ public class NoPse4TiBBenchmarks
     [BenchmarkCategory("actors")]
     public RunResult ActorHost4TiB() => Actor(Machines.NoPse4TiB, nameof(ActorHost4TiB));
 
+    // The same boots with every phys_pmd_init iteration taken step by step (no folded iterations):
+    // the "before" of the folding, measured in the same run.
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("sequential, every step")]
+    public RunResult Sequential64GiBEveryStep() => Sequential(Machines.NoPse64GiB with { StepEveryIteration = true }, nameof(Sequential64GiBEveryStep));
+
+    [Benchmark]
+    [BenchmarkCategory("sequential, every step")]
+    public RunResult Sequential4TiBEveryStep() => Sequential(Machines.NoPse4TiB with { StepEveryIteration = true }, nameof(Sequential4TiBEveryStep));
+
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory("actors, every step")]
+    public RunResult ActorHost64GiBEveryStep() => Actor(Machines.NoPse64GiB with { StepEveryIteration = true }, nameof(ActorHost64GiBEveryStep));
+
+    [Benchmark]
+    [BenchmarkCategory("actors, every step")]
+    public RunResult ActorHost4TiBEveryStep() => Actor(Machines.NoPse4TiB with { StepEveryIteration = true }, nameof(ActorHost4TiBEveryStep));
+
     private RunResult Sequential(MachineConfig machine, string name)
     {
         var r = Machines.ExpectOk(Simulation.Run(machine, WorkloadPlan.BootOnly), name);
-        (ran, work, unit, note) = (name, r.Steps, "step", $"ok, {r.Machine.Memory.TablePageCount:#,0} table pages");
+        (ran, work, unit, note) = (name, r.Steps, "step", $"ok, {r.Machine.Memory.TablePageCount:#,0} table pages, {r.Machine.IterationsFolded:#,0} iterations folded");
         return r;
     }
 
@@ -70,7 +88,7 @@ public class NoPse4TiBBenchmarks
     {
         var r = host!.Run(machine, WorkloadPlan.BootOnly, Machines.Options(host!));
         Machines.ExpectOk(r.Result, name);
-        (ran, work, unit, note) = (name, r.Delivered, "delivery", $"ok, {r.Result.Machine.Memory.TablePageCount:#,0} table pages");
+        (ran, work, unit, note) = (name, r.Delivered, "delivery", $"ok, {r.Result.Machine.Memory.TablePageCount:#,0} table pages, {r.Result.Machine.IterationsFolded:#,0} iterations folded");
         return r.Result;
     }
 }

@@ -120,25 +120,5 @@ public abstract class ExplorationStrategy : IScheduleStrategy
     }
 
     /// <summary>Switches between CPUs in a delivery sequence.</summary>
-    public static int ContextSwitches(IReadOnlyList<int> cpus)
-    {
-        var n = 0;
-        var last = -2;
-        foreach (var c in cpus)
-        {
-            if (c < 0)
-            {
-                continue;
-            }
-
-            if (last >= 0 && c != last)
-            {
-                n++;
-            }
-
-            last = c;
-        }
-
-        return n;
-    }
+    public static int ContextSwitches(IReadOnlyList<int> cpus) => Math.Max(0, Infrastructure.InterleavingLog.CpuRuns(cpus).Count() - 1);
 }

@@ -55,19 +55,7 @@ public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode M
     /// <summary>The interleaving as runs of consecutive deliveries serving one CPU, e.g. "cpu0×12 cpu1×3".</summary>
     public string InterleavingSummary(int maxRuns = 40)
     {
-        var runs = new List<(int Cpu, int Count)>();
-        foreach (var c in Interleaving.Where(c => c >= 0))
-        {
-            if (runs.Count > 0 && runs[^1].Cpu == c)
-            {
-                runs[^1] = (c, runs[^1].Count + 1);
-            }
-            else
-            {
-                runs.Add((c, 1));
-            }
-        }
-
+        var runs = InterleavingLog.CpuRuns(Interleaving).ToList();
         var text = string.Join(" ", runs.Take(maxRuns).Select(r => $"cpu{r.Cpu}×{r.Count}"));
         return runs.Count > maxRuns ? $"{text} … ({runs.Count} runs)" : text;
     }

@@ -80,6 +80,53 @@ public sealed class InterleavingLog : IReadOnlyList<int>
 
     public void Clear() => runs = 0;
 
+    /// <summary>The log as it is held: each run's CPU and length, in order.</summary>
+    public IEnumerable<(int Cpu, long Count)> Runs
+    {
+        get
+        {
+            for (var r = 0; r < runs; r++)
+            {
+                yield return (cpus[r], ends[r] - (r == 0 ? 0 : ends[r - 1]));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The runs of one CPU in <paramref name="cpus"/>, leaving out deliveries of no CPU (the host's,
+    /// −1): from the runs themselves when it is a log, so a 42-million-delivery boot is read in one step.
+    /// </summary>
+    public static IEnumerable<(int Cpu, long Count)> CpuRuns(IReadOnlyList<int> cpus)
+    {
+        var held = cpus is InterleavingLog log ? log.Runs : cpus.Select(c => (Cpu: c, Count: 1L));
+        (int Cpu, long Count) open = (-1, 0);
+        foreach (var (cpu, count) in held)
+        {
+            if (cpu < 0)
+            {
+                continue;
+            }
+
+            if (cpu == open.Cpu)
+            {
+                open.Count += count;
+                continue;
+            }
+
+            if (open.Count > 0)
+            {
+                yield return open;
+            }
+
+            open = (cpu, count);
+        }
+
+        if (open.Count > 0)
+        {
+            yield return open;
+        }
+    }
+
     /// <summary>A copy that later additions do not change.</summary>
     public InterleavingLog Snapshot()
     {

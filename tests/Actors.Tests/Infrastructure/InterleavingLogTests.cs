@@ -89,4 +89,39 @@ public sealed class InterleavingLogTests
         Assert.Throws<InvalidOperationException>(() => log.Shift(0, -1));
         Assert.Throws<InvalidOperationException>(() => log.Shift(7, -2));
     }
+
+    [Fact]
+    public void CpuRunsReadFromTheLogsRunsAreThoseOfThePlainList()
+    {
+        var random = new Random(9);
+        var log = new InterleavingLog();
+        var list = new List<int>();
+        for (var i = 0; i < 5_000; i++)
+        {
+            var cpu = random.Next(-1, 3);
+            for (var n = random.Next(1, 6); n > 0; n--)
+            {
+                log.Add(cpu);
+                list.Add(cpu);
+            }
+        }
+
+        var expected = new List<(int, long)>();
+        foreach (var c in list.Where(c => c >= 0))
+        {
+            if (expected.Count > 0 && expected[^1].Item1 == c)
+            {
+                expected[^1] = (c, expected[^1].Item2 + 1);
+            }
+            else
+            {
+                expected.Add((c, 1));
+            }
+        }
+
+        Assert.Equal(expected, InterleavingLog.CpuRuns(log));
+        Assert.Equal(expected, InterleavingLog.CpuRuns(list));
+        Assert.Equal(expected.Count - 1, BootActors.Actors.Exploration.ExplorationStrategy.ContextSwitches(log));
+        Assert.Empty(InterleavingLog.CpuRuns(new InterleavingLog()));
+    }
 }
