@@ -239,9 +239,10 @@ public static class Simulation
             }
         }
 
+        Pfn? reached = null;
         foreach (var page in m.Memory.TablePages)
         {
-            if (page.Origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem && !m.Memory.IsReachable(page.Pfn))
+            if (page.Origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem && !m.Memory.IsReachable(page.Pfn, ref reached))
             {
                 return new RunStop(0, "end of run", new FatalEvent(ErrorKind.LostTablePage,
                     $"{page.Level.Name()} page {page.Pfn} was allocated by alloc_low_page but is not linked into init_level4_pgt at the end of the run"));

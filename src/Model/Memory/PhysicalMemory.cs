@@ -181,10 +181,23 @@ public sealed class PhysicalMemory
     /// <summary>True when <paramref name="pfn"/> is init_level4_pgt or linked into it now.</summary>
     public bool IsReachable(Pfn pfn)
     {
+        Pfn? reached = null;
+        return IsReachable(pfn, ref reached);
+    }
+
+    /// <summary>
+    /// <see cref="IsReachable(Pfn)"/> for many pages while nothing changes: a walk whose link leads to
+    /// <paramref name="reached"/>, a table found reachable before, ends there, and a page found
+    /// reachable leaves its parent table in it. The 512 PTE pages of a pmd page then cost one walk.
+    /// </summary>
+    public bool IsReachable(Pfn pfn, ref Pfn? reached)
+    {
+        Pfn? firstParent = null;
         for (var depth = 0; depth < 5; depth++)
         {
             if (pfn == Root)
             {
+                reached = firstParent ?? reached;
                 return true;
             }
 
@@ -200,6 +213,12 @@ public sealed class PhysicalMemory
             }
 
             pfn = parent.Table;
+            firstParent ??= pfn;
+            if (pfn == reached)
+            {
+                reached = firstParent;
+                return true;
+            }
         }
 
         return false;
