@@ -115,19 +115,20 @@ internal sealed class CpuActor : ModelActor
 
     /// <summary>
     /// Folded iterations have answered: the run counts the deliveries their steps would have taken
-    /// instead of the two or four this step took (a request and answer, and the allocator's between).
+    /// instead of the two to six this step took (a request and answer, and the allocator's and, under Xen, the hypervisor's between).
     /// </summary>
     private void Folded(in Effect e, ulong done)
     {
         var took = CurrentSeq - foldedFrom;
-        if (took is not (2 or 4))
+        if (took is not (2 or 4 or 6))
         {
             throw new InvalidOperationException(
                 $"CPU{index}: folded phys_pmd_init iterations took deliveries {foldedFrom + 1}..{CurrentSeq}; another delivery came between them");
         }
 
         var folded = (FoldedIterations)e.Payload!;
-        Represent(folded.Deliveries((long)done, Topo.Hypervisor >= 0, Topo.Cpus) - took);
+        var delivered = folded.Deliveries(FoldedIterations.Done(done), Topo.Hypervisor >= 0, Topo.Cpus, FoldedIterations.WithoutReadOnlyWrite(done));
+        Represent(delivered - took);
     }
 
     /// <summary>

@@ -134,9 +134,9 @@ internal sealed class OwnerActor : ModelActor
         }
 
         var (from, request) = (o.From, o.Request!);
-        var result = Machine.Complete(request.Stage, target, request.Step, o.Carried, o.Answered);
+        var done = Machine.Complete(request.Stage, target, request.Step, o.Carried, o.Answered);
         o = default;
-        Send(from, request.Reply(result));
+        Send(from, request.Reply(done.Result, done.Data));
         if (atomicFor == cpu)
         {
             atomicFor = -1;

@@ -42,8 +42,12 @@ public sealed class FoldedIterations
     /// <summary>The steps <paramref name="done"/> iterations take (as the sequential interpreter counts: every step, entering and leaving functions too).</summary>
     public long StepCount(long done) => done * Steps.Length;
 
-    /// <summary>The actor host's deliveries of <paramref name="done"/> iterations: each stage's request and answer.</summary>
-    public long Deliveries(long done, bool xen, int cpus)
+    /// <summary>
+    /// The actor host's deliveries of <paramref name="done"/> iterations: each stage's request and
+    /// answer, and its forwarded part's; under Xen, <paramref name="withoutReadOnlyWrite"/> of them
+    /// had no direct-map PTE for update_va_mapping to write, so that part was not sent.
+    /// </summary>
+    public long Deliveries(long done, bool xen, int cpus, long withoutReadOnlyWrite = 0)
     {
         long perIteration = 0;
         foreach (var kind in Steps)
@@ -51,8 +55,17 @@ public sealed class FoldedIterations
             perIteration += StepPlans.Deliveries(kind, xen, cpus);
         }
 
-        return done * perIteration;
+        return (done * perIteration) - (2 * withoutReadOnlyWrite);
     }
+
+    /// <summary>The step's result: the iterations done, and (under Xen) how many had no update_va_mapping write.</summary>
+    public static ulong Result(int done, int withoutReadOnlyWrite) => (uint)done | ((ulong)(uint)withoutReadOnlyWrite << 32);
+
+    /// <summary>The iterations a <see cref="Result"/> says were done.</summary>
+    public static int Done(ulong result) => (int)(uint)result;
+
+    /// <summary>How many of them, under Xen, had no update_va_mapping write.</summary>
+    public static int WithoutReadOnlyWrite(ulong result) => (int)(result >> 32);
 
     public override string ToString() => $"{Count} iterations of {Steps.Length} steps";
 }

@@ -233,7 +233,7 @@ public sealed partial class KernelCode
             {
                 yield return new Effect(EffectKind.PmdIterations, fn, Level.Pmd, pmd, pmd_page, address, end,
                     new FoldedIterations(whole, locking ? LockedIteration : Iteration));
-                var done = (int)cpu.Rax;
+                var done = FoldedIterations.Done(cpu.Rax);
 
                 // Fewer than asked: the next iteration goes another way, or the host bounded this one; it runs step by step.
                 stepNext = done < whole;
@@ -327,9 +327,9 @@ public sealed partial class KernelCode
         yield return Leave(fn);
     }
 
-    /// <summary>Whether phys_pmd_init's fresh-page iterations at boot may be folded (<see cref="FoldedIterations"/>): native, no PSE, page grain.</summary>
+    /// <summary>Whether phys_pmd_init's fresh-page iterations at boot may be folded (<see cref="FoldedIterations"/>): no PSE (always so under Xen), page grain.</summary>
     private bool FoldsIterations =>
-        !g.after_bootmem && !g.Xen && !g.cpu_has_pse && g.Has(Hunks.NonpseFallback) && g.Grain == PteGrain.Page && !g.StepEveryIteration;
+        !g.after_bootmem && !g.cpu_has_pse && g.Has(Hunks.NonpseFallback) && g.Grain == PteGrain.Page && !g.StepEveryIteration;
 
     // The steps of one fresh-page iteration of phys_pmd_init, as the loop above yields them at boot
     // (alloc_low_page with early_ioremap, phys_pte_init at page grain, unmap_low_page, populate).

@@ -21,7 +21,10 @@ public sealed partial class Machine
         var folded = (FoldedIterations)e.Payload!;
         var page = Memory.Find(e.Table);
         var n = 0;
-        if (page is not null && Recorder is null && Memory.Observer is null)
+
+        // Under Xen, only while the pmd page is not linked yet: then Xen validates nothing the
+        // iterations write until it is (and the hypercalls of one page do not see the others' writes).
+        if (page is not null && Recorder is null && Memory.Observer is null && (Xen is null || !Memory.IsReachable(e.Table)))
         {
             while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
             {
@@ -37,9 +40,10 @@ public sealed partial class Machine
     /// memset, phys_pte_init's fill, update_page_count and pmd_populate_kernel, as its steps do them.
     /// Result: the iterations done (one per page).
     /// </summary>
-    private StepResult FoldedPmdIterations(in Effect e, Pfn[] pages)
+    private StepResult FoldedPmdIterations(in Effect e, Pfn[] pages, EntryRef?[]? readOnly)
     {
         var end = e.Arg;
+        var writesDirectMap = 0;
         for (var j = 0; j < pages.Length; j++)
         {
             var address = e.Value + ((ulong)j * PMD_SIZE);
@@ -47,6 +51,13 @@ public sealed partial class Machine
             Memory.Zero(pte, Level.Pte, TablePageOrigin.Boot);
             var filled = Mmu.PteInitLoop(pte, pte_index(address), address, end);
             DirectPagesCount[CountIndex(Level.Pte)] += filled.Value;
+            if (readOnly?[j] is { } ro)
+            {
+                // update_va_mapping's write: make_lowmem_page_readonly of the new page.
+                Mmu.ClearRw(ro);
+                writesDirectMap++;
+            }
+
             var linked = Mmu.Populate(e.Table, Level.Pmd, e.Index + j, pte, __va(address));
             if (filled.IsFatal || linked.IsFatal)
             {
@@ -56,6 +67,6 @@ public sealed partial class Machine
         }
 
         IterationsFolded += pages.Length;
-        return StepResult.Ok((ulong)pages.Length);
+        return StepResult.Ok(FoldedIterations.Result(pages.Length, Xen is null ? 0 : pages.Length - writesDirectMap));
     }
 }

@@ -110,7 +110,12 @@ public sealed partial class Machine
             case StageOp.EmptyPmdEntries:
                 return EmptyPmdEntries(e);
             case StageOp.BootPages:
-                return StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootPages(input?.Count ?? 0, Level.Pte) });
+                // Under Xen the hypervisor first takes the pages' hypercalls; they are handed out on completion.
+                return stage.Forward is null
+                    ? StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootPages(input?.Count ?? 0, Level.Pte) })
+                    : StageOutcome.Forwarding(new StageData { Pages = Allocator.NextBootPages(input?.Count ?? 0) });
+            case StageOp.XenFoldedHypercalls:
+                return StageOutcome.Settled(StepResult.Ok(), XenOf(stage).FoldedHypercalls(e.Table, e.Index, e.Value, e.Arg, input?.Pages ?? [], Globals.__supported_pte_mask));
             default:
                 throw new InvalidOperationException($"no owner carries out {stage.Op}");
         }
@@ -121,7 +126,7 @@ public sealed partial class Machine
     /// (<paramref name="answered"/>, joined): the TLB caches what the walk found; a PTE page fill
     /// returns Xen's refusal once memory has written the leaves before it.
     /// </summary>
-    public StepResult Complete(Stage stage, int target, in Effect e, StageData? carried, in StageOutcome answered)
+    public StageOutcome Complete(Stage stage, int target, in Effect e, StageData? carried, in StageOutcome answered)
     {
         switch (stage.Op)
         {
@@ -131,15 +136,23 @@ public sealed partial class Machine
                     Tlbs[target].Insert(entry);
                 }
 
-                return answered.Result;
+                return StageOutcome.Settled(answered.Result);
             case StageOp.XenPteStores:
-                return carried?.Refusal is { } refusal && !answered.Result.IsFatal
+                return StageOutcome.Settled(carried?.Refusal is { } refusal && !answered.Result.IsFatal
                     ? StepResult.Fail(ErrorKind.HypervisorRefused, refusal)
-                    : answered.Result;
+                    : answered.Result);
+            case StageOp.BootPages:
+                // Under Xen: the pages the hypervisor accepted, the first of those named.
+                var accepted = answered.Data?.Count ?? 0;
+                return StageOutcome.Settled(StepResult.Ok(), new StageData
+                {
+                    Pages = Allocator.AllocBootPages(accepted, Level.Pte),
+                    ReadOnlys = answered.Data?.ReadOnlys,
+                });
             case StageOp.EmptyPmdEntries:
-                return FoldedPmdIterations(e, answered.Data?.Pages ?? []);
+                return StageOutcome.Settled(FoldedPmdIterations(e, answered.Data?.Pages ?? [], answered.Data?.ReadOnlys));
             default:
-                return answered.Result;
+                return StageOutcome.Settled(answered.Result);
         }
     }
 
@@ -190,7 +203,7 @@ public sealed partial class Machine
             if (own.Forward)
             {
                 var answered = RunInline(stage.Forward!, cpu, e, own.Data, seq);
-                own = StageOutcome.Settled(Complete(stage, target, e, own.Data, answered));
+                own = Complete(stage, target, e, own.Data, answered);
             }
 
             joined = i == 0 ? own : StageOutcome.Join(joined, own);

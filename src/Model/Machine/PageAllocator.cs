@@ -136,8 +136,7 @@ public sealed class PageAllocator
     /// </summary>
     public Pfn[] AllocBootPages(int count, Level level)
     {
-        var room = table_top > table_end ? table_top - table_end : 0;
-        var n = aliases.Count >= FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(count, 0), room);
+        var n = BootPagesLeft(count);
         var pages = new Pfn[n];
         for (var i = 0; i < n; i++)
         {
@@ -151,6 +150,28 @@ public sealed class PageAllocator
         }
 
         return pages;
+    }
+
+    /// <summary>The pages <see cref="AllocBootPages"/> would hand out now, without handing them out.</summary>
+    public Pfn[] NextBootPages(int count)
+    {
+        var n = BootPagesLeft(count);
+        var pages = new Pfn[n];
+        var handed = table_end - table_start;
+        for (var i = 0; i < n; i++)
+        {
+            var k = handed + (ulong)i;
+            pages[i] = new Pfn(order == AllocOrder.BottomUp ? table_start + k : table_top - 1 - k);
+        }
+
+        return pages;
+    }
+
+    // How many of count boot pages alloc_low_page would hand out before it fails or early_ioremap finds no slot.
+    private int BootPagesLeft(int count)
+    {
+        var room = table_top > table_end ? table_top - table_end : 0;
+        return aliases.Count >= FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(count, 0), room);
     }
 
     /// <summary>early_ioremap of one page into a fixmap slot. Null on success, else the kernel's WARN text.</summary>

@@ -75,8 +75,11 @@ public enum StageOp : byte
     /// <summary>Folded phys_pmd_init iterations (<see cref="Kernel.FoldedIterations"/>): how many of the pmd entries are empty; on completion, fill and link them.</summary>
     EmptyPmdEntries,
 
-    /// <summary>Folded phys_pmd_init iterations: alloc_low_page's pages, each mapped and unmapped through early_ioremap.</summary>
+    /// <summary>Folded phys_pmd_init iterations: alloc_low_page's pages, each mapped and unmapped through early_ioremap (under Xen, once the hypervisor has accepted them).</summary>
     BootPages,
+
+    /// <summary>Folded phys_pmd_init iterations under Xen: each page's fixmap alias made and dropped, the alloc hook and the populate's mmu_update, up to the first Xen would refuse.</summary>
+    XenFoldedHypercalls,
 }
 
 /// <summary>How the trace names a stage's request.</summary>

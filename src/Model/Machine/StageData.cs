@@ -25,8 +25,11 @@ public sealed record StageData
     /// <summary>Folded iterations: how many pages memory asks the allocator for.</summary>
     public int Count { get; init; }
 
-    /// <summary>Folded iterations: the pages the allocator handed out, in order.</summary>
+    /// <summary>Folded iterations: the pages the allocator handed out (or, under Xen, would hand out), in order.</summary>
     public Pfn[]? Pages { get; init; }
+
+    /// <summary>Folded iterations under Xen: for each accepted page, the direct-map PTE its alloc hook makes read-only (null: none).</summary>
+    public EntryRef?[]? ReadOnlys { get; init; }
 }
 
 /// <summary>What an owner's part of a stage gave: a settled result, or "forward, and carry this on".</summary>

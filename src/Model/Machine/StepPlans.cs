@@ -87,9 +87,15 @@ public static class StepPlans
         ReplyNaming.Hypercall, forward: FlushEveryTlb, atomic: true);
 
     // Folded phys_pmd_init iterations: memory finds the empty entries, the allocator hands out a page
-    // for each, and memory fills and links them. Native only: the code folds none under Xen.
+    // for each, and memory fills and links them. Under Xen the allocator first names the pages it
+    // would hand out, and the hypervisor takes each page's hypercalls (the fixmap alias made and
+    // dropped, the alloc hook, the populate's mmu_update) before the allocator hands out those it accepted.
     private static readonly Stage FoldedIterations = new(StageOwner.PhysicalMemory, StageOp.EmptyPmdEntries,
         forward: new Stage(StageOwner.PageAllocator, StageOp.BootPages));
+
+    private static readonly Stage FoldedIterationsXen = new(StageOwner.PhysicalMemory, StageOp.EmptyPmdEntries,
+        forward: new Stage(StageOwner.PageAllocator, StageOp.BootPages,
+            forward: new Stage(StageOwner.Hypervisor, StageOp.XenFoldedHypercalls)));
 
     private static readonly StepPlan[] Native = Build(xen: false);
     private static readonly StepPlan[] Xen = Build(xen: true);
@@ -98,24 +104,22 @@ public static class StepPlans
     public static StepPlan Of(EffectKind kind, bool xen) => (xen ? Xen : Native)[(int)kind];
 
     /// <summary>
-    /// The deliveries a step of <paramref name="kind"/> takes on the actor host when none of its
-    /// stages forwards: a request and an answer per owner it names.
+    /// The deliveries a step of <paramref name="kind"/> takes on the actor host when every stage that
+    /// may forward does: a request and an answer per owner each stage and forwarded part names.
     /// </summary>
     public static long Deliveries(EffectKind kind, bool xen, int cpus)
     {
         long n = 0;
         foreach (var stage in Of(kind, xen).Stages)
         {
-            if (stage.Forward is not null)
-            {
-                throw new InvalidOperationException($"{kind}: a stage that forwards takes a number of deliveries only its run decides");
-            }
-
-            n += 2L * stage.TargetCount(cpus);
+            n += Deliveries(stage, cpus);
         }
 
         return n;
     }
+
+    private static long Deliveries(Stage stage, int cpus) =>
+        stage.TargetCount(cpus) * (2 + (stage.Forward is { } forward ? Deliveries(forward, cpus) : 0));
 
     /// <summary>Every plan, native ones first, in <see cref="EffectKind"/> order.</summary>
     public static IEnumerable<StepPlan> All => Native.Concat(Xen);
@@ -164,7 +168,7 @@ public static class StepPlans
         EffectKind.FlushTlbGlobal => xen ? [MmuextFlushAll] : [FlushEveryTlb],
 
         EffectKind.Touch => [Translate],
-        EffectKind.PmdIterations => [FoldedIterations],
+        EffectKind.PmdIterations => xen ? [FoldedIterationsXen] : [FoldedIterations],
         _ => throw new InvalidOperationException($"no plan for {kind}"),
     };
 }

@@ -273,6 +273,45 @@ public sealed class XenHypervisor
         return (PTRS_PER_PTE, null);
     }
 
+    /// <summary>
+    /// The hypercalls of folded phys_pmd_init iterations (<see cref="Kernel.FoldedIterations"/>) into
+    /// pmd page <paramref name="pmdPage"/>, which is not linked yet, from pmd[<paramref name="index"/>]
+    /// and <paramref name="address"/> on, one new PTE page from <paramref name="pages"/> each: early_ioremap's
+    /// and early_iounmap's fixmap stores, the PTE page's stores (plain: the page is not pinned), the
+    /// alloc hook's update_va_mapping and pmd_populate_kernel's mmu_update, each through the function
+    /// its own stage calls. Stops before the first page Xen would refuse or the hook would BUG on, which
+    /// the loop then takes step by step. Nothing here depends on the others' memory writes: the new
+    /// pages are not reachable, and each hook's PTE maps its own frame.
+    /// </summary>
+    public StageData FoldedHypercalls(Pfn pmdPage, int index, ulong address, ulong end, Pfn[] pages, ulong supportedPteMask)
+    {
+        var readOnly = new List<EntryRef?>(pages.Length);
+        for (var j = 0; j < pages.Length; j++)
+        {
+            var pte = pages[j];
+            if (IsPageTableFrame(pte) || (!PageAllocator.IsDynamic(pte) && !memory.WalkVirt(__va(pte.PhysAddr.Value)).Mapped))
+            {
+                break;
+            }
+
+            var at = address + ((ulong)j * PMD_SIZE);
+            var alias = MapWritableAlias(pte);
+            var stores = CheckPteInitLoop(pte, pte_index(at), at, end, supportedPteMask);
+            DropWritableAlias(pte);
+            var (bug, ro) = AllocHook(pmdPage, Level.Pmd, index + j, pte);
+            var populate = CheckPopulate(pmdPage, Level.Pmd, index + j, pte, __va(at) & PMD_MASK, Mmu.PopulateName(Level.Pmd));
+            if (alias is not null || stores.Refusal is not null || bug is not null || populate is not null)
+            {
+                // Checked above: the page is no table Xen holds, its frame is mapped, the pmd page is not linked.
+                throw new InvalidOperationException($"Xen refused a folded iteration's page {pte}: {alias ?? stores.Refusal ?? populate ?? bug!.Message}");
+            }
+
+            readOnly.Add(ro);
+        }
+
+        return new StageData { Count = readOnly.Count, ReadOnlys = readOnly.ToArray() };
+    }
+
     /// <summary>memory.IsReachable, its reads recorded.</summary>
     private bool Reachable(Pfn pfn)
     {

@@ -25,31 +25,37 @@ public sealed class FoldedIterationTests(ActorHostFixture fixture) : IClassFixtu
     private const ulong MiB = 1UL << 20;
     private const ulong GiB = 1UL << 30;
 
-    public static TheoryData<string, int, int> Machines() => new()
+    public static TheoryData<string, int, int, bool> Machines() => new()
     {
-        { "fixed", 1, 0 },
-        { "fixed", 3, 0 },
-        { "fixed", 2, 1 },
-        { "unlocked", 1, 0 },
-        { "unlocked", 2, 1 },
+        { "fixed", 1, 0, false },
+        { "fixed", 3, 0, false },
+        { "fixed", 2, 1, false },
+        { "unlocked", 1, 0, false },
+        { "unlocked", 2, 1, false },
+        { "fixed", 1, 0, true },
+        { "fixed", 2, 0, true },
+        { "unlocked", 2, 0, true },
     };
 
     [Theory]
     [MemberData(nameof(Machines))]
-    public void AFoldedBootDeliversWhatTheStepByStepOneDelivers(string variant, int cpus, int topDown)
+    public void AFoldedBootDeliversWhatTheStepByStepOneDelivers(string variant, int cpus, int topDown, bool xen)
     {
-        var config = Machine(6 * GiB, variant, cpus, topDown == 1);
+        var config = Machine(6 * GiB, variant, cpus, topDown == 1, xen);
         var plan = WorkloadPlan.Sequence(new HotAdd(cpus - 1, 8 * GiB, 64 * MiB), new Touch(0, 8 * GiB, 4, 2 * MiB));
         var (stepped, folded) = Both(config, plan, Options());
 
         AssertSame(stepped, folded);
         Assert.True(folded.Result.Machine.IterationsFolded > 2_000, $"{folded.Result.Machine.IterationsFolded} iterations folded");
+        Assert.Equal(Hypercalls(stepped), Hypercalls(folded));
     }
 
-    [Fact]
-    public void RandomDeliveryBoundsInsideTheBootStopAtTheSameDelivery()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RandomDeliveryBoundsInsideTheBootStopAtTheSameDelivery(bool xen)
     {
-        var config = Machine(2 * GiB, "fixed", 1, topDown: false);
+        var config = Machine(2 * GiB, "fixed", 1, topDown: false, xen);
         var whole = fixture.Host.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly, Options()).Delivered;
         var folds = 0L;
         Gen.Long[1, whole - 1].Sample(bound =>
@@ -109,11 +115,16 @@ public sealed class FoldedIterationTests(ActorHostFixture fixture) : IClassFixtu
         Assert.Equal(FullState.Of(stepped.Result.Machine), FullState.Of(folded.Result.Machine));
     }
 
+    private static string Hypercalls(ActorRunResult r) => r.Result.Machine.Xen is { } x
+        ? $"{x.MmuUpdates} {x.TrappedPteWrites} {x.UpdateVaMappings} {x.MmuextOps} {string.Join(",", x.WritableAliases.Order())}"
+        : "native";
+
     private static ActorRunOptions Options() => Shipped.Options(seed: 11) with { Timeout = TimeSpan.FromSeconds(120) };
 
-    private static MachineConfig Machine(ulong ram, string variant, int cpus, bool topDown) => new()
+    private static MachineConfig Machine(ulong ram, string variant, int cpus, bool topDown, bool xen = false) => new()
     {
-        E820 = E820Map.FromEntries([new E820Entry(0, 0x9f000, E820Type.Ram), new E820Entry(0x100000, ram, E820Type.Ram)]),
+        E820 = xen ? E820Map.FromMemorySize(ram) : E820Map.FromEntries([new E820Entry(0, 0x9f000, E820Type.Ram), new E820Entry(0x100000, ram, E820Type.Ram)]),
+        Xen = xen,
         Pse = false,
         // "unlocked": without 8ae3a5a8dff, whose iterations take init_mm.page_table_lock around the populate.
         Variant = variant == "unlocked" ? new KernelVariant(Hunks.All, Fixes.All & ~Fixes.HotplugLocking) : KernelVariant.Named(variant),

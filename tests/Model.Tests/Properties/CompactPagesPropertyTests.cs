@@ -116,10 +116,10 @@ public class CompactPagesPropertyTests
     [Fact]
     public void FoldedIterationsGiveTheSameRunAsEveryStepForRandomMachinesAndWorkloads()
     {
-        // Mostly machines whose boot folds (native, no PSE, page grain); the rest must not change either.
+        // Mostly machines whose boot folds (no PSE, page grain; native or Xen); the rest must not change either.
         var gen = from c in GenCase
                   from folding in Gen.Frequency((3, Gen.Const(true)), (1, Gen.Const(false)))
-                  select folding ? c with { Config = c.Config with { Xen = false, Pse = false, Grain = PteGrain.Page } } : c;
+                  select folding ? c with { Config = c.Config with { Pse = false, Grain = PteGrain.Page } } : c;
         var folded = 0L;
         gen.Sample(c =>
         {
@@ -128,23 +128,33 @@ public class CompactPagesPropertyTests
             Assert.Equal(0, stepped.Machine.IterationsFolded);
             folded += run.Machine.IterationsFolded;
             AssertSameRun(stepped, run);
-        }, iter: 60, threads: 1);
+        }, iter: 80, threads: 1);
         Assert.True(folded > 0, "no case folded an iteration");
     }
 
     [Theory]
-    [InlineData(AllocOrder.BottomUp)]
-    [InlineData(AllocOrder.TopDown)]
-    public void ABootWithoutPseFoldsItsFreshIterationsAndRunsTheSameSteps(AllocOrder order)
+    [InlineData(AllocOrder.BottomUp, false)]
+    [InlineData(AllocOrder.TopDown, false)]
+    [InlineData(AllocOrder.BottomUp, true)]
+    [InlineData(AllocOrder.TopDown, true)]
+    public void ABootWithoutPseFoldsItsFreshIterationsAndRunsTheSameSteps(AllocOrder order, bool xen)
     {
-        var config = new MachineConfig { E820 = Map(6 * GiB, (1 * GiB, 8 * MiB)), Pse = false, AllocOrder = order };
+        var config = new MachineConfig
+        {
+            E820 = xen ? E820Map.FromMemorySize(6 * GiB) : Map(6 * GiB, (1 * GiB, 8 * MiB)),
+            Pse = false,
+            Xen = xen,
+            AllocOrder = order,
+        };
         var stepped = Simulation.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly);
         var run = Simulation.Run(config, WorkloadPlan.BootOnly);
         AssertSameRun(stepped, run);
 
-        // Nearly every PTE page the boot made (not the iteration after each fold that fell short).
+        // Nearly every PTE page the boot made (not the iteration after each fold that fell short);
+        // under Xen not those of the first GiB, whose pmd page the domain builder linked already.
         var made = stepped.Machine.Allocator.HandedOut(Level.Pte);
-        Assert.InRange(run.Machine.IterationsFolded, made * 95 / 100, made);
+        var foldable = xen ? made - 512 : made;
+        Assert.InRange(run.Machine.IterationsFolded, foldable * 95 / 100, made);
     }
 
     [Fact]
