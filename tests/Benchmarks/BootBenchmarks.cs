@@ -50,19 +50,28 @@ public abstract class BootBenchmarks
 
     /// <summary>Simulation.Run: the sequential interpreter, the same machine.</summary>
     [Benchmark(Baseline = true)]
-    public RunResult Sequential()
+    public RunResult Sequential() => SequentialOf(Machine, nameof(Sequential));
+
+    /// <summary>Simulation.Run of <paramref name="machine"/>.</summary>
+    protected RunResult SequentialOf(MachineConfig machine, string name)
     {
-        var r = Machines.ExpectOk(Simulation.Run(Machine, WorkloadPlan.BootOnly), nameof(Sequential));
-        (ran, work, unit, note) = (nameof(Sequential), r.Steps, "step", $"ok, {r.Machine.Memory.TablePageCount} table pages");
+        var r = Machines.ExpectOk(Simulation.Run(machine, WorkloadPlan.BootOnly), name);
+        (ran, work, unit, note) = (name, r.Steps, "step", Note(r));
         return r;
     }
 
     /// <summary>ActorHost.Run in <paramref name="mode"/>; controlled mode uses the seeded random strategy (seed 0) on the one-thread model dispatcher.</summary>
-    protected RunResult Actor(HostMode mode, string name)
+    protected RunResult Actor(HostMode mode, string name) => ActorOf(Machine, mode, name);
+
+    /// <summary>ActorHost.Run of <paramref name="machine"/> in <paramref name="mode"/>.</summary>
+    protected RunResult ActorOf(MachineConfig machine, HostMode mode, string name)
     {
-        var r = host!.Run(Machine, WorkloadPlan.BootOnly, Machines.Options(host, mode));
+        var r = host!.Run(machine, WorkloadPlan.BootOnly, Machines.Options(host, mode));
         Machines.ExpectOk(r.Result, name);
-        (ran, work, unit, note) = (name, r.Delivered, "delivery", $"ok, {r.Result.Machine.Memory.TablePageCount} table pages");
+        (ran, work, unit, note) = (name, r.Delivered, "delivery", Note(r.Result));
         return r.Result;
     }
+
+    private static string Note(RunResult r) =>
+        $"ok, {r.Machine.Memory.TablePageCount} table pages, {r.Machine.IterationsFolded} iterations folded";
 }

@@ -23,4 +23,12 @@ public class XenBoot64GiBBenchmarks : BootBenchmarks
     /// <summary>Free mode: the actors tell each other directly on the default dispatcher (real interleavings).</summary>
     [Benchmark]
     public RunResult ActorHostFree() => Actor(HostMode.Free, nameof(ActorHostFree));
+
+    // The same boot with every phys_pmd_init iteration taken step by step: the folding's "before", in the same run.
+    [Benchmark]
+    public RunResult SequentialEveryStep() => SequentialOf(Machine with { StepEveryIteration = true }, nameof(SequentialEveryStep));
+
+    [Benchmark]
+    public RunResult ActorHostControlledEveryStep() =>
+        ActorOf(Machine with { StepEveryIteration = true }, HostMode.Controlled, nameof(ActorHostControlledEveryStep));
 }
