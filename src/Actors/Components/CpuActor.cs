@@ -137,14 +137,14 @@ internal sealed class CpuActor : ModelActor
     /// </summary>
     private bool MayFold => ForcedBudget > 1 && Machine.Recorder is null && Machine.Memory.Observer is null;
 
-    /// <summary>The folded iterations <paramref name="e"/> asks for, cut to what this forced run leaves room for.</summary>
+    /// <summary>The folded iterations <paramref name="e"/> asks for, cut to what the run's bound leaves room for.</summary>
     private Effect WithinBudget(in Effect e)
     {
         var folded = (FoldedIterations)e.Payload!;
         var perIteration = folded.Deliveries(1, Topo.Hypervisor >= 0, Topo.Cpus);
         var room = (ForcedBudget - 1) / perIteration;
         foldedFrom = CurrentSeq;
-        return room >= folded.Count ? e : e.With(folded.WithCount((int)room));
+        return room >= folded.Count ? e : e.With(folded.WithCount((int)Math.Max(0, room)));
     }
 
     private void Continue()

@@ -218,6 +218,6 @@ internal sealed class ConductorActor : ReceiveActor
             : 0;
         inFlight = true;
         seq++;
-        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch) { HandOn = handOn });
+        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch) { HandOn = handOn, Room = handOn > 0 ? maxSteps - seq : 0 });
     }
 }

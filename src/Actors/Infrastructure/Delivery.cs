@@ -22,6 +22,13 @@ public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] Se
 
     /// <summary>How many deliveries of this chain were handed on before this one (the conductor never saw them).</summary>
     public int HandedOn { get; init; }
+
+    /// <summary>
+    /// With <see cref="HandOn"/>: how many deliveries the run's bound allows after this one. Folded
+    /// iterations, which take a few deliveries for many, may stand for up to that many (the run
+    /// then goes back to the conductor), not only for what <see cref="HandOn"/> leaves.
+    /// </summary>
+    public long Room { get; init; }
 }
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>

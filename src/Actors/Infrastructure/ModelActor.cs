@@ -45,10 +45,11 @@ public abstract class ModelActor : ReceiveActor
     protected long CurrentSeq { get; private set; }
 
     /// <summary>
-    /// Controlled mode, no trace: how many more deliveries the actors may make without the conductor
-    /// after the one being handled (<see cref="Deliver.HandOn"/>); 0 when every delivery must be the conductor's.
+    /// Controlled mode, no trace, in a run of forced deliveries the conductor left to the actors
+    /// (<see cref="Deliver.HandOn"/>): how many deliveries the run's bound allows after the one being
+    /// handled (<see cref="Deliver.Room"/>), which folded iterations may stand for; 0 otherwise.
     /// </summary>
-    protected int ForcedBudget { get; private set; }
+    protected long ForcedBudget { get; private set; }
 
     // Deliveries that folded iterations stood for beyond those their step took (set while handling one).
     private long represented;
@@ -213,7 +214,7 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
-        ForcedBudget = Run.Trace is null && !d.Forwarded ? d.HandOn : 0;
+        ForcedBudget = Run.Trace is null && !d.Forwarded && d.HandOn > 0 ? d.Room : 0;
         represented = 0;
         collecting = true;
         try
@@ -249,6 +250,7 @@ public abstract class ModelActor : ReceiveActor
                 {
                     HandOn = (int)(d.HandOn - shift - 1),
                     HandedOn = (int)(d.HandedOn + shift + 1),
+                    Room = d.Room - shift - 1,
                 });
             }
             else
