@@ -135,14 +135,14 @@ internal sealed class CpuActor : ModelActor
     /// Folded iterations may stand only for deliveries no one else could have made or watched: a
     /// forced run the conductor left to the actors, untraced, with nothing recording or observing.
     /// </summary>
-    private bool MayFold => ForcedBudget > 1 && Machine.Recorder is null && Machine.Memory.Observer is null;
+    private bool MayFold => FoldRoom > 1 && Machine.Recorder is null && Machine.Memory.Observer is null;
 
     /// <summary>The folded iterations <paramref name="e"/> asks for, cut to what the run's bound leaves room for.</summary>
-    private Effect WithinBudget(in Effect e)
+    private Effect WithinRoom(in Effect e)
     {
         var folded = (FoldedIterations)e.Payload!;
         var perIteration = folded.Deliveries(1, Topo.Hypervisor >= 0, Topo.Cpus);
-        var room = (ForcedBudget - 1) / perIteration;
+        var room = (FoldRoom - 1) / perIteration;
         foldedFrom = CurrentSeq;
         return room >= folded.Count ? e : e.With(folded.WithCount((int)Math.Max(0, room)));
     }
@@ -181,7 +181,7 @@ internal sealed class CpuActor : ModelActor
             }
 
             plan = p;
-            step = new StepTag(index, e.Kind == EffectKind.PmdIterations ? WithinBudget(e) : e);
+            step = new StepTag(index, e.Kind == EffectKind.PmdIterations ? WithinRoom(e) : e);
             stage = 0;
             SendStage();
             return;

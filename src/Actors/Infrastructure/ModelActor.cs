@@ -49,7 +49,7 @@ public abstract class ModelActor : ReceiveActor
     /// (<see cref="Deliver.HandOn"/>): how many deliveries the run's bound allows after the one being
     /// handled (<see cref="Deliver.Room"/>), which folded iterations may stand for; 0 otherwise.
     /// </summary>
-    protected long ForcedBudget { get; private set; }
+    protected long FoldRoom { get; private set; }
 
     // Deliveries that folded iterations stood for beyond those their step took (set while handling one).
     private long represented;
@@ -214,7 +214,7 @@ public abstract class ModelActor : ReceiveActor
             return;
         }
 
-        ForcedBudget = Run.Trace is null && !d.Forwarded && d.HandOn > 0 ? d.Room : 0;
+        FoldRoom = Run.Trace is null && !d.Forwarded && d.HandOn > 0 ? d.Room : 0;
         represented = 0;
         collecting = true;
         try

@@ -342,7 +342,9 @@ public sealed partial class KernelCode
         EffectKind.Populate,
     ];
 
-    // With 8ae3a5a8dff's locking: the populate under init_mm.page_table_lock.
+    // With 8ae3a5a8dff's locking: the populate under init_mm.page_table_lock. The fold takes no lock:
+    // at boot no other CPU runs, and with that fix no caller of phys_pmd_init holds the lock, so each
+    // spin_lock/spin_unlock pair leaves it free, as it found it.
     private static readonly EffectKind[] LockedIteration =
     [
         EffectKind.ReadEntry,
