@@ -150,9 +150,9 @@ internal sealed class CpuActor : ModelActor
     private void Continue()
     {
         var xen = Topo.Hypervisor >= 0;
+        Registers.MayFold = MayFold;
         while (thread is not null)
         {
-            Registers.MayFold = MayFold;
             if (!thread.Advance())
             {
                 thread = null;

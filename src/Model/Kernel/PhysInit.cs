@@ -333,25 +333,20 @@ public sealed partial class KernelCode
 
     // The steps of one fresh-page iteration of phys_pmd_init, as the loop above yields them at boot
     // (alloc_low_page with early_ioremap, phys_pte_init at page grain, unmap_low_page, populate).
-    private static readonly EffectKind[] Iteration =
-    [
-        EffectKind.ReadEntry,
-        EffectKind.Enter, EffectKind.AllocPage, EffectKind.EarlyIoremap, EffectKind.ZeroPage, EffectKind.Leave,
-        EffectKind.Enter, EffectKind.PteInitLoop, EffectKind.UpdatePageCount, EffectKind.Leave,
-        EffectKind.EarlyIounmap,
-        EffectKind.Populate,
-    ];
+    private static readonly EffectKind[] Iteration = IterationSteps(locked: false);
 
     // With 8ae3a5a8dff's locking: the populate under init_mm.page_table_lock. The fold takes no lock:
     // at boot no other CPU runs, and with that fix no caller of phys_pmd_init holds the lock, so each
     // spin_lock/spin_unlock pair leaves it free, as it found it.
-    private static readonly EffectKind[] LockedIteration =
+    private static readonly EffectKind[] LockedIteration = IterationSteps(locked: true);
+
+    private static EffectKind[] IterationSteps(bool locked) =>
     [
         EffectKind.ReadEntry,
         EffectKind.Enter, EffectKind.AllocPage, EffectKind.EarlyIoremap, EffectKind.ZeroPage, EffectKind.Leave,
         EffectKind.Enter, EffectKind.PteInitLoop, EffectKind.UpdatePageCount, EffectKind.Leave,
         EffectKind.EarlyIounmap,
-        EffectKind.SpinLock, EffectKind.Populate, EffectKind.SpinUnlock,
+        .. locked ? new[] { EffectKind.SpinLock, EffectKind.Populate, EffectKind.SpinUnlock } : new[] { EffectKind.Populate },
     ];
 
     /// <summary>phys_pte_update(pmd, address, end): the existing PTE page through pmd_page_vaddr (__va).</summary>

@@ -118,15 +118,18 @@ public sealed class PageAllocator
             return new Pfn(nextDynamic++);
         }
 
-        var pfn = order == AllocOrder.BottomUp ? table_start + n : table_top - 1 - n;
+        var pfn = BootPage(n);
         if (table_start + n >= table_top)
         {
             return null;
         }
 
         handedOut[(int)level]++;
-        return new Pfn(pfn);
+        return pfn;
     }
+
+    /// <summary>The <paramref name="n"/>-th page alloc_low_page hands out of the early buffer (from either end).</summary>
+    private Pfn BootPage(ulong n) => new(order == AllocOrder.BottomUp ? table_start + n : table_top - 1 - n);
 
     /// <summary>
     /// Folded phys_pmd_init iterations (<see cref="Kernel.FoldedIterations"/>): up to
@@ -160,8 +163,7 @@ public sealed class PageAllocator
         var handed = table_end - table_start;
         for (var i = 0; i < n; i++)
         {
-            var k = handed + (ulong)i;
-            pages[i] = new Pfn(order == AllocOrder.BottomUp ? table_start + k : table_top - 1 - k);
+            pages[i] = BootPage(handed + (ulong)i);
         }
 
         return pages;
