@@ -240,7 +240,7 @@ public static class Simulation
         }
 
         Pfn? reached = null;
-        foreach (var page in m.Memory.TablePages)
+        foreach (var page in m.Memory.TablePageHeaders)
         {
             if (page.Origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem && !m.Memory.IsReachable(page.Pfn, ref reached))
             {

@@ -318,7 +318,7 @@ public sealed partial class Machine
 
         var parts = new List<(ulong, ulong)>(Globals.E820.RamRanges());
         parts.AddRange(hotAdded);
-        foreach (var page in Memory.TablePages)
+        foreach (var page in Memory.TablePageHeaders)
         {
             // The boot pages alloc_low_page has handed out so far are exactly those zeroed at boot.
             if (page.Origin is TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder or TablePageOrigin.Boot)

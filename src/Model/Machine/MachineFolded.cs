@@ -47,6 +47,26 @@ public sealed partial class Machine
         for (var j = 0; j < pages.Length; j++)
         {
             var address = e.Value + ((ulong)j * PMD_SIZE);
+            if (WholePtePages(e, pages, j) is var whole and > 0)
+            {
+                // Pages each filled whole by phys_pte_init: one run of pages (what Zero and
+                // PteInitLoop would have made of each), then each iteration's pmd_populate_kernel.
+                var pfnStep = whole > 1 && pages[j + 1].Value < pages[j].Value ? -1 : 1;
+                Memory.AddPteRun(new PtePageRun(pages[j], pfnStep, whole, e.Table, e.Index + j, Globals.Leaf(address).Value));
+                for (var k = j; k < j + whole; k++)
+                {
+                    DirectPagesCount[CountIndex(Level.Pte)] += PTRS_PER_PTE;
+                    var populated = Mmu.Populate(e.Table, Level.Pmd, e.Index + k, pages[k], __va(e.Value + ((ulong)k * PMD_SIZE)));
+                    if (populated.IsFatal)
+                    {
+                        throw new InvalidOperationException($"folded phys_pmd_init iteration {k} of {e}: {populated.Fatal!.Message}");
+                    }
+                }
+
+                j += whole - 1;
+                continue;
+            }
+
             var pte = pages[j];
             Memory.Zero(pte, Level.Pte, TablePageOrigin.Boot);
             var filled = Mmu.PteInitLoop(pte, pte_index(address), address, end);
@@ -68,5 +88,42 @@ public sealed partial class Machine
 
         IterationsFolded += pages.Length;
         return StepResult.Ok(FoldedIterations.Result(pages.Length, Xen is null ? 0 : pages.Length - writesDirectMap));
+    }
+
+    /// <summary>
+    /// How many iterations from <paramref name="j"/> on get a fresh frame that phys_pte_init fills
+    /// whole (all 512 entries, below end) with leaves that go on from one page to the next, the
+    /// frames handed out in one direction: those pages can be one <see cref="PtePageRun"/>. Only
+    /// natively (Xen's update_va_mapping writes into the direct map's own PTE pages as it goes) and
+    /// in the compact representation.
+    /// </summary>
+    private int WholePtePages(in Effect e, Pfn[] pages, int j)
+    {
+        if (Xen is not null || Memory.FlatPages || Memory.Observer is not null)
+        {
+            return 0;
+        }
+
+        var first = e.Value + ((ulong)j * PMD_SIZE);
+        var leaf = Globals.Leaf(first).Value;
+        var n = 0;
+        while (j + n < pages.Length)
+        {
+            var address = first + ((ulong)n * PMD_SIZE);
+            var pfn = pages[j + n];
+            var inLine = n == 0 || (n == 1
+                ? pfn.Value == pages[j].Value + 1 || pfn.Value == pages[j].Value - 1
+                : pfn.Value - pages[j + n - 1].Value == pages[j + 1].Value - pages[j].Value);
+            if (!inLine || pte_index(address) != 0 || address + PMD_SIZE > e.Arg ||
+                ((address + PMD_SIZE - 1) >> PAGE_SHIFT) > (PTE_MASK >> PAGE_SHIFT) ||
+                Globals.Leaf(address).Value != leaf + ((ulong)n * PMD_SIZE) || Memory.IsTablePage(pfn))
+            {
+                break;
+            }
+
+            n++;
+        }
+
+        return n;
     }
 }

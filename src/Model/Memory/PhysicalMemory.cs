@@ -55,18 +55,31 @@ public sealed class PhysicalMemory
 
     public IEnumerable<TablePage> TablePages => pages.Values;
 
+    /// <summary>Every table page's pfn, level, origin and parent, in pfn order, without making the pages of a <see cref="PtePageRun"/>.</summary>
+    public IEnumerable<TablePageHeader> TablePageHeaders => pages.Headers;
+
+    /// <summary>The run that still speaks for the page at <paramref name="pfn"/>, if one does.</summary>
+    public PtePageRun? PteRunOf(Pfn pfn) => pages.RunOf(pfn.Value);
+
+    /// <summary>
+    /// The zeroed and filled PTE pages of folded iterations, held as one run (their frames must
+    /// hold no table yet); the pmd entries that link them are written afterwards, as each
+    /// iteration's pmd_populate_kernel does.
+    /// </summary>
+    public void AddPteRun(PtePageRun run)
+    {
+        Debug.Assert(!FlatPages && Observer is null, "a run of pages only where nothing watches each page");
+        pages.Add(run);
+    }
+
     public bool IsTablePage(Pfn pfn) => pages.ContainsKey(pfn.Value);
 
     /// <summary>Makes this memory an independent copy of <paramref name="other"/> (exploration starts every schedule from one snapshot).</summary>
     public void CopyFrom(PhysicalMemory other)
     {
         Debug.Assert(FlatPages == other.FlatPages, "a copy keeps its original's representation");
-        pages.Clear();
-        foreach (var page in other.pages.Values)
-        {
-            // A run is immutable and an array is copied on its first write, so this is O(1) per page.
-            pages.Add(page.CopyOnWrite());
-        }
+        // A run is immutable and an array is copied on its first write, so this is O(1) per page.
+        pages.CopyFrom(other.pages);
 
         lastWrite.Clear();
         foreach (var kv in other.lastWrite)
@@ -123,7 +136,7 @@ public sealed class PhysicalMemory
     }
 
     public PageTableEntry Read(Pfn table, int index) =>
-        pages.TryGetValue(table.Value, out var p) ? new PageTableEntry(p[index]) : PageTableEntry.None;
+        pages.TryGetEntry(table.Value, index, out var v) ? new PageTableEntry(v) : PageTableEntry.None;
 
     /// <summary>Stores an entry and keeps the child's parent link current.</summary>
     public void Write(Pfn table, int index, PageTableEntry value)
@@ -149,10 +162,9 @@ public sealed class PhysicalMemory
             lastWrite[(table.Value, index)] = CurrentSeq;
         }
 
-        if (page.Level != Level.Pte && value.Present && !value.Large &&
-            pages.TryGetValue(value.Frame.Value, out var child))
+        if (page.Level != Level.Pte && value.Present && !value.Large)
         {
-            child.Parent = new EntryRef(table, index);
+            pages.SetParent(value.Frame.Value, new EntryRef(table, index));
         }
     }
 
@@ -201,7 +213,7 @@ public sealed class PhysicalMemory
                 return true;
             }
 
-            if (!pages.TryGetValue(pfn.Value, out var page) || page.Parent is not { } parent)
+            if (!pages.TryGetHeader(pfn.Value, out var page) || page.Parent is not { } parent)
             {
                 return false;
             }

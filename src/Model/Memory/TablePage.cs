@@ -122,6 +122,13 @@ public sealed class TablePage
         AssertInvariants();
     }
 
+    /// <summary>The contents of a page not yet published (a <see cref="PtePageRun"/>'s page made on demand).</summary>
+    internal void SetRun(UniformRun contents)
+    {
+        run = contents;
+        AssertInvariants();
+    }
+
     /// <summary>memset(page, 0, PAGE_SIZE): back to the empty run.</summary>
     public void Clear()
     {

@@ -55,6 +55,18 @@ public static class Translations
             return;
         }
 
+        if (level.Below() == Level.Pte && memory.PteRunOf(entry.Frame) is { } pages)
+        {
+            // A whole PTE page of a run of pages: what CollectEntries makes of it, without the page.
+            var leaf = pages.FirstLeafOf(entry.Frame.Value);
+            if ((leaf & _PAGE_PRESENT) != 0)
+            {
+                b.Add(va, leaf & PTE_MASK, PTRS_PER_PTE * PAGE_SIZE, Level.Pte);
+            }
+
+            return;
+        }
+
         var child = memory.Find(entry.Frame);
         if (child is not null)
         {

@@ -1,0 +1,126 @@
+using BootActors.Model.E820;
+using BootActors.Model.Kernel;
+using BootActors.Model.Machine;
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using BootActors.Model.Workload;
+using Xunit;
+using static BootActors.Model.Paging.X86;
+using static BootActors.Model.Tests.Support.Runs;
+
+namespace BootActors.Model.Tests.Memory;
+
+/// <summary>
+/// The whole PTE pages of folded phys_pmd_init iterations are held as runs of pages
+/// (<see cref="PtePageRun"/>): they read as the pages the boot makes step by step, the end-of-run
+/// checks and the summary read them without making them, a copy that writes one makes its own, and
+/// threads that ask for the same page at once get one page.
+/// </summary>
+public class PtePageRunTests
+{
+    private const ulong GiB = 1UL << 30;
+    private const ulong MiB = 1UL << 20;
+
+    private static MachineConfig NoPse(AllocOrder order) => new()
+    {
+        // A hole, so that some iterations fall short of a whole page and are made one by one.
+        E820 = E820Map.FromEntries([new E820Entry(0, 6 * GiB, E820Type.Ram), new E820Entry(GiB + (3 * MiB), GiB + (11 * MiB), E820Type.Reserved)]),
+        Pse = false,
+        AllocOrder = order,
+    };
+
+    [Theory]
+    [InlineData(AllocOrder.BottomUp)]
+    [InlineData(AllocOrder.TopDown)]
+    public void ABootWithoutPseHoldsItsWholePtePagesAsRunsThatTheEndOfRunReadersDoNotMake(AllocOrder order)
+    {
+        var stepped = Simulation.Run(NoPse(order) with { StepEveryIteration = true }, WorkloadPlan.BootOnly);
+        var run = Simulation.Run(NoPse(order), WorkloadPlan.BootOnly);
+        var memory = run.Machine.Memory;
+        Assert.Null(run.Stop);
+        Assert.Equal(Json(stepped.Summary()), Json(run.Summary()));
+
+        // Simulation.Run's end-of-run checks and Summary have read every page: still held as runs.
+        var made = stepped.Machine.Allocator.HandedOut(Level.Pte);
+        var held = memory.TablePageHeaders.Where(h => memory.PteRunOf(h.Pfn) is not null).ToList();
+        Assert.InRange(held.Count, made * 95 / 100, made);
+        Assert.Equal(stepped.Machine.Memory.TablePages.Select(TablePageHeader.Of), memory.TablePageHeaders);
+        foreach (var h in held)
+        {
+            foreach (var i in new[] { 0, 1, 300, PTRS_PER_PTE - 1 })
+            {
+                Assert.Equal(stepped.Machine.Memory.Read(h.Pfn, i), memory.Read(h.Pfn, i));
+            }
+        }
+
+        Assert.All(held, h => Assert.NotNull(memory.PteRunOf(h.Pfn)));
+    }
+
+    [Fact]
+    public void APageMadeFromItsRunIsThePageTheStepsMake()
+    {
+        var stepped = Simulation.Run(NoPse(AllocOrder.BottomUp) with { StepEveryIteration = true }, WorkloadPlan.BootOnly).Machine.Memory;
+        var memory = Simulation.Run(NoPse(AllocOrder.BottomUp), WorkloadPlan.BootOnly).Machine.Memory;
+        var pfn = memory.TablePageHeaders.First(h => memory.PteRunOf(h.Pfn) is not null).Pfn;
+
+        var page = memory.Find(pfn)!;
+        var expected = stepped.Find(pfn)!;
+        Assert.Null(memory.PteRunOf(pfn));
+        Assert.Same(page, memory.Find(pfn));
+        Assert.Equal((expected.Level, expected.Origin, expected.Parent), (page.Level, page.Origin, page.Parent));
+        Assert.Equal(expected.Run?.ToString(), page.Run?.ToString());
+        Assert.Equal(Enumerable.Range(0, PTRS_PER_PTE).Select(i => expected[i]), Enumerable.Range(0, PTRS_PER_PTE).Select(i => page[i]));
+    }
+
+    [Fact]
+    public void ACopyThatWritesARunsPageMakesItsOwnAndLeavesTheOriginalHeldAsARun()
+    {
+        var boot = Simulation.SnapshotAfterBoot(NoPse(AllocOrder.BottomUp)).Machine;
+        var pfns = boot.Memory.TablePageHeaders.Where(h => boot.Memory.PteRunOf(h.Pfn) is not null).Select(h => h.Pfn).Take(3).ToList();
+        var before = pfns.Select(p => boot.Memory.Read(p, 7)).ToList();
+
+        var copy = boot.Clone();
+        var other = boot.Clone();
+        copy.Memory.Write(pfns[1], 7, PageTableEntry.None);
+
+        Assert.Equal(PageTableEntry.None, copy.Memory.Read(pfns[1], 7));
+        Assert.Null(copy.Memory.PteRunOf(pfns[1]));
+        Assert.NotNull(copy.Memory.PteRunOf(pfns[0]));
+        Assert.Equal(before, pfns.Select(p => boot.Memory.Read(p, 7)));
+        Assert.Equal(before, pfns.Select(p => other.Memory.Read(p, 7)));
+        Assert.All(pfns, p => Assert.NotNull(boot.Memory.PteRunOf(p)));
+        Assert.All(pfns, p => Assert.NotNull(other.Memory.PteRunOf(p)));
+    }
+
+    [Fact]
+    public void ThreadsThatAskForTheSameRunsPagesAtOnceGetOnePageEach()
+    {
+        var memory = Simulation.Run(NoPse(AllocOrder.BottomUp), WorkloadPlan.BootOnly).Machine.Memory;
+        var pfns = memory.TablePageHeaders.Where(h => memory.PteRunOf(h.Pfn) is not null).Select(h => h.Pfn).ToArray();
+        const int threads = 4;
+        var seen = new TablePage[threads][];
+        using var start = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
+        {
+            var mine = new TablePage[pfns.Length];
+            start.SignalAndWait(TimeSpan.FromSeconds(30));
+            for (var k = 0; k < pfns.Length; k++)
+            {
+                // Half the threads walk backwards, so that they meet the others mid-way.
+                var at = t % 2 == 0 ? k : pfns.Length - 1 - k;
+                mine[at] = memory.Find(pfns[at])!;
+            }
+
+            seen[t] = mine;
+        })).ToList();
+        workers.ForEach(w => w.Start());
+        Assert.All(workers, w => Assert.True(w.Join(TimeSpan.FromSeconds(60)), "a reader did not finish"));
+
+        for (var k = 0; k < pfns.Length; k++)
+        {
+            var page = memory.Find(pfns[k]);
+            Assert.All(seen, s => Assert.Same(page, s[k]));
+            Assert.Null(memory.PteRunOf(pfns[k]));
+        }
+    }
+}
