@@ -239,14 +239,10 @@ public static class Simulation
             }
         }
 
-        Pfn? reached = null;
-        foreach (var page in m.Memory.TablePageHeaders)
+        if (m.Memory.FirstUnlinked(origin => origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem) is { } page)
         {
-            if (page.Origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem && !m.Memory.IsReachable(page.Pfn, ref reached))
-            {
-                return new RunStop(0, "end of run", new FatalEvent(ErrorKind.LostTablePage,
-                    $"{page.Level.Name()} page {page.Pfn} was allocated by alloc_low_page but is not linked into init_level4_pgt at the end of the run"));
-            }
+            return new RunStop(0, "end of run", new FatalEvent(ErrorKind.LostTablePage,
+                $"{page.Level.Name()} page {page.Pfn} was allocated by alloc_low_page but is not linked into init_level4_pgt at the end of the run"));
         }
 
         return null;

@@ -52,15 +52,12 @@ public sealed partial class Machine
                 // Pages each filled whole by phys_pte_init: one run of pages (what Zero and
                 // PteInitLoop would have made of each), then each iteration's pmd_populate_kernel.
                 var pfnStep = whole > 1 && pages[j + 1].Value < pages[j].Value ? -1 : 1;
-                Memory.AddPteRun(new PtePageRun(pages[j], pfnStep, whole, e.Table, e.Index + j, Globals.Leaf(address).Value));
-                for (var k = j; k < j + whole; k++)
+                var run = new PtePageRun(pages[j], pfnStep, whole, e.Table, e.Index + j, Globals.Leaf(address).Value);
+                Memory.AddPteRun(run);
+                DirectPagesCount[CountIndex(Level.Pte)] += (ulong)whole * PTRS_PER_PTE;
+                if (Mmu.PopulateRun(run, __va(address)) is { IsFatal: true } failed)
                 {
-                    DirectPagesCount[CountIndex(Level.Pte)] += PTRS_PER_PTE;
-                    var populated = Mmu.Populate(e.Table, Level.Pmd, e.Index + k, pages[k], __va(e.Value + ((ulong)k * PMD_SIZE)));
-                    if (populated.IsFatal)
-                    {
-                        throw new InvalidOperationException($"folded phys_pmd_init iteration {k} of {e}: {populated.Fatal!.Message}");
-                    }
+                    throw new InvalidOperationException($"folded phys_pmd_init iterations {j}..{j + whole - 1} of {e}: {failed.Fatal!.Message}");
                 }
 
                 j += whole - 1;

@@ -169,6 +169,46 @@ public sealed class Mmu
         return StepResult.Ok();
     }
 
+    /// <summary>
+    /// pmd_populate_kernel of each page of <paramref name="run"/> into pmd[<see cref="PtePageRun.Index0"/> + j]
+    /// of its pmd page, iteration j at <paramref name="va"/> + j × 2 MiB: <see cref="Populate"/> for each,
+    /// the overwrite monitor first for all (each reads only its own entry), then the links written
+    /// together. Stops at the first that fails, as the iterations one by one would.
+    /// </summary>
+    public StepResult PopulateRun(PtePageRun run, ulong va)
+    {
+        if (!Memory.IsTablePage(run.Table) || Recorder is not null)
+        {
+            for (var j = 0; j < run.Count; j++)
+            {
+                if (Populate(run.Table, Level.Pmd, run.Index0 + j, run.PfnOf(j), va + ((ulong)j * PMD_SIZE)) is { IsFatal: true } failed)
+                {
+                    return failed;
+                }
+            }
+
+            return StepResult.Ok();
+        }
+
+        var name = PopulateName(Level.Pmd);
+        for (var j = 0; j < run.Count; j++)
+        {
+            if (CheckOverwrite(run.Table, Level.Pmd, run.Index0 + j, mk_table(run.PfnOf(j)), va + ((ulong)j * PMD_SIZE), name) is { } lost)
+            {
+                // The iterations before it wrote their entries.
+                for (var k = 0; k < j; k++)
+                {
+                    Write(run.Table, Level.Pmd, run.Index0 + k, mk_table(run.PfnOf(k)));
+                }
+
+                return lost;
+            }
+        }
+
+        Memory.WriteLinks(run);
+        return StepResult.Ok();
+    }
+
     /// <summary>A table reached through __va (pgd_page_vaddr, pud_offset, pmd_offset, pmd_page_vaddr).</summary>
     public StepResult Reach(Pfn table, string how)
     {

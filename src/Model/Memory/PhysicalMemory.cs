@@ -53,6 +53,9 @@ public sealed class PhysicalMemory
 
     public int TablePageCount => pages.Count;
 
+    /// <summary>How many 64-frame chunks of the page index a <see cref="PtePageRun"/> holds whole.</summary>
+    internal int PteRunChunks => pages.WholeChunks;
+
     public IEnumerable<TablePage> TablePages => pages.Values;
 
     /// <summary>Every table page's pfn, level, origin and parent, in pfn order, without making the pages of a <see cref="PtePageRun"/>.</summary>
@@ -168,6 +171,32 @@ public sealed class PhysicalMemory
         }
     }
 
+    /// <summary>
+    /// The pmd entries that link <paramref name="run"/>'s pages (mk_table of each), as many
+    /// <see cref="Write"/>s: a pmd page held as a run takes them as one stretch when they continue it.
+    /// </summary>
+    public void WriteLinks(PtePageRun run)
+    {
+        var page = Page(run.Table);
+        var first = X86.mk_table(run.Pfn0).Value;
+        if (FlatPages || Observer is not null || TrackWrites || run.PfnStep < 0 ||
+            page.TryFillRun(run.Index0, run.Count, first, X86.PAGE_SIZE, -1) < 0)
+        {
+            for (var j = 0; j < run.Count; j++)
+            {
+                Write(run.Table, run.Index0 + j, X86.mk_table(run.PfnOf(j)));
+            }
+
+            return;
+        }
+
+        // What Write does besides the store: the pages' parent links, which the run already holds.
+        for (var j = 0; j < run.Count; j++)
+        {
+            pages.SetParent(run.PfnOf(j).Value, new EntryRef(run.Table, run.Index0 + j));
+        }
+    }
+
     private void Cleared(TablePage page)
     {
         if (Observer is not { } observer)
@@ -198,14 +227,71 @@ public sealed class PhysicalMemory
     }
 
     /// <summary>
+    /// The first table page, in pfn order, of an origin <paramref name="counts"/> names that is not
+    /// linked into init_level4_pgt (<see cref="IsReachable(Pfn)"/>), or null. The pages of a
+    /// <see cref="PtePageRun"/> are checked without making them: the entry that linked each must
+    /// still link it, and their pmd page is followed up once per run.
+    /// </summary>
+    public TablePageHeader? FirstUnlinked(Func<TablePageOrigin, bool> counts)
+    {
+        Pfn? reached = null;
+        PtePageRun? run = null;
+        TablePage? table = null;
+        var tableReachable = false;
+        foreach (var (pfn, slot) in pages.Slots)
+        {
+            if (slot is TablePage page)
+            {
+                if (counts(page.Origin) && !IsReachable(page.Pfn, ref reached))
+                {
+                    return TablePageHeader.Of(page);
+                }
+
+                continue;
+            }
+
+            var r = (PtePageRun)slot;
+            if (!counts(TablePageOrigin.Boot))
+            {
+                continue;
+            }
+
+            if (!ReferenceEquals(r, run))
+            {
+                // What IsReachable would find from each page once past its linking entry (the same
+                // for every page of the run, with nothing changing meanwhile).
+                run = r;
+                table = Find(r.Table);
+                tableReachable = table is not null && (r.Table == reached || IsReachable(r.Table, ref reached, depth: 1));
+                if (tableReachable)
+                {
+                    // Where IsReachable's walk from a page of the run leaves its memo.
+                    reached = r.Table;
+                }
+            }
+
+            var link = new PageTableEntry(table is null ? 0 : table[r.ParentOf(pfn).Index]);
+            if (!tableReachable || !link.Present || link.Large || link.Frame.Value != pfn)
+            {
+                return new TablePageHeader(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, r.ParentOf(pfn));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// <see cref="IsReachable(Pfn)"/> for many pages while nothing changes: a walk whose link leads to
     /// <paramref name="reached"/>, a table found reachable before, ends there, and a page found
     /// reachable leaves its parent table in it. The 512 PTE pages of a pmd page then cost one walk.
     /// </summary>
-    public bool IsReachable(Pfn pfn, ref Pfn? reached)
+    public bool IsReachable(Pfn pfn, ref Pfn? reached) => IsReachable(pfn, ref reached, depth: 0);
+
+    // From depth: a walk that already followed that many links to reach pfn (the same bound on the chain).
+    private bool IsReachable(Pfn pfn, ref Pfn? reached, int depth)
     {
         Pfn? firstParent = null;
-        for (var depth = 0; depth < 5; depth++)
+        for (; depth < 5; depth++)
         {
             if (pfn == Root)
             {

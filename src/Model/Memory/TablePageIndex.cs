@@ -11,18 +11,23 @@ namespace BootActors.Model.Memory;
 /// a small machine's index for every schedule.
 /// </summary>
 /// <remarks>
+/// <para>
 /// A slot holds a <see cref="TablePage"/> or a <see cref="PtePageRun"/> that speaks for that frame's
-/// page. Whoever asks for the page itself (<see cref="TryGetValue"/>, <see cref="Values"/>) gets a
-/// real one, made from the run and swapped into the slot once (a compare-exchange, so two threads
-/// that ask at once get the same page); <see cref="TryGetEntry"/>, <see cref="TryGetHeader"/> and
-/// <see cref="Headers"/> read through a run without making pages.
-/// </remarks>
-/// <remarks>
+/// page, and a region's chunk slot may hold a run itself when the run speaks for all 64 frames of
+/// the chunk (no array at all: a 4 TiB boot's 2 M PTE pages are then 4,096 runs and no per-page
+/// slots). Whoever asks for the page itself (<see cref="TryGetValue"/>, <see cref="Values"/>) gets
+/// a real one, made from the run and swapped into its slot once — the chunk first made into an
+/// array when the run held it whole — each by a compare-exchange, so two threads that ask at once
+/// get the same page. <see cref="TryGetEntry"/>, <see cref="TryGetHeader"/>, <see cref="RunOf"/>,
+/// <see cref="Headers"/> and <see cref="Slots"/> read through a run without making pages.
+/// </para>
+/// <para>
 /// Lookups from other threads (free mode) are safe while the owner adds or removes pages, without
 /// a lock: a chunk or a region is filled before it is published by one reference write, and the
 /// sorted list of regions is copied on write (a region is added once per 4,096 table pages).
 /// Nothing here takes a lock, not even enumeration, which <c>ConcurrentDictionary.Keys</c> does:
 /// exploration enumerates the pages at the end of every schedule.
+/// </para>
 /// </remarks>
 internal sealed class TablePageIndex
 {
@@ -39,22 +44,31 @@ internal sealed class TablePageIndex
 
     public int Count => Volatile.Read(ref count);
 
+    /// <summary>Chunks a run holds whole (for tests of that representation).</summary>
+    internal int WholeChunks => Volatile.Read(ref regions).Sum(r => r.Chunks.Count(c => c is PtePageRun));
+
     public bool TryGetValue(ulong pfn, out TablePage page)
     {
-        if (ChunkOf(pfn) is { } chunk && Volatile.Read(ref chunk[pfn & Mask]) is { } slot)
+        switch (Slot(pfn))
         {
-            page = slot as TablePage ?? Materialise(ref chunk[pfn & Mask], pfn, (PtePageRun)slot);
-            return true;
+            case TablePage p:
+                page = p;
+                return true;
+            case PtePageRun run:
+                page = Materialise(pfn, run);
+                return true;
+            default:
+                page = null!;
+                return false;
         }
-
-        page = null!;
-        return false;
     }
+
+    public bool ContainsKey(ulong pfn) => Slot(pfn) is not null;
 
     /// <summary>Entry <paramref name="index"/> of the page at <paramref name="pfn"/>, without making a run's page.</summary>
     public bool TryGetEntry(ulong pfn, int index, out ulong value)
     {
-        switch (ChunkOf(pfn) is { } chunk ? Volatile.Read(ref chunk[pfn & Mask]) : null)
+        switch (Slot(pfn))
         {
             case TablePage page:
                 value = page[index];
@@ -68,19 +82,19 @@ internal sealed class TablePageIndex
         }
     }
 
-    /// <summary>The page at <paramref name="pfn"/> when a <see cref="PtePageRun"/> still speaks for it.</summary>
-    public PtePageRun? RunOf(ulong pfn) => ChunkOf(pfn) is { } chunk ? Volatile.Read(ref chunk[pfn & Mask]) as PtePageRun : null;
+    /// <summary>The run that still speaks for the page at <paramref name="pfn"/>, if one does.</summary>
+    public PtePageRun? RunOf(ulong pfn) => Slot(pfn) as PtePageRun;
 
     /// <summary>Level, origin and parent of the page at <paramref name="pfn"/>, without making a run's page.</summary>
     public bool TryGetHeader(ulong pfn, out TablePageHeader header)
     {
-        switch (ChunkOf(pfn) is { } chunk ? Volatile.Read(ref chunk[pfn & Mask]) : null)
+        switch (Slot(pfn))
         {
             case TablePage page:
                 header = TablePageHeader.Of(page);
                 return true;
             case PtePageRun run:
-                header = new TablePageHeader(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, run.ParentOf(pfn));
+                header = Header(pfn, run);
                 return true;
             default:
                 header = default;
@@ -91,80 +105,54 @@ internal sealed class TablePageIndex
     /// <summary>Records that <paramref name="link"/> now links the page at <paramref name="pfn"/>; a run that already says so is left as it is.</summary>
     public void SetParent(ulong pfn, EntryRef link)
     {
-        if (RunOf(pfn) is { } run && run.ParentOf(pfn) == link)
+        switch (Slot(pfn))
         {
-            return;
-        }
-
-        if (TryGetValue(pfn, out var page))
-        {
-            page.Parent = link;
-        }
-    }
-
-    /// <summary>Adds the pages of <paramref name="run"/>, whose frames must all be free.</summary>
-    public void Add(PtePageRun run)
-    {
-        var low = run.LowPfn;
-        for (var k = 0UL; k < (ulong)run.Count; k++)
-        {
-            Put(low + k, run);
+            case PtePageRun run when run.ParentOf(pfn) == link:
+                return;
+            case PtePageRun run:
+                Materialise(pfn, run).Parent = link;
+                return;
+            case TablePage page:
+                page.Parent = link;
+                return;
         }
     }
-
-    private static TablePage Materialise(ref object? slot, ulong pfn, PtePageRun run)
-    {
-        var page = run.Materialise(pfn);
-        var was = Interlocked.CompareExchange(ref slot, page, run);
-        return ReferenceEquals(was, run) ? page : (TablePage)was!;
-    }
-
-    public bool ContainsKey(ulong pfn) => TryGetValue(pfn, out _);
 
     /// <summary>Adds <paramref name="page"/> at its pfn, which must be free.</summary>
     public void Add(TablePage page) => Put(page.Pfn.Value, page);
 
-    private void Put(ulong pfn, object slot)
+    /// <summary>Adds the pages of <paramref name="run"/>, whose frames must all be free: a chunk the run fills whole, as the run itself.</summary>
+    public void Add(PtePageRun run)
     {
-        var key = pfn >> (2 * Shift);
-        var at = Search(regions, key);
-        Region region;
-        if (at >= 0)
+        var pfn = run.LowPfn;
+        var end = pfn + (ulong)run.Count;
+        while (pfn < end)
         {
-            region = regions[at];
-        }
-        else
-        {
-            at = ~at;
-            region = new Region(key);
-            var grown = new Region[regions.Length + 1];
-            Array.Copy(regions, grown, at);
-            grown[at] = region;
-            Array.Copy(regions, at, grown, at + 1, regions.Length - at);
-            Volatile.Write(ref regions, grown);
-        }
+            if ((pfn & Mask) == 0 && end - pfn >= Fanout)
+            {
+                ref var chunk = ref ChunkSlot(pfn);
+                Debug.Assert(chunk is null, "one page per pfn");
+                Volatile.Write(ref chunk, run);
+                Interlocked.Add(ref count, Fanout);
+                pfn += Fanout;
+                continue;
+            }
 
-        ref var chunk = ref region.Chunks[(pfn >> Shift) & Mask];
-        if (chunk is null)
-        {
-            Volatile.Write(ref chunk, new object?[Fanout]);
+            Put(pfn, run);
+            pfn++;
         }
-
-        Debug.Assert(chunk![pfn & Mask] is null, "one page per pfn");
-        Volatile.Write(ref chunk[pfn & Mask], slot);
-        Interlocked.Increment(ref count);
     }
 
     public bool Remove(ulong pfn)
     {
-        if (ChunkOf(pfn) is { } chunk && chunk[pfn & Mask] is not null)
+        if (Slot(pfn) is null)
         {
-            Volatile.Write(ref chunk[pfn & Mask], null);
-            Interlocked.Decrement(ref count);
-            return true;
+            return false;
         }
 
-        return false;
+        Volatile.Write(ref ArrayOf(pfn)[pfn & Mask], null);
+        Interlocked.Decrement(ref count);
+        return true;
     }
 
     public void Clear()
@@ -179,35 +167,19 @@ internal sealed class TablePageIndex
     {
         get
         {
-            foreach (var region in Volatile.Read(ref regions))
+            foreach (var (pfn, slot) in Slots)
             {
-                var chunks = region.Chunks;
-                for (var c = 0; c < chunks.Length; c++)
-                {
-                    if (Volatile.Read(ref chunks[c]) is not { } chunk)
-                    {
-                        continue;
-                    }
-
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        switch (Volatile.Read(ref chunk[i]))
-                        {
-                            case TablePage page:
-                                yield return page;
-                                break;
-                            case PtePageRun run:
-                                yield return Materialise(ref chunk[i], PfnAt(region, c, i), run);
-                                break;
-                        }
-                    }
-                }
+                yield return slot as TablePage ?? Materialise(pfn, (PtePageRun)slot);
             }
         }
     }
 
     /// <summary>Every page's level, origin and parent, in pfn order, without making a run's pages.</summary>
-    public IEnumerable<TablePageHeader> Headers
+    public IEnumerable<TablePageHeader> Headers =>
+        Slots.Select(s => s.Slot is TablePage page ? TablePageHeader.Of(page) : Header(s.Pfn, (PtePageRun)s.Slot));
+
+    /// <summary>What each occupied slot holds (a page, or the run that speaks for its frame), in pfn order.</summary>
+    public IEnumerable<(ulong Pfn, object Slot)> Slots
     {
         get
         {
@@ -216,23 +188,25 @@ internal sealed class TablePageIndex
                 var chunks = region.Chunks;
                 for (var c = 0; c < chunks.Length; c++)
                 {
-                    if (Volatile.Read(ref chunks[c]) is not { } chunk)
+                    switch (Volatile.Read(ref chunks[c]))
                     {
-                        continue;
-                    }
+                        case PtePageRun whole:
+                            for (var i = 0; i < Fanout; i++)
+                            {
+                                yield return (PfnAt(region, c, i), whole);
+                            }
 
-                    for (var i = 0; i < chunk.Length; i++)
-                    {
-                        switch (Volatile.Read(ref chunk[i]))
-                        {
-                            case TablePage page:
-                                yield return TablePageHeader.Of(page);
-                                break;
-                            case PtePageRun run:
-                                var pfn = PfnAt(region, c, i);
-                                yield return new TablePageHeader(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, run.ParentOf(pfn));
-                                break;
-                        }
+                            break;
+                        case object?[] chunk:
+                            for (var i = 0; i < chunk.Length; i++)
+                            {
+                                if (Volatile.Read(ref chunk[i]) is { } slot)
+                                {
+                                    yield return (PfnAt(region, c, i), slot);
+                                }
+                            }
+
+                            break;
                     }
                 }
             }
@@ -251,30 +225,116 @@ internal sealed class TablePageIndex
             var chunks = region.Chunks;
             for (var c = 0; c < chunks.Length; c++)
             {
-                if (Volatile.Read(ref chunks[c]) is not { } chunk)
+                switch (Volatile.Read(ref chunks[c]))
                 {
-                    continue;
-                }
+                    case PtePageRun whole:
+                        ChunkSlot(PfnAt(region, c, 0)) = whole;
+                        count += Fanout;
+                        break;
+                    case object?[] chunk:
+                        for (var i = 0; i < chunk.Length; i++)
+                        {
+                            switch (Volatile.Read(ref chunk[i]))
+                            {
+                                case TablePage page:
+                                    Put(PfnAt(region, c, i), page.CopyOnWrite());
+                                    break;
+                                case PtePageRun run:
+                                    Put(PfnAt(region, c, i), run);
+                                    break;
+                            }
+                        }
 
-                for (var i = 0; i < chunk.Length; i++)
-                {
-                    var pfn = PfnAt(region, c, i);
-                    switch (Volatile.Read(ref chunk[i]))
-                    {
-                        case TablePage page:
-                            Put(pfn, page.CopyOnWrite());
-                            break;
-                        case PtePageRun run:
-                            Put(pfn, run);
-                            break;
-                    }
+                        break;
                 }
             }
         }
     }
 
-    /// <summary>The chunk that holds <paramref name="pfn"/>'s slot, if its region and chunk exist.</summary>
-    private object?[]? ChunkOf(ulong pfn)
+    private static TablePageHeader Header(ulong pfn, PtePageRun run) =>
+        new(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, run.ParentOf(pfn));
+
+    private void Put(ulong pfn, object slot)
+    {
+        ref var chunk = ref ChunkSlot(pfn);
+        if (chunk is null)
+        {
+            Volatile.Write(ref chunk, new object?[Fanout]);
+        }
+
+        var array = ArrayOf(pfn);
+        Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
+        Volatile.Write(ref array[pfn & Mask], slot);
+        Interlocked.Increment(ref count);
+    }
+
+    /// <summary>The page of <paramref name="pfn"/> made from <paramref name="run"/>, or the one another thread made first.</summary>
+    private TablePage Materialise(ulong pfn, PtePageRun run)
+    {
+        var page = run.Materialise(pfn);
+        var was = Interlocked.CompareExchange(ref ArrayOf(pfn)[pfn & Mask], page, run);
+        return ReferenceEquals(was, run) ? page : (TablePage)was!;
+    }
+
+    /// <summary>What the slot of <paramref name="pfn"/> holds, reading through a chunk held whole by a run.</summary>
+    private object? Slot(ulong pfn)
+    {
+        var region = RegionOf(pfn);
+        return region is null
+            ? null
+            : Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]) switch
+            {
+                object?[] chunk => Volatile.Read(ref chunk[pfn & Mask]),
+                var whole => whole,
+            };
+    }
+
+    /// <summary>
+    /// The array of slots of <paramref name="pfn"/>'s chunk, which must exist: a chunk a run held
+    /// whole becomes an array of 64 slots, each the run (one compare-exchange; a thread that loses
+    /// takes the winner's array).
+    /// </summary>
+    private object?[] ArrayOf(ulong pfn)
+    {
+        ref var chunk = ref ChunkSlot(pfn);
+        var held = Volatile.Read(ref chunk);
+        if (held is object?[] array)
+        {
+            return array;
+        }
+
+        var run = (PtePageRun)held!;
+        var split = new object?[Fanout];
+        Array.Fill(split, run);
+        return Interlocked.CompareExchange(ref chunk, split, run) is object?[] won ? won : split;
+    }
+
+    /// <summary>The region's slot for <paramref name="pfn"/>'s chunk, the region made if it is missing.</summary>
+    private ref object? ChunkSlot(ulong pfn)
+    {
+        var key = pfn >> (2 * Shift);
+        var all = Volatile.Read(ref regions);
+        var at = Search(all, key);
+        Region region;
+        if (at >= 0)
+        {
+            region = all[at];
+        }
+        else
+        {
+            at = ~at;
+            region = new Region(key);
+            var grown = new Region[all.Length + 1];
+            Array.Copy(all, grown, at);
+            grown[at] = region;
+            Array.Copy(all, at, grown, at + 1, all.Length - at);
+            Volatile.Write(ref regions, grown);
+        }
+
+        return ref region.Chunks[(pfn >> Shift) & Mask];
+    }
+
+    private Region? RegionOf(ulong pfn)
     {
         var key = pfn >> (2 * Shift);
         var region = recent;
@@ -290,7 +350,7 @@ internal sealed class TablePageIndex
             region = recent = all[at];
         }
 
-        return Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+        return region;
     }
 
     /// <summary>Where <paramref name="key"/>'s region is in <paramref name="sorted"/>, or the complement of where it would go (as Array.BinarySearch).</summary>
@@ -332,11 +392,12 @@ internal sealed class TablePageIndex
 
     private static ulong PfnAt(Region region, int chunk, int slot) => (region.Key << (2 * Shift)) | ((ulong)(uint)chunk << Shift) | (uint)slot;
 
+    /// <summary>64 chunk slots, each null, an array of 64 page slots, or a <see cref="PtePageRun"/> that holds the chunk whole.</summary>
     private sealed class Region(ulong key)
     {
         public ulong Key { get; } = key;
 
-        public object?[]?[] Chunks { get; } = new object?[]?[Fanout];
+        public object?[] Chunks { get; } = new object?[Fanout];
     }
 }
 

@@ -118,11 +118,46 @@ public static class Translations
         for (var i = first; i <= last; i++)
         {
             var e = page[i];
-            if (e != 0)
+            if (e == 0)
             {
-                Collect(memory, new PageTableEntry(e), level, va + ((ulong)i * span), b);
+                continue;
             }
+
+            if (level == Level.Pmd && LinkedPteRun(memory, page, e, i, last) is var n and > 0)
+            {
+                // n entries that link the next pages of one run of pages: 2 MiB each, leaves that go on.
+                var leaf = memory.PteRunOf(new PageTableEntry(e).Frame)!.FirstLeafOf(new PageTableEntry(e).Frame.Value);
+                b.Add(va + ((ulong)i * span), leaf & PTE_MASK, (ulong)n * span, Level.Pte);
+                i += n - 1;
+                continue;
+            }
+
+            Collect(memory, new PageTableEntry(e), level, va + ((ulong)i * span), b);
         }
+    }
+
+    /// <summary>
+    /// How many pmd entries from <paramref name="i"/> on link, one after another, the next pages of one
+    /// <see cref="PtePageRun"/> (each still held by it, its leaves present); 0 when entry i does not link one.
+    /// </summary>
+    private static int LinkedPteRun(PhysicalMemory memory, TablePage pmd, ulong e, int i, int last)
+    {
+        var entry = new PageTableEntry(e);
+        if (!entry.Present || entry.Large || memory.PteRunOf(entry.Frame) is not { } run || (run.FirstLeafOf(entry.Frame.Value) & _PAGE_PRESENT) == 0)
+        {
+            return 0;
+        }
+
+        // The next page of the run is the next frame, or the one before when handed out top-down.
+        var pfnStep = run.PfnStep > 0 ? 1UL : ulong.MaxValue;
+        var n = 1;
+        while (i + n <= last && pmd[i + n] == unchecked(e + ((ulong)n * pfnStep * PAGE_SIZE)) &&
+               ReferenceEquals(memory.PteRunOf(new Pfn(unchecked(entry.Frame.Value + ((ulong)n * pfnStep)))), run))
+        {
+            n++;
+        }
+
+        return n;
     }
 
     /// <summary>Accumulates runs, merging when both sides continue with the same page size.</summary>

@@ -1,0 +1,92 @@
+using BootActors.Model.Memory;
+using BootActors.Model.Paging;
+using Xunit;
+using static BootActors.Model.Paging.X86;
+
+namespace BootActors.Model.Tests.Memory;
+
+/// <summary>
+/// The page index with runs of pages in it: a run that fills a chunk is held by the chunk itself,
+/// and removing, making or copying one page of it leaves the others to the run.
+/// </summary>
+public class TablePageIndexTests
+{
+    private const ulong Leaf = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_GLOBAL;
+
+    // 200 pages from 0x1030: whole chunks [0x1040, 0x1080) and [0x1080, 0x10c0), the rest in page slots.
+    private static readonly PtePageRun Run = new(new Pfn(0x1030), 1, 200, new Pfn(0x900), 3, (0x4000_0000UL) | Leaf);
+
+    private static TablePageIndex WithRun()
+    {
+        var index = new TablePageIndex();
+        index.Add(Run);
+        return index;
+    }
+
+    [Fact]
+    public void ARunIsHeldByTheChunksItFillsAndReadsAsItsPages()
+    {
+        var index = WithRun();
+
+        Assert.Equal(200, index.Count);
+        Assert.Equal(2, index.WholeChunks);
+        Assert.Equal(Enumerable.Range(0, 200).Select(j => 0x1030UL + (ulong)j), index.Headers.Select(h => h.Pfn.Value));
+        Assert.All(index.Headers, h => Assert.Equal((Level.Pte, TablePageOrigin.Boot, new EntryRef(new Pfn(0x900), 3 + (int)(h.Pfn.Value - 0x1030))), (h.Level, h.Origin, h.Parent!.Value)));
+        Assert.True(index.TryGetEntry(0x1081, 5, out var v));
+        Assert.Equal(0x4000_0000UL + (((0x51UL * 512) + 5) * PAGE_SIZE) | Leaf, v);
+        Assert.False(index.ContainsKey(0x102f));
+        Assert.False(index.ContainsKey(0x10f8));
+    }
+
+    [Fact]
+    public void MakingOrRemovingOnePageOfAWholeChunkLeavesTheRestToTheRun()
+    {
+        var index = WithRun();
+
+        Assert.True(index.TryGetValue(0x1090, out var made));
+        Assert.True(index.Remove(0x1050));
+
+        Assert.Equal(199, index.Count);
+        Assert.Equal(0, index.WholeChunks);
+        Assert.False(index.ContainsKey(0x1050));
+        Assert.Null(index.RunOf(0x1090));
+        Assert.True(index.TryGetValue(0x1090, out var again));
+        Assert.Same(made, again);
+        Assert.Equal(Run.Entry(0x1090, 511), made[511]);
+        Assert.All(new ulong[] { 0x104f, 0x1051, 0x108f, 0x1091, 0x10f7 }, pfn => Assert.Same(Run, index.RunOf(pfn)));
+    }
+
+    [Fact]
+    public void ACopySharesTheRunAndMakesItsOwnPages()
+    {
+        var index = WithRun();
+        var copy = new TablePageIndex();
+        copy.CopyFrom(index);
+
+        Assert.Equal(200, copy.Count);
+        Assert.Equal(2, copy.WholeChunks);
+        Assert.True(copy.TryGetValue(0x1045, out var page));
+        page.Store(0, 0);
+
+        Assert.Same(Run, index.RunOf(0x1045));
+        Assert.Equal(2, index.WholeChunks);
+        Assert.Equal(Run.Entry(0x1045, 0), index.TryGetEntry(0x1045, 0, out var v) ? v : 0);
+        Assert.True(copy.TryGetEntry(0x1045, 0, out var w));
+        Assert.Equal(0UL, w);
+    }
+
+    [Fact]
+    public void ATopDownRunCountsItsPagesFromTheHighestFrame()
+    {
+        var down = new PtePageRun(new Pfn(0x20ff), -1, 100, new Pfn(0x900), 0, Leaf);
+        var index = new TablePageIndex();
+        index.Add(down);
+
+        Assert.Equal(0x209cUL, down.LowPfn);
+        Assert.Equal(100, index.Count);
+        Assert.Equal(new EntryRef(new Pfn(0x900), 0), index.RunOf(0x20ff)!.ParentOf(0x20ff));
+        Assert.Equal(new EntryRef(new Pfn(0x900), 99), down.ParentOf(0x209c));
+        Assert.True(index.TryGetValue(0x20fe, out var page));
+        Assert.Equal(Leaf + (512 * PAGE_SIZE), page[0]);
+    }
+}
