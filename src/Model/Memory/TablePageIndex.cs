@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using BootActors.Model.Paging;
 
 namespace BootActors.Model.Memory;
@@ -190,6 +191,8 @@ internal sealed class TablePageIndex
                 {
                     switch (Volatile.Read(ref chunks[c]))
                     {
+                        case null:
+                            break;
                         case PtePageRun whole:
                             for (var i = 0; i < Fanout; i++)
                             {
@@ -197,7 +200,8 @@ internal sealed class TablePageIndex
                             }
 
                             break;
-                        case object?[] chunk:
+                        case var held:
+                            var chunk = SlotsOf(held);
                             for (var i = 0; i < chunk.Length; i++)
                             {
                                 if (Volatile.Read(ref chunk[i]) is { } slot)
@@ -227,11 +231,14 @@ internal sealed class TablePageIndex
             {
                 switch (Volatile.Read(ref chunks[c]))
                 {
+                    case null:
+                        break;
                     case PtePageRun whole:
                         ChunkSlot(PfnAt(region, c, 0)) = whole;
                         count += Fanout;
                         break;
-                    case object?[] chunk:
+                    case var held:
+                        var chunk = SlotsOf(held);
                         for (var i = 0; i < chunk.Length; i++)
                         {
                             switch (Volatile.Read(ref chunk[i]))
@@ -279,14 +286,13 @@ internal sealed class TablePageIndex
     /// <summary>What the slot of <paramref name="pfn"/> holds, reading through a chunk held whole by a run.</summary>
     private object? Slot(ulong pfn)
     {
-        var region = RegionOf(pfn);
-        return region is null
-            ? null
-            : Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]) switch
-            {
-                object?[] chunk => Volatile.Read(ref chunk[pfn & Mask]),
-                var whole => whole,
-            };
+        if (RegionOf(pfn) is not { } region)
+        {
+            return null;
+        }
+
+        var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+        return chunk is null or PtePageRun ? chunk : Volatile.Read(ref SlotsOf(chunk)[pfn & Mask]);
     }
 
     /// <summary>
@@ -298,15 +304,14 @@ internal sealed class TablePageIndex
     {
         ref var chunk = ref ChunkSlot(pfn);
         var held = Volatile.Read(ref chunk);
-        if (held is object?[] array)
+        if (held is not PtePageRun run)
         {
-            return array;
+            return SlotsOf(held!);
         }
 
-        var run = (PtePageRun)held!;
         var split = new object?[Fanout];
         Array.Fill(split, run);
-        return Interlocked.CompareExchange(ref chunk, split, run) is object?[] won ? won : split;
+        return Interlocked.CompareExchange(ref chunk, split, run) is var won && ReferenceEquals(won, run) ? split : SlotsOf(won!);
     }
 
     /// <summary>The region's slot for <paramref name="pfn"/>'s chunk, the region made if it is missing.</summary>
@@ -389,6 +394,10 @@ internal sealed class TablePageIndex
 
         return ~lo;
     }
+
+    // A chunk slot holds null, a PtePageRun or an object?[]: once the first two are ruled out (a
+    // sealed class, an exact type test), the array needs no cast, whose covariance check is not free.
+    private static object?[] SlotsOf(object chunk) => Unsafe.As<object?[]>(chunk);
 
     private static ulong PfnAt(Region region, int chunk, int slot) => (region.Key << (2 * Shift)) | ((ulong)(uint)chunk << Shift) | (uint)slot;
 
