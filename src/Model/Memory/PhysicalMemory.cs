@@ -179,7 +179,10 @@ public sealed class PhysicalMemory
     {
         var page = Page(run.Table);
         var first = X86.mk_table(run.Pfn0).Value;
+
+        // TryFillRun keeps entries that are set, where a write replaces them: only over empty ones.
         if (FlatPages || Observer is not null || TrackWrites || run.PfnStep < 0 ||
+            Enumerable.Range(run.Index0, run.Count).Any(i => page[i] != 0) ||
             page.TryFillRun(run.Index0, run.Count, first, X86.PAGE_SIZE, -1) < 0)
         {
             for (var j = 0; j < run.Count; j++)
@@ -238,6 +241,7 @@ public sealed class PhysicalMemory
         PtePageRun? run = null;
         TablePage? table = null;
         var tableReachable = false;
+        var bootPages = counts(TablePageOrigin.Boot);
         foreach (var (pfn, slot) in pages.Slots)
         {
             if (slot is TablePage page)
@@ -251,7 +255,7 @@ public sealed class PhysicalMemory
             }
 
             var r = (PtePageRun)slot;
-            if (!counts(TablePageOrigin.Boot))
+            if (!bootPages)
             {
                 continue;
             }

@@ -123,10 +123,9 @@ public static class Translations
                 continue;
             }
 
-            if (level == Level.Pmd && LinkedPteRun(memory, page, e, i, last) is var n and > 0)
+            if (level == Level.Pmd && LinkedPteRun(memory, page, e, i, last, out var leaf) is var n and > 0)
             {
                 // n entries that link the next pages of one run of pages: 2 MiB each, leaves that go on.
-                var leaf = memory.PteRunOf(new PageTableEntry(e).Frame)!.FirstLeafOf(new PageTableEntry(e).Frame.Value);
                 b.Add(va + ((ulong)i * span), leaf & PTE_MASK, (ulong)n * span, Level.Pte);
                 i += n - 1;
                 continue;
@@ -138,12 +137,20 @@ public static class Translations
 
     /// <summary>
     /// How many pmd entries from <paramref name="i"/> on link, one after another, the next pages of one
-    /// <see cref="PtePageRun"/> (each still held by it, its leaves present); 0 when entry i does not link one.
+    /// <see cref="PtePageRun"/> (each still held by it, its leaves present), and the first leaf of the
+    /// first; 0 when entry i does not link one.
     /// </summary>
-    private static int LinkedPteRun(PhysicalMemory memory, TablePage pmd, ulong e, int i, int last)
+    private static int LinkedPteRun(PhysicalMemory memory, TablePage pmd, ulong e, int i, int last, out ulong leaf)
     {
         var entry = new PageTableEntry(e);
-        if (!entry.Present || entry.Large || memory.PteRunOf(entry.Frame) is not { } run || (run.FirstLeafOf(entry.Frame.Value) & _PAGE_PRESENT) == 0)
+        leaf = 0;
+        if (!entry.Present || entry.Large || memory.PteRunOf(entry.Frame) is not { } run)
+        {
+            return 0;
+        }
+
+        leaf = run.FirstLeafOf(entry.Frame.Value);
+        if ((leaf & _PAGE_PRESENT) == 0)
         {
             return 0;
         }
