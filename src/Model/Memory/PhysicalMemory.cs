@@ -77,6 +77,9 @@ public sealed class PhysicalMemory
 
     public bool IsTablePage(Pfn pfn) => pages.ContainsKey(pfn.Value);
 
+    /// <summary>The lowest frame in [<paramref name="from"/>, <paramref name="to"/>) that holds a table page, if any.</summary>
+    public Pfn? FirstTablePageIn(Pfn from, Pfn to) => pages.TryFirstIn(from.Value, to.Value, out var pfn) ? new Pfn(pfn) : null;
+
     /// <summary>Makes this memory an independent copy of <paramref name="other"/> (exploration starts every schedule from one snapshot).</summary>
     public void CopyFrom(PhysicalMemory other)
     {

@@ -217,6 +217,45 @@ internal sealed class TablePageIndex
         }
     }
 
+    /// <summary>Whether some frame in [<paramref name="from"/>, <paramref name="to"/>) holds a table page; the lowest such frame.</summary>
+    public bool TryFirstIn(ulong from, ulong to, out ulong pfn)
+    {
+        pfn = from;
+        while (pfn < to)
+        {
+            if (RegionOf(pfn) is not { } region)
+            {
+                // No region: skip to the next one's first frame.
+                pfn = ((pfn >> (2 * Shift)) + 1) << (2 * Shift);
+                continue;
+            }
+
+            var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+            if (chunk is PtePageRun)
+            {
+                return true;
+            }
+
+            if (chunk is not null)
+            {
+                var slots = SlotsOf(chunk);
+                for (var i = (int)(pfn & Mask); i < Fanout && pfn < to; i++, pfn++)
+                {
+                    if (Volatile.Read(ref slots[i]) is not null)
+                    {
+                        return true;
+                    }
+                }
+
+                continue;
+            }
+
+            pfn = ((pfn >> Shift) + 1) << Shift;
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Makes this index an independent copy of <paramref name="other"/>: each page a copy-on-write
     /// copy (<see cref="TablePage.CopyOnWrite"/>), each run shared (it never changes).

@@ -371,14 +371,30 @@ public sealed class XenHypervisor
                 return null;
             }
 
+            if (pte.Run is { Stride: PAGE_SIZE } leaves && Recorder is null)
+            {
+                // Leaves that map consecutive frames: the first that maps a page-table frame is at
+                // the lowest such frame in their range, and every such frame is in the page index
+                // (the linking set is the new subtree's table pages), so look only there.
+                var first = new PageTableEntry(leaves.First).Frame;
+                var end = new Pfn(first.Value + (ulong)leaves.Count);
+                for (var frame = memory.FirstTablePageIn(first, end); frame is { } f; frame = memory.FirstTablePageIn(new Pfn(f.Value + 1), end))
+                {
+                    if (IsPageTableFrame(f, linking))
+                    {
+                        return WritableTableFrame(table, level, va, leaves.Lo + (int)(f.Value - first.Value), f, in linked);
+                    }
+                }
+
+                return null;
+            }
+
             for (var i = 0; i < PTRS_PER_PTE; i++)
             {
                 var e = new PageTableEntry(pte[i]);
                 if (e.Present && e.Writable && IsPageTableFrame(e.Frame, linking))
                 {
-                    return BadType(TypeInfo(e.Frame), PGT_writable_page, e.Frame) +
-                           $": validating {linked.Describe(table, level)}: " +
-                           $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {e.Frame} writable";
+                    return WritableTableFrame(table, level, va, i, e.Frame, in linked);
                 }
             }
 
@@ -417,6 +433,11 @@ public sealed class XenHypervisor
 
         return null;
     }
+
+    private string WritableTableFrame(Pfn table, Level level, ulong va, int i, Pfn frame, in Linked linked) =>
+        BadType(TypeInfo(frame), PGT_writable_page, frame) +
+        $": validating {linked.Describe(table, level)}: " +
+        $"pte[{i}] (va {Hex.Of(va + ((ulong)i << PAGE_SHIFT))}) maps page-table frame {frame} writable";
 
     /// <summary>The flags BASE_DISALLOW_MASK catches in a large leaf (PSE, and whatever of GLOBAL/PWT/PCD it has).</summary>
     private static ulong DisallowedFlags(PageTableEntry e) => e.Value & 0xfff & (_PAGE_PSE | _PAGE_GLOBAL | _PAGE_PWT | _PAGE_PCD);
