@@ -184,33 +184,24 @@ internal sealed class TablePageIndex
     {
         get
         {
-            foreach (var region in Volatile.Read(ref regions))
+            foreach (var (first, held) in Chunks(Volatile.Read(ref regions)))
             {
-                var chunks = region.Chunks;
-                for (var c = 0; c < chunks.Length; c++)
+                if (held is PtePageRun whole)
                 {
-                    switch (Volatile.Read(ref chunks[c]))
+                    for (var i = 0UL; i < Fanout; i++)
                     {
-                        case null:
-                            break;
-                        case PtePageRun whole:
-                            for (var i = 0; i < Fanout; i++)
-                            {
-                                yield return (PfnAt(region, c, i), whole);
-                            }
+                        yield return (first + i, whole);
+                    }
 
-                            break;
-                        case var held:
-                            var chunk = SlotsOf(held);
-                            for (var i = 0; i < chunk.Length; i++)
-                            {
-                                if (Volatile.Read(ref chunk[i]) is { } slot)
-                                {
-                                    yield return (PfnAt(region, c, i), slot);
-                                }
-                            }
+                    continue;
+                }
 
-                            break;
+                var chunk = SlotsOf(held);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (Volatile.Read(ref chunk[i]) is { } slot)
+                    {
+                        yield return (first + (ulong)i, slot);
                     }
                 }
             }
@@ -263,35 +254,42 @@ internal sealed class TablePageIndex
     public void CopyFrom(TablePageIndex other)
     {
         Clear();
-        foreach (var region in Volatile.Read(ref other.regions))
+        foreach (var (first, held) in Chunks(Volatile.Read(ref other.regions)))
+        {
+            if (held is PtePageRun whole)
+            {
+                ChunkSlot(first) = whole;
+                count += Fanout;
+                continue;
+            }
+
+            var chunk = SlotsOf(held);
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                switch (Volatile.Read(ref chunk[i]))
+                {
+                    case TablePage page:
+                        Put(first + (ulong)i, page.CopyOnWrite());
+                        break;
+                    case PtePageRun run:
+                        Put(first + (ulong)i, run);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>The chunks that hold something, in pfn order: each one's first pfn and what its slot holds (an array or a run).</summary>
+    private static IEnumerable<(ulong First, object Held)> Chunks(Region[] all)
+    {
+        foreach (var region in all)
         {
             var chunks = region.Chunks;
             for (var c = 0; c < chunks.Length; c++)
             {
-                switch (Volatile.Read(ref chunks[c]))
+                if (Volatile.Read(ref chunks[c]) is { } held)
                 {
-                    case null:
-                        break;
-                    case PtePageRun whole:
-                        ChunkSlot(PfnAt(region, c, 0)) = whole;
-                        count += Fanout;
-                        break;
-                    case var held:
-                        var chunk = SlotsOf(held);
-                        for (var i = 0; i < chunk.Length; i++)
-                        {
-                            switch (Volatile.Read(ref chunk[i]))
-                            {
-                                case TablePage page:
-                                    Put(PfnAt(region, c, i), page.CopyOnWrite());
-                                    break;
-                                case PtePageRun run:
-                                    Put(PfnAt(region, c, i), run);
-                                    break;
-                            }
-                        }
-
-                        break;
+                    yield return (PfnAt(region, c, 0), held);
                 }
             }
         }
