@@ -239,7 +239,7 @@ public static class Simulation
             }
         }
 
-        if (m.Memory.FirstUnlinked(origin => origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem) is { } page)
+        if (m.Memory.FirstUnlinkedAllocatedPage() is { } page)
         {
             return new RunStop(0, "end of run", new FatalEvent(ErrorKind.LostTablePage,
                 $"{page.Level.Name()} page {page.Pfn} was allocated by alloc_low_page but is not linked into init_level4_pgt at the end of the run"));

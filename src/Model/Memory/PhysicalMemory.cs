@@ -233,23 +233,23 @@ public sealed class PhysicalMemory
     }
 
     /// <summary>
-    /// The first table page, in pfn order, of an origin <paramref name="counts"/> names that is not
+    /// The first page, in pfn order, that alloc_low_page or get_zeroed_page handed out
+    /// (<see cref="TablePageOrigin.Boot"/>, <see cref="TablePageOrigin.AfterBootmem"/>) and that is not
     /// linked into init_level4_pgt (<see cref="IsReachable(Pfn)"/>), or null. The pages of a
-    /// <see cref="PtePageRun"/> are checked without making them: the entry that linked each must
-    /// still link it, and their pmd page is followed up once per run.
+    /// <see cref="PtePageRun"/> (all boot pages) are checked without making them: the entry that
+    /// linked each must still link it, and their pmd page is followed up once per run.
     /// </summary>
-    public TablePageHeader? FirstUnlinked(Func<TablePageOrigin, bool> counts)
+    public TablePageHeader? FirstUnlinkedAllocatedPage()
     {
         Pfn? reached = null;
         PtePageRun? run = null;
         TablePage? table = null;
         var tableReachable = false;
-        var bootPages = counts(TablePageOrigin.Boot);
         foreach (var (pfn, slot) in pages.Slots)
         {
             if (slot is TablePage page)
             {
-                if (counts(page.Origin) && !IsReachable(page.Pfn, ref reached))
+                if (page.Origin is TablePageOrigin.Boot or TablePageOrigin.AfterBootmem && !IsReachable(page.Pfn, ref reached))
                 {
                     return TablePageHeader.Of(page);
                 }
@@ -258,11 +258,6 @@ public sealed class PhysicalMemory
             }
 
             var r = (PtePageRun)slot;
-            if (!bootPages)
-            {
-                continue;
-            }
-
             if (!ReferenceEquals(r, run))
             {
                 // What IsReachable would find from each page once past its linking entry (the same
@@ -291,11 +286,9 @@ public sealed class PhysicalMemory
     /// <see cref="IsReachable(Pfn)"/> for many pages while nothing changes: a walk whose link leads to
     /// <paramref name="reached"/>, a table found reachable before, ends there, and a page found
     /// reachable leaves its parent table in it. The 512 PTE pages of a pmd page then cost one walk.
+    /// <paramref name="depth"/>: links the walk already followed to reach pfn (the same bound on the chain).
     /// </summary>
-    public bool IsReachable(Pfn pfn, ref Pfn? reached) => IsReachable(pfn, ref reached, depth: 0);
-
-    // From depth: a walk that already followed that many links to reach pfn (the same bound on the chain).
-    private bool IsReachable(Pfn pfn, ref Pfn? reached, int depth)
+    private bool IsReachable(Pfn pfn, ref Pfn? reached, int depth = 0)
     {
         Pfn? firstParent = null;
         for (; depth < 5; depth++)

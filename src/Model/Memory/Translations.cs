@@ -58,8 +58,7 @@ public static class Translations
         if (level.Below() == Level.Pte && memory.PteRunOf(entry.Frame) is { } pages)
         {
             // A whole PTE page of a run of pages: what CollectEntries makes of it, without the page.
-            var leaf = pages.FirstLeafOf(entry.Frame.Value);
-            if ((leaf & _PAGE_PRESENT) != 0)
+            if (PresentLeaf(pages, entry.Frame, out var leaf))
             {
                 b.Add(va, leaf & PTE_MASK, PTRS_PER_PTE * PAGE_SIZE, Level.Pte);
             }
@@ -144,13 +143,7 @@ public static class Translations
     {
         var entry = new PageTableEntry(e);
         leaf = 0;
-        if (!entry.Present || entry.Large || memory.PteRunOf(entry.Frame) is not { } run)
-        {
-            return 0;
-        }
-
-        leaf = run.FirstLeafOf(entry.Frame.Value);
-        if ((leaf & _PAGE_PRESENT) == 0)
+        if (!entry.Present || entry.Large || memory.PteRunOf(entry.Frame) is not { } run || !PresentLeaf(run, entry.Frame, out leaf))
         {
             return 0;
         }
@@ -165,6 +158,13 @@ public static class Translations
         }
 
         return n;
+    }
+
+    /// <summary>Entry 0 of <paramref name="run"/>'s page at <paramref name="pfn"/>; whether it (and so every leaf of the page) is present.</summary>
+    private static bool PresentLeaf(PtePageRun run, Pfn pfn, out ulong leaf)
+    {
+        leaf = run.FirstLeafOf(pfn.Value);
+        return (leaf & _PAGE_PRESENT) != 0;
     }
 
     /// <summary>Accumulates runs, merging when both sides continue with the same page size.</summary>
