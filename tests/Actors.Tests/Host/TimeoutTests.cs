@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using BootActors.Actors.Host;
 using BootActors.Actors.Infrastructure;
+using BootActors.Actors.Trace;
 using BootActors.Model.Kernel;
 using BootActors.Model.Machine;
 
@@ -12,8 +13,26 @@ namespace BootActors.Actors.Tests.Host;
 /// </summary>
 public sealed class TimeoutTests(ActorHostFixture fixture) : IClassFixture<ActorHostFixture>
 {
-    /// <summary>A 64 GiB Xen boot: hundreds of thousands of messages, far more than 300 ms.</summary>
+    /// <summary>A 64 GiB Xen boot: thousands of deliveries.</summary>
     private static MachineConfig LongBoot() => Shipped.Load("xen-boot-after", "memory=64G").Machine;
+
+    /// <summary>
+    /// Holds the first recorded delivery for 2 s, so the run cannot finish before its 300 ms timeout
+    /// however fast the machine is (a 64 GiB boot alone can finish in well under 300 ms); the session
+    /// is stopped after the run, which waits for this delivery, so the hold is short.
+    /// </summary>
+    private sealed class HoldingSink : ITraceSink
+    {
+        private int held;
+
+        public void Record(long seq, int from, int to, ModelMessage message, long[] senderClock, long[] receiverClock)
+        {
+            if (Interlocked.Exchange(ref held, 1) == 0)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
 
     [Theory]
     [InlineData(HostMode.Controlled)]
@@ -22,7 +41,8 @@ public sealed class TimeoutTests(ActorHostFixture fixture) : IClassFixture<Actor
     {
         var sw = Stopwatch.StartNew();
 
-        var run = fixture.Host.Run(LongBoot(), Model.Workload.WorkloadPlan.BootOnly, Shipped.Options(mode) with { Timeout = TimeSpan.FromMilliseconds(300) });
+        var run = fixture.Host.Run(LongBoot(), Model.Workload.WorkloadPlan.BootOnly,
+            Shipped.Options(mode) with { Timeout = TimeSpan.FromMilliseconds(300), Trace = new HoldingSink() });
 
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(8), $"took {sw.Elapsed}");
         Assert.Equal(Outcome.Failed, run.Result.Outcome);
