@@ -22,9 +22,9 @@ public sealed partial class Machine
         var page = Memory.Find(e.Table);
         var n = 0;
 
-        // Under Xen, only while the pmd page is not linked yet: then Xen validates nothing the
-        // iterations write until it is (and the hypercalls of one page do not see the others' writes).
-        if (page is not null && Recorder is null && Memory.Observer is null && (Xen is null || !Memory.IsReachable(e.Table)))
+        // Under Xen a linked pmd page too: the hypervisor's part stops where a page's checks would
+        // depend on the iterations before it (XenHypervisor.FoldedHypercalls).
+        if (page is not null && Recorder is null && Memory.Observer is null)
         {
             while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
             {

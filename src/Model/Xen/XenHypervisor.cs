@@ -282,10 +282,20 @@ public sealed class XenHypervisor
     /// its own stage calls. Stops before the first page Xen would refuse or the hook would BUG on, which
     /// the loop then takes step by step. Nothing here depends on the others' memory writes: the new
     /// pages are not reachable, and each hook's PTE maps its own frame.
+    /// <para>
+    /// When the pmd page is linked already (the first GiB, whose pmd page Xen's domain builder
+    /// made), each populate makes Xen validate the new PTE page then, its leaves written
+    /// (alloc_l1_table): they map the iteration's 2 MiB writable, refused if a frame in it is a
+    /// page table. That is checked here from the frames' range, as <see cref="ValidateSubtree"/>
+    /// checks a page held as a run. The iterations still do not see each other's writes: a page
+    /// whose frame lies in what they map is not mapped yet (__va of it falls in their empty
+    /// entries), so the fold stops before it, and none of its pages is in another's range.
+    /// </para>
     /// </summary>
     public StageData FoldedHypercalls(Pfn pmdPage, int index, ulong address, ulong end, Pfn[] pages, ulong supportedPteMask)
     {
         var readOnly = new List<EntryRef?>(pages.Length);
+        var linked = Reachable(pmdPage);
         for (var j = 0; j < pages.Length; j++)
         {
             var pte = pages[j];
@@ -295,6 +305,11 @@ public sealed class XenHypervisor
             }
 
             var at = address + ((ulong)j * PMD_SIZE);
+            if (linked && MapsTableFrameWritable(pte, at, supportedPteMask))
+            {
+                break;
+            }
+
             var alias = MapWritableAlias(pte);
             var stores = CheckPteInitLoop(pte, pte_index(at), at, end, supportedPteMask);
             DropWritableAlias(pte);
@@ -302,7 +317,8 @@ public sealed class XenHypervisor
             var populate = CheckPopulate(pmdPage, Level.Pmd, index + j, pte, __va(at) & PMD_MASK, Mmu.PopulateName(Level.Pmd));
             if (alias is not null || stores.Refusal is not null || bug is not null || populate is not null)
             {
-                // Checked above: the page is no table Xen holds, its frame is mapped, the pmd page is not linked.
+                // Checked above: the page is no table Xen holds, its frame is mapped, and either the pmd page
+                // is not linked or the page's leaves map no table frame writable.
                 throw new InvalidOperationException($"Xen refused a folded iteration's page {pte}: {alias ?? stores.Refusal ?? populate ?? bug!.Message}");
             }
 
@@ -310,6 +326,38 @@ public sealed class XenHypervisor
         }
 
         return new StageData { Count = readOnly.Count, ReadOnlys = readOnly.ToArray() };
+    }
+
+    /// <summary>
+    /// Whether phys_pte_init's leaves in <paramref name="pte"/> for the 2 MiB at <paramref name="at"/>
+    /// (pfn_pte of consecutive frames, one pgprot) would map a page-table frame writable once a
+    /// populate links the page: what Xen's validation of it then refuses.
+    /// </summary>
+    private bool MapsTableFrameWritable(Pfn pte, ulong at, ulong supportedPteMask)
+    {
+        var leaf = pfn_pte(at >> PAGE_SHIFT, PAGE_KERNEL, supportedPteMask);
+        if (!leaf.Present || !leaf.Writable)
+        {
+            return false;
+        }
+
+        var first = leaf.Frame;
+        var end = new Pfn(first.Value + PTRS_PER_PTE);
+        if (pte.Value >= first.Value && pte.Value < end.Value)
+        {
+            // The page itself: Xen's linking set (Subtree) holds it.
+            return true;
+        }
+
+        for (var frame = memory.FirstTablePageIn(first, end); frame is { } f; frame = memory.FirstTablePageIn(new Pfn(f.Value + 1), end))
+        {
+            if (IsPageTableFrame(f))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>memory.IsReachable, its reads recorded.</summary>
@@ -329,18 +377,20 @@ public sealed class XenHypervisor
     /// <summary>MMUEXT_TLB_FLUSH_ALL: every CPU in the domain's dirty cpumask.</summary>
     public void FlushTlbAll() => MmuextOps++;
 
+    /// <summary>The table pages a populate of <paramref name="child"/> links: it and every table page below it.</summary>
     private HashSet<ulong> Subtree(Pfn child, Level level)
     {
-        var set = new HashSet<ulong> { child.Value };
-        if (level == Level.Pte)
-        {
-            return set;
-        }
+        var set = new HashSet<ulong>();
+        AddSubtree(set, child, level);
+        return set;
+    }
 
-        var page = memory.Find(child);
-        if (page is null)
+    private void AddSubtree(HashSet<ulong> set, Pfn child, Level level)
+    {
+        set.Add(child.Value);
+        if (level == Level.Pte || memory.Find(child) is not { } page)
         {
-            return set;
+            return;
         }
 
         for (var i = 0; i < PTRS_PER_PTE; i++)
@@ -348,11 +398,9 @@ public sealed class XenHypervisor
             var e = new PageTableEntry(page[i]);
             if (e.Present && !e.Large && memory.IsTablePage(e.Frame))
             {
-                set.UnionWith(Subtree(e.Frame, level.Below()));
+                AddSubtree(set, e.Frame, level.Below());
             }
         }
-
-        return set;
     }
 
     /// <summary>
