@@ -44,7 +44,7 @@ internal sealed class CpuActor : ModelActor
         awaiting = 0;
     }
 
-    public static Props Props(RunContext run, int index) => Akka.Actor.Props.Create(() => new CpuActor(run, index));
+    public static Props Props(RunContext run, int index) => Akka.Actor.Props.Create<CpuActor>(run, index); // not an expression: see OwnerActor.Props
 
     protected override void Handle(int from, ModelMessage message)
     {

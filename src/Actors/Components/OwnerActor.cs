@@ -41,15 +41,19 @@ internal sealed class OwnerActor : ModelActor
     public static Props Props(RunContext run, StageOwner owner, int index = 0)
     {
         var t = run.Topology;
-        return owner switch
+        var (self, target, lockId) = owner switch
         {
-            StageOwner.PhysicalMemory => Akka.Actor.Props.Create(() => new OwnerActor(run, t.Memory, owner, 0, 0)),
-            StageOwner.PageAllocator => Akka.Actor.Props.Create(() => new OwnerActor(run, t.Allocator, owner, 0, 0)),
-            StageOwner.Lock => Akka.Actor.Props.Create(() => new OwnerActor(run, t.Lock((ulong)index), owner, 0, (ulong)index)),
-            StageOwner.Hypervisor => Akka.Actor.Props.Create(() => new OwnerActor(run, t.Hypervisor, owner, 0, 0)),
-            StageOwner.Tlb => Akka.Actor.Props.Create(() => new OwnerActor(run, t.Tlb(index), owner, index, 0)),
+            StageOwner.PhysicalMemory => (t.Memory, 0, 0UL),
+            StageOwner.PageAllocator => (t.Allocator, 0, 0UL),
+            StageOwner.Lock => (t.Lock((ulong)index), 0, (ulong)index),
+            StageOwner.Hypervisor => (t.Hypervisor, 0, 0UL),
+            StageOwner.Tlb => (t.Tlb(index), index, 0UL),
             _ => throw new ArgumentOutOfRangeException(nameof(owner), owner, "every TLB is one actor per TLB"),
         };
+
+        // Not Props.Create(() => new …): Akka compiles that expression's arguments on every call, a
+        // few milliseconds for a run's actors, more than the rest of a small run.
+        return Akka.Actor.Props.Create<OwnerActor>(run, self, owner, target, lockId);
     }
 
     protected override void OnReset()

@@ -170,7 +170,7 @@ internal sealed class ConductorActor : ReceiveActor
     public const int MaxHandOn = 4096;
 
     public static Props Props(RunContext run, IScheduleStrategy strategy, long maxSteps) =>
-        Akka.Actor.Props.Create(() => new ConductorActor(run, strategy, maxSteps));
+        Akka.Actor.Props.Create<ConductorActor>(run, strategy, maxSteps); // not an expression: see OwnerActor.Props
 
     /// <summary>A message to deliver: sent during delivery <see cref="seq"/> (or, from the host, after it).</summary>
     private void Add(ModelEnvelope e)

@@ -159,7 +159,7 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(RunContext run, string? dispatcher) =>
-        Akka.Actor.Props.Create(() => new RunHostActor(run, dispatcher));
+        Akka.Actor.Props.Create<RunHostActor>(run, dispatcher); // not an expression: see OwnerActor.Props
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(0, 0, ex =>
