@@ -32,6 +32,7 @@ public sealed class XenHypervisor
 
     private readonly PhysicalMemory memory;
     private readonly HashSet<ulong> writableAliases = new();
+    private readonly HashSet<ulong> linking = new();
 
     public XenHypervisor(PhysicalMemory memory, XenLayout layout)
     {
@@ -294,9 +295,10 @@ public sealed class XenHypervisor
     /// </summary>
     public StageData FoldedHypercalls(Pfn pmdPage, int index, ulong address, ulong end, Pfn[] pages, ulong supportedPteMask)
     {
-        var readOnly = new List<EntryRef?>(pages.Length);
+        var readOnly = new EntryRef?[pages.Length];
         var linked = Reachable(pmdPage);
-        for (var j = 0; j < pages.Length; j++)
+        var j = 0;
+        for (; j < pages.Length; j++)
         {
             var pte = pages[j];
             if (IsPageTableFrame(pte) || (!PageAllocator.IsDynamic(pte) && !memory.WalkVirt(__va(pte.PhysAddr.Value)).Mapped))
@@ -322,10 +324,15 @@ public sealed class XenHypervisor
                 throw new InvalidOperationException($"Xen refused a folded iteration's page {pte}: {alias ?? stores.Refusal ?? populate ?? bug!.Message}");
             }
 
-            readOnly.Add(ro);
+            readOnly[j] = ro;
         }
 
-        return new StageData { Count = readOnly.Count, ReadOnlys = readOnly.ToArray() };
+        if (j < readOnly.Length)
+        {
+            Array.Resize(ref readOnly, j);
+        }
+
+        return new StageData { Count = j, ReadOnlys = readOnly };
     }
 
     /// <summary>
@@ -377,12 +384,15 @@ public sealed class XenHypervisor
     /// <summary>MMUEXT_TLB_FLUSH_ALL: every CPU in the domain's dirty cpumask.</summary>
     public void FlushTlbAll() => MmuextOps++;
 
-    /// <summary>The table pages a populate of <paramref name="child"/> links: it and every table page below it.</summary>
+    /// <summary>
+    /// The table pages a populate of <paramref name="child"/> links: it and every table page below
+    /// it. One set, reused: it lives only while that populate is checked.
+    /// </summary>
     private HashSet<ulong> Subtree(Pfn child, Level level)
     {
-        var set = new HashSet<ulong>();
-        AddSubtree(set, child, level);
-        return set;
+        linking.Clear();
+        AddSubtree(linking, child, level);
+        return linking;
     }
 
     private void AddSubtree(HashSet<ulong> set, Pfn child, Level level)
