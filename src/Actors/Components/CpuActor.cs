@@ -135,7 +135,7 @@ internal sealed class CpuActor : ModelActor
     /// Folded iterations may stand only for deliveries no one else could have made or watched: a
     /// forced run the conductor left to the actors, untraced, with nothing recording or observing.
     /// </summary>
-    private bool MayFold => FoldRoom > 1 && Machine.Recorder is null && Machine.Memory.Observer is null;
+    private bool MayFold => FoldRoom > 1 && Machine.StepsUnwatched;
 
     /// <summary>The folded iterations <paramref name="e"/> asks for, cut to what the run's bound leaves room for.</summary>
     private Effect WithinRoom(in Effect e)

@@ -100,7 +100,7 @@ public sealed class SequentialInterpreter
 
         // Folded iterations stand for steps no one here sees one by one (nothing else runs during them:
         // a CPU runs on until it waits for a lock, and the folded ones take none).
-        var mayFold = OnStep is null && machine.Recorder is null && machine.Memory.Observer is null;
+        var mayFold = OnStep is null && machine.StepsUnwatched;
         foreach (var t in threads)
         {
             t.Cpu.MayFold = mayFold;

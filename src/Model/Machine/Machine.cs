@@ -113,6 +113,14 @@ public sealed partial class Machine
     public Mmu Mmu { get; }
 
     /// <summary>
+    /// Whether steps may be folded (<see cref="Kernel.FoldedIterations"/>) as far as the machine
+    /// goes: no footprint recorder and no table observer hears of each step's accesses. Each host
+    /// adds its own condition (the interpreter: no per-step callback; the actor host: a run of
+    /// forced deliveries without a trace).
+    /// </summary>
+    public bool StepsUnwatched => Recorder is null && Memory.Observer is null;
+
+    /// <summary>
     /// Where the machine's functions report what each step reads and writes (exploration's
     /// footprints); null: nothing is recorded. Setting it attaches it to every component.
     /// </summary>

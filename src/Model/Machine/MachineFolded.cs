@@ -24,7 +24,7 @@ public sealed partial class Machine
 
         // Under Xen a linked pmd page too: the hypervisor's part stops where a page's checks would
         // depend on the iterations before it (XenHypervisor.FoldedHypercalls).
-        if (page is not null && Recorder is null && Memory.Observer is null)
+        if (page is not null && StepsUnwatched)
         {
             while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
             {
@@ -96,7 +96,7 @@ public sealed partial class Machine
     /// </summary>
     private int WholePtePages(in Effect e, Pfn[] pages, int j)
     {
-        if (Xen is not null || Memory.FlatPages || Memory.Observer is not null)
+        if (Xen is not null || Memory.FlatPages || !StepsUnwatched)
         {
             return 0;
         }
