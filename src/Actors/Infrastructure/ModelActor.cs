@@ -47,7 +47,9 @@ public abstract class ModelActor : ReceiveActor
     /// <summary>
     /// Controlled mode, no trace, in a run of forced deliveries the conductor left to the actors
     /// (<see cref="Deliver.HandOn"/>): how many deliveries the run's bound allows after the one being
-    /// handled (<see cref="Deliver.Room"/>), which folded iterations may stand for; 0 otherwise.
+    /// handled (<see cref="Deliver.Room"/>), which folded iterations may stand for. Free mode, no
+    /// trace: unbounded (a free run has no delivery bound, and folded iterations happen only at boot,
+    /// where CPU0 alone runs, one step at a time). 0 otherwise.
     /// </summary>
     protected long FoldRoom { get; private set; }
 
@@ -210,7 +212,14 @@ public abstract class ModelActor : ReceiveActor
         deferred = null;
         if (!Run.Controlled)
         {
+            FoldRoom = Run.Trace is null && !d.Forwarded ? long.MaxValue : 0;
+            represented = 0;
             Handle(d.From, d.Message);
+            if (represented != 0)
+            {
+                Run.Represent(d.Message.Tag.Cpu, represented);
+            }
+
             return;
         }
 

@@ -74,13 +74,22 @@ public sealed class RunContext
     public volatile bool Halted;
 
     /// <summary>
-    /// Controlled mode: the delivery just handled ended folded iterations, which stand for
-    /// <paramref name="delta"/> more deliveries of <paramref name="cpu"/> than their step took (fewer when negative).
+    /// The delivery just handled ended folded iterations, which stand for <paramref name="delta"/>
+    /// more deliveries of <paramref name="cpu"/> than their step took (fewer when negative).
     /// </summary>
     public void Represent(int cpu, long delta)
     {
         Interlocked.Add(ref freeSeq, delta);
-        Interleaving.Shift(cpu, delta);
+        if (Controlled)
+        {
+            Interleaving.Shift(cpu, delta);
+            return;
+        }
+
+        lock (Interleaving)
+        {
+            Interleaving.Shift(cpu, delta);
+        }
     }
 
     /// <summary>Assigns the next delivery position (free mode) or records the conductor's (controlled).</summary>

@@ -86,14 +86,34 @@ public sealed class FoldedIterationTests(ActorHostFixture fixture) : IClassFixtu
         var config = Machine(3 * GiB, "fixed", 1, topDown: false);
         var fifo = fixture.Host.Run(config, WorkloadPlan.BootOnly, Options() with { Strategy = new FifoStrategy() });
         var traced = fixture.Host.Run(config, WorkloadPlan.BootOnly, Options() with { Trace = new MemoryTraceSink(new TraceHeader("boot", "controlled", 11, "random", new Topology(1, false).Names)) });
-        var free = fixture.Host.Run(config, WorkloadPlan.BootOnly, Options() with { Mode = HostMode.Free });
+        var freeTraced = fixture.Host.Run(config, WorkloadPlan.BootOnly, Options() with
+        {
+            Mode = HostMode.Free,
+            Trace = new MemoryTraceSink(new TraceHeader("boot", "free", null, "free", new Topology(1, false).Names)),
+        });
         var folded = fixture.Host.Run(config, WorkloadPlan.BootOnly, Options());
 
         Assert.Equal(0, traced.Result.Machine.IterationsFolded);
-        Assert.Equal(0, free.Result.Machine.IterationsFolded);
+        Assert.Equal(0, freeTraced.Result.Machine.IterationsFolded);
         Assert.True(folded.Result.Machine.IterationsFolded > 0);
+        Assert.Equal(traced.Delivered, freeTraced.Delivered);
         Assert.Equal(traced.Delivered, folded.Delivered);
         Assert.Equal(fifo.Delivered, folded.Delivered);
+    }
+
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(true, 3)]
+    public void AFreeRunFoldsItsBootAndDeliversWhatItsSteppedBootDelivers(bool xen, int cpus)
+    {
+        // Free mode has no conductor, but at boot only CPU0 runs, one step at a time: the same folds.
+        var config = Machine(3 * GiB, "fixed", cpus, topDown: false, xen);
+        var (stepped, folded) = Both(config, WorkloadPlan.BootOnly, Options() with { Mode = HostMode.Free });
+
+        Assert.True(folded.Result.Machine.IterationsFolded > 500, $"{folded.Result.Machine.IterationsFolded} iterations folded");
+        AssertSame(stepped, folded);
+        Assert.Equal(Hypercalls(stepped), Hypercalls(folded));
     }
 
     private (ActorRunResult Stepped, ActorRunResult Folded) Both(MachineConfig config, WorkloadPlan plan, ActorRunOptions options)
