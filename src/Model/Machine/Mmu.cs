@@ -191,9 +191,12 @@ public sealed class Mmu
         }
 
         var name = PopulateName(Level.Pmd);
+        var pmd = Memory.Page(run.Table);
         for (var j = 0; j < run.Count; j++)
         {
-            if (CheckOverwrite(run.Table, Level.Pmd, run.Index0 + j, mk_table(run.PfnOf(j)), va + ((ulong)j * PMD_SIZE), name) is { } lost)
+            // An empty entry is no overwrite (what CheckOverwrite would find reading it), and nothing records reads here.
+            if (pmd[run.Index0 + j] != 0 &&
+                CheckOverwrite(run.Table, Level.Pmd, run.Index0 + j, mk_table(run.PfnOf(j)), va + ((ulong)j * PMD_SIZE), name) is { } lost)
             {
                 // The iterations before it wrote their entries.
                 for (var k = 0; k < j; k++)

@@ -64,6 +64,9 @@ public sealed class PhysicalMemory
     /// <summary>The run that still speaks for the page at <paramref name="pfn"/>, if one does.</summary>
     public PtePageRun? PteRunOf(Pfn pfn) => pages.RunOf(pfn.Value);
 
+    /// <summary>How many frames from <paramref name="from"/> on, at most <paramref name="max"/>, are pages <paramref name="run"/> still holds, one after another.</summary>
+    internal int PagesHeldBy(PtePageRun run, Pfn from, int max) => pages.CountHeldBy(run, from.Value, max);
+
     /// <summary>
     /// The zeroed and filled PTE pages of folded iterations, held as one run (their frames must
     /// hold no table yet); the pmd entries that link them are written afterwards, as each
@@ -185,7 +188,7 @@ public sealed class PhysicalMemory
 
         // TryFillRun keeps entries that are set, where a write replaces them: only over empty ones.
         if (FlatPages || Observer is not null || TrackWrites || run.PfnStep < 0 ||
-            Enumerable.Range(run.Index0, run.Count).Any(i => page[i] != 0) ||
+            !page.IsEmptyRange(run.Index0, run.Count) ||
             page.TryFillRun(run.Index0, run.Count, first, X86.PAGE_SIZE, -1) < 0)
         {
             for (var j = 0; j < run.Count; j++)
@@ -197,10 +200,7 @@ public sealed class PhysicalMemory
         }
 
         // What Write does besides the store: the pages' parent links, which the run already holds.
-        for (var j = 0; j < run.Count; j++)
-        {
-            pages.SetParent(run.PfnOf(j).Value, new EntryRef(run.Table, run.Index0 + j));
-        }
+        pages.SetParents(run);
     }
 
     private void Cleared(TablePage page)
@@ -245,7 +245,7 @@ public sealed class PhysicalMemory
         PtePageRun? run = null;
         TablePage? table = null;
         var tableReachable = false;
-        foreach (var (pfn, slot) in pages.Slots)
+        foreach (var (first, count, slot) in pages.Spans)
         {
             if (slot is TablePage page)
             {
@@ -272,14 +272,38 @@ public sealed class PhysicalMemory
                 }
             }
 
-            var link = new PageTableEntry(table is null ? 0 : table[r.ParentOf(pfn).Index]);
-            if (!tableReachable || !link.Present || link.Large || link.Frame.Value != pfn)
+            if (tableReachable && r.PfnStep > 0 && LinksInOneRun(table!, r.ParentOf(first).Index, first, count))
             {
-                return new TablePageHeader(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, r.ParentOf(pfn));
+                continue;
+            }
+
+            for (var pfn = first; pfn < first + (ulong)count; pfn++)
+            {
+                var link = new PageTableEntry(table is null ? 0 : table[r.ParentOf(pfn).Index]);
+                if (!tableReachable || !link.Present || link.Large || link.Frame.Value != pfn)
+                {
+                    return new TablePageHeader(new Pfn(pfn), Level.Pte, TablePageOrigin.Boot, r.ParentOf(pfn));
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Whether entries [<paramref name="index"/>, + <paramref name="count"/>) of <paramref name="table"/>,
+    /// held as one run, link frames <paramref name="first"/>, <paramref name="first"/> + 1, … (each
+    /// present, not a leaf): what checking each link would find, read from the run.
+    /// </summary>
+    internal static bool LinksInOneRun(TablePage table, int index, ulong first, int count)
+    {
+        if (count == 1 || table.Run is not { Stride: X86.PAGE_SIZE } run || index < run.Lo || index + count > run.Hi)
+        {
+            return false;
+        }
+
+        var link = new PageTableEntry(run.At(index));
+        return link.Present && !link.Large && link.Frame.Value == first;
     }
 
     /// <summary>

@@ -55,6 +55,25 @@ public sealed class TablePage
     /// <summary>Entry <paramref name="index"/>, from whichever representation holds.</summary>
     public ulong this[int index] => entries is { } a ? a[index] : run.At(index);
 
+    /// <summary>Whether entries [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) are all zero.</summary>
+    public bool IsEmptyRange(int first, int count)
+    {
+        if (entries is null && (run.IsEmpty || run.Hi <= first || run.Lo >= first + count))
+        {
+            return true;
+        }
+
+        for (var i = first; i < first + count; i++)
+        {
+            if (this[i] != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>The run descriptor while the page is held as one, else null (the page holds 512 entries).</summary>
     public UniformRun? Run => entries is null ? run : null;
 

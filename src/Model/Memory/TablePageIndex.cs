@@ -86,6 +86,33 @@ internal sealed class TablePageIndex
     /// <summary>The run that still speaks for the page at <paramref name="pfn"/>, if one does.</summary>
     public PtePageRun? RunOf(ulong pfn) => Slot(pfn) as PtePageRun;
 
+    /// <summary>How many frames from <paramref name="from"/> on, at most <paramref name="max"/>, <paramref name="run"/> holds one after another (<see cref="RunOf"/> is it).</summary>
+    public int CountHeldBy(PtePageRun run, ulong from, int max)
+    {
+        var n = 0;
+        var pfn = from;
+        while (n < max)
+        {
+            if ((pfn & Mask) == 0 && max - n >= Fanout && RegionOf(pfn) is { } region &&
+                ReferenceEquals(Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]), run))
+            {
+                n += Fanout;
+                pfn += Fanout;
+                continue;
+            }
+
+            if (!ReferenceEquals(Slot(pfn), run))
+            {
+                break;
+            }
+
+            n++;
+            pfn++;
+        }
+
+        return n;
+    }
+
     /// <summary>Level, origin and parent of the page at <paramref name="pfn"/>, without making a run's page.</summary>
     public bool TryGetHeader(ulong pfn, out TablePageHeader header)
     {
@@ -116,6 +143,32 @@ internal sealed class TablePageIndex
             case TablePage page:
                 page.Parent = link;
                 return;
+        }
+    }
+
+    /// <summary>
+    /// Links each page of <paramref name="run"/> to its pmd entry (<see cref="PtePageRun.ParentOf"/>):
+    /// nothing to do where the run itself still holds the page, a chunk of them at a time.
+    /// </summary>
+    public void SetParents(PtePageRun run)
+    {
+        var pfn = run.LowPfn;
+        var end = pfn + (ulong)run.Count;
+        while (pfn < end)
+        {
+            if ((pfn & Mask) == 0 && end - pfn >= Fanout && RegionOf(pfn) is { } region &&
+                ReferenceEquals(Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]), run))
+            {
+                pfn += Fanout;
+                continue;
+            }
+
+            if (!ReferenceEquals(Slot(pfn), run))
+            {
+                SetParent(pfn, run.ParentOf(pfn));
+            }
+
+            pfn++;
         }
     }
 
@@ -202,6 +255,34 @@ internal sealed class TablePageIndex
                     if (Volatile.Read(ref chunk[i]) is { } slot)
                     {
                         yield return (first + (ulong)i, slot);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Slots"/> as spans: a chunk held whole by a run is one span of 64 frames, every
+    /// other slot a span of one, in frame order.
+    /// </summary>
+    public IEnumerable<(ulong First, int Count, object Slot)> Spans
+    {
+        get
+        {
+            foreach (var (first, held) in Chunks(Volatile.Read(ref regions)))
+            {
+                if (held is PtePageRun whole)
+                {
+                    yield return (first, Fanout, whole);
+                    continue;
+                }
+
+                var chunk = SlotsOf(held);
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    if (Volatile.Read(ref chunk[i]) is { } slot)
+                    {
+                        yield return (first + (ulong)i, 1, slot);
                     }
                 }
             }

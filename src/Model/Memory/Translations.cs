@@ -148,6 +148,12 @@ public static class Translations
             return 0;
         }
 
+        if (run.PfnStep > 0 && pmd.Run is { Stride: PAGE_SIZE } links && i >= links.Lo && i < links.Hi)
+        {
+            // The pmd page is a run of links to the next frame each: as far as the run of pages still holds them.
+            return memory.PagesHeldBy(run, entry.Frame, Math.Min(last + 1, links.Hi) - i);
+        }
+
         // The next page of the run is the next frame, or the one before when handed out top-down.
         var pfnStep = run.PfnStep > 0 ? 1UL : ulong.MaxValue;
         var n = 1;

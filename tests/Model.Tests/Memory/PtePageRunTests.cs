@@ -56,6 +56,64 @@ public class PtePageRunTests
         Assert.All(held, h => Assert.NotNull(memory.PteRunOf(h.Pfn)));
     }
 
+    [Theory]
+    [InlineData(AllocOrder.BottomUp, 0)]
+    [InlineData(AllocOrder.BottomUp, 77)]
+    [InlineData(AllocOrder.BottomUp, 200)]
+    [InlineData(AllocOrder.TopDown, 77)]
+    [InlineData(AllocOrder.BottomUp, -1)]
+    [InlineData(AllocOrder.TopDown, -1)]
+    public void TheEndOfRunReadersFindALinkBrokenInsideARunAsInTheFlatPages(AllocOrder order, int at)
+    {
+        // pmd entry `at` of the second GiB's pmd page cleared, or pointed at the next frame; -1: the
+        // pud entry that links that pmd page cleared (its pmd page still a run of links).
+        foreach (var shift in new[] { false, true })
+        {
+            var compact = Broken(NoPse(order), at, shift);
+            var flat = Broken(NoPse(order) with { FlatTablePages = true }, at, shift);
+
+            Assert.NotNull(compact.FirstUnlinkedAllocatedPage());
+            Assert.Equal(flat.FirstUnlinkedAllocatedPage(), compact.FirstUnlinkedAllocatedPage());
+            Assert.Equal(Simulation.Mapped(flat), Simulation.Mapped(compact));
+        }
+    }
+
+    [Fact]
+    public void LinksHeldAsOneRunThatLinkTheWrongFramesAreFound()
+    {
+        // A pmd page whose links are still one run, but each one frame past the page it should link.
+        var memory = Simulation.Run(NoPse(AllocOrder.BottomUp), WorkloadPlan.BootOnly).Machine.Memory;
+        var run = memory.TablePageHeaders.Select(h => memory.PteRunOf(h.Pfn)).First(r => r is { Count: >= 128 })!;
+        var pmd = memory.Page(run.Table);
+        var (parent, origin, links) = (pmd.Parent, pmd.Origin, pmd.Run!);
+        Assert.Equal(PAGE_SIZE, links.Stride);
+        memory.Zero(run.Table, Level.Pmd, origin);
+        pmd.Parent = parent;
+        Assert.True(pmd.TryFillRun(links.Lo, links.Count, links.First + PAGE_SIZE, PAGE_SIZE, -1) > 0);
+
+        var expected = memory.TablePageHeaders.First(h => h.Level == Level.Pte && h.Origin == TablePageOrigin.Boot &&
+            memory.Read(h.Parent!.Value.Table, h.Parent.Value.Index) is var e && (!e.Present || e.Large || e.Frame != h.Pfn));
+        Assert.Equal(expected, memory.FirstUnlinkedAllocatedPage());
+        Assert.NotNull(memory.Find(run.Table)!.Run);
+
+        // The check of a chunk's 64 links at once, on this page and on a right one.
+        var at = links.Lo + 64;
+        var frame = new PageTableEntry(pmd[at]).Frame.Value;
+        Assert.False(PhysicalMemory.LinksInOneRun(pmd, at, frame - 1, 64));
+        Assert.True(PhysicalMemory.LinksInOneRun(pmd, at, frame, 64));
+        Assert.False(PhysicalMemory.LinksInOneRun(pmd, links.Hi - 32, frame, 64));
+    }
+
+    private static PhysicalMemory Broken(MachineConfig config, int at, bool shift)
+    {
+        var memory = Simulation.Run(config, WorkloadPlan.BootOnly).Machine.Memory;
+        var pmd = memory.TablePageHeaders.Where(h => h.Level == Level.Pmd && h.Origin == TablePageOrigin.Boot).OrderBy(h => h.Pfn.Value).First();
+        var (table, index) = at < 0 ? (pmd.Parent!.Value.Table, pmd.Parent.Value.Index) : (pmd.Pfn, at);
+        var e = memory.Read(table, index);
+        memory.Write(table, index, shift ? new PageTableEntry(e.Value + PAGE_SIZE) : PageTableEntry.None);
+        return memory;
+    }
+
     [Fact]
     public void APageMadeFromItsRunIsThePageTheStepsMake()
     {

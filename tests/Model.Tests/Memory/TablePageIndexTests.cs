@@ -76,6 +76,50 @@ public class TablePageIndexTests
     }
 
     [Fact]
+    public void SpansAreTheSlotsWithAChunkHeldByTheRunAsOne()
+    {
+        var index = WithRun();
+        Assert.True(index.TryGetValue(0x1090, out _));
+
+        var spans = index.Spans.ToList();
+
+        // [0x1030, 0x1040) one by one, [0x1040, 0x1080) whole, the split chunk [0x1080, 0x10c0) and the rest one by one.
+        Assert.Equal((0x1040UL, 64), spans.Where(s => s.Count > 1).Select(s => (s.First, s.Count)).Single());
+        Assert.Equal(index.Slots.Select(s => s.Pfn), spans.SelectMany(s => Enumerable.Range(0, s.Count).Select(i => s.First + (ulong)i)));
+        Assert.IsType<TablePage>(spans.Single(s => s.First == 0x1090).Slot);
+    }
+
+    [Theory]
+    [InlineData(0x1030UL, 500, 96)]
+    [InlineData(0x1030UL, 50, 50)]
+    [InlineData(0x1040UL, 64, 64)]
+    [InlineData(0x1041UL, 500, 79)]
+    [InlineData(0x1083UL, 500, 13)]
+    [InlineData(0x1091UL, 500, 103)]
+    public void CountHeldByStopsAtTheFirstFrameTheRunNoLongerHolds(ulong from, int max, int expected)
+    {
+        var index = WithRun();
+        Assert.True(index.TryGetValue(0x1090, out _));
+
+        Assert.Equal(expected, index.CountHeldBy(Run, from, max));
+        Assert.Equal(expected, Enumerable.Range(0, max).TakeWhile(i => ReferenceEquals(index.RunOf(from + (ulong)i), Run)).Count());
+    }
+
+    [Fact]
+    public void SetParentsLeavesTheRunsPagesToItAndLinksAPageMadeFromIt()
+    {
+        var index = WithRun();
+        Assert.True(index.TryGetValue(0x1090, out var made));
+        made.Parent = null;
+
+        index.SetParents(Run);
+
+        Assert.Equal(new EntryRef(new Pfn(0x900), 3 + 0x60), made.Parent);
+        Assert.Same(Run, index.RunOf(0x1091));
+        Assert.All(index.Headers, h => Assert.Equal(Run.ParentOf(h.Pfn.Value), h.Parent));
+    }
+
+    [Fact]
     public void ATopDownRunCountsItsPagesFromTheHighestFrame()
     {
         var down = new PtePageRun(new Pfn(0x20ff), -1, 100, new Pfn(0x900), 0, Leaf);
