@@ -113,7 +113,7 @@ public sealed partial class Machine
                 : pfn.Value - pages[j + n - 1].Value == pages[j + 1].Value - pages[j].Value);
             if (!inLine || pte_index(address) != 0 || address + PMD_SIZE > e.Arg ||
                 ((address + PMD_SIZE - 1) >> PAGE_SHIFT) > (PTE_MASK >> PAGE_SHIFT) ||
-                Globals.Leaf(address).Value != leaf + ((ulong)n * PMD_SIZE) || Memory.IsTablePage(pfn))
+                Globals.Leaf(address).Value != leaf + ((ulong)n * PMD_SIZE))
             {
                 break;
             }
@@ -121,6 +121,35 @@ public sealed partial class Machine
             n++;
         }
 
-        return n;
+        return n < 2 ? (n == 1 && Memory.IsTablePage(pages[j]) ? 0 : n) : BeforeFirstTablePage(pages, j, n);
+    }
+
+    /// <summary>
+    /// How many of the <paramref name="n"/> frames from pages[<paramref name="j"/>] on, which go on by
+    /// one frame each (up or down), come before the first that already holds a table page.
+    /// </summary>
+    private int BeforeFirstTablePage(Pfn[] pages, int j, int n)
+    {
+        var up = pages[j + 1].Value > pages[j].Value;
+        var low = up ? pages[j] : pages[j + n - 1];
+        var end = new Pfn(low.Value + (ulong)n);
+        if (Memory.FirstTablePageIn(low, end) is not { } found)
+        {
+            return n;
+        }
+
+        if (up)
+        {
+            return (int)(found.Value - pages[j].Value);
+        }
+
+        // Handed out top-down: the first in iteration order is the highest.
+        var highest = found;
+        while (Memory.FirstTablePageIn(new Pfn(highest.Value + 1), end) is { } next)
+        {
+            highest = next;
+        }
+
+        return (int)(pages[j].Value - highest.Value);
     }
 }

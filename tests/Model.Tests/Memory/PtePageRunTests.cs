@@ -4,6 +4,7 @@ using BootActors.Model.Machine;
 using BootActors.Model.Memory;
 using BootActors.Model.Paging;
 using BootActors.Model.Workload;
+using BootActors.Model.Tests.Support;
 using Xunit;
 using static BootActors.Model.Paging.X86;
 using static BootActors.Model.Tests.Support.Runs;
@@ -76,6 +77,37 @@ public class PtePageRunTests
             Assert.Equal(flat.FirstUnlinkedAllocatedPage(), compact.FirstUnlinkedAllocatedPage());
             Assert.Equal(Simulation.Mapped(flat), Simulation.Mapped(compact));
         }
+    }
+
+    [Theory]
+    [InlineData(AllocOrder.BottomUp)]
+    [InlineData(AllocOrder.TopDown)]
+    public void AFoldStopsBeforeABootPageThatAlreadyHoldsATablePage(AllocOrder order)
+    {
+        // A table page planted at the 600th frame the early buffer hands out, in the middle of a
+        // pmd page's iterations: the fold makes no run over it, and the boot ends as the stepped one.
+        var config = NoPse(order);
+        var probe = Simulation.Run(config, WorkloadPlan.BootOnly).Machine.Allocator;
+        var planted = new Pfn(order == AllocOrder.BottomUp ? probe.table_start + 600 : probe.table_top - 1 - 600);
+
+        var (folded, foldedStop) = Boot(config, planted);
+        var (stepped, steppedStop) = Boot(config with { StepEveryIteration = true }, planted);
+
+        Assert.True(folded.IterationsFolded > 1000, $"{folded.IterationsFolded} folded");
+        Assert.Equal(steppedStop?.ToString(), foldedStop?.ToString());
+        Assert.Null(MachineState.Of(stepped).FirstTableDifference(MachineState.Of(folded)));
+        Assert.Equal(MachineState.Of(stepped).DirectPages, MachineState.Of(folded).DirectPages);
+        Assert.Null(folded.Memory.PteRunOf(planted));
+    }
+
+    private static (BootActors.Model.Machine.Machine Machine, BootActors.Model.Interpreter.RunStop? Stop) Boot(MachineConfig config, Pfn planted)
+    {
+        var m = new BootActors.Model.Machine.Machine(config);
+        m.Memory.Zero(planted, Level.Pte, TablePageOrigin.Static);
+        var cpu = new CpuContext(0);
+        var stop = new BootActors.Model.Interpreter.SequentialInterpreter(m).Run(
+            [new BootActors.Model.Interpreter.CpuThread(cpu, m.Code.InitMemoryMapping(cpu, 0, m.End), "boot")]);
+        return (m, stop);
     }
 
     [Fact]
