@@ -121,7 +121,7 @@ public sealed partial class Machine
             n++;
         }
 
-        return n < 2 ? (n == 1 && Memory.IsTablePage(pages[j]) ? 0 : n) : BeforeFirstTablePage(pages, j, n);
+        return n == 0 ? 0 : BeforeFirstTablePage(pages, j, n);
     }
 
     /// <summary>
@@ -130,7 +130,7 @@ public sealed partial class Machine
     /// </summary>
     private int BeforeFirstTablePage(Pfn[] pages, int j, int n)
     {
-        var up = pages[j + 1].Value > pages[j].Value;
+        var up = n == 1 || pages[j + 1].Value > pages[j].Value;
         var low = up ? pages[j] : pages[j + n - 1];
         var end = new Pfn(low.Value + (ulong)n);
         if (Memory.FirstTablePageIn(low, end) is not { } found)

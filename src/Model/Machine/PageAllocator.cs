@@ -139,29 +139,22 @@ public sealed class PageAllocator
     /// </summary>
     public Pfn[] AllocBootPages(int count, Level level)
     {
-        var n = BootPagesLeft(count);
-        if (Recorder is null)
+        // Each page's steps at once: BootPagesLeft leaves room for every page and a free fixmap
+        // slot, and each alias is dropped as soon as it is made, so only table_end and the count move.
+        var pages = NextBootPages(count);
+        if (Recorder is { } r)
         {
-            // What the loop below does, at once: BootPagesLeft leaves room for every page and a free
-            // fixmap slot, and each alias is dropped as soon as it is made.
-            var handed = NextBootPages(n);
-            table_end += (ulong)n;
-            handedOut[(int)level] += n;
-            return handed;
-        }
-
-        var pages = new Pfn[n];
-        for (var i = 0; i < n; i++)
-        {
-            var pfn = AllocPage(afterBootmem: false, level) ?? throw new InvalidOperationException("a boot page inside the buffer was refused");
-            if (EarlyIoremap(pfn) is not null || EarlyIounmap(pfn) is not null)
+            foreach (var _ in pages)
             {
-                throw new InvalidOperationException($"a free fixmap slot refused page {pfn}");
+                // What AllocPage, EarlyIoremap and EarlyIounmap record for each page.
+                r.Write(Resource.Allocator);
+                r.Write(Resource.IoremapSlots);
+                r.Write(Resource.IoremapSlots);
             }
-
-            pages[i] = pfn;
         }
 
+        table_end += (ulong)pages.Length;
+        handedOut[(int)level] += pages.Length;
         return pages;
     }
 

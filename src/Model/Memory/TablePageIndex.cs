@@ -156,19 +156,12 @@ internal sealed class TablePageIndex
         var end = pfn + (ulong)run.Count;
         while (pfn < end)
         {
-            if ((pfn & Mask) == 0 && end - pfn >= Fanout && RegionOf(pfn) is { } region &&
-                ReferenceEquals(Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]), run))
-            {
-                pfn += Fanout;
-                continue;
-            }
-
-            if (!ReferenceEquals(Slot(pfn), run))
+            pfn += (ulong)CountHeldBy(run, pfn, (int)(end - pfn));
+            if (pfn < end)
             {
                 SetParent(pfn, run.ParentOf(pfn));
+                pfn++;
             }
-
-            pfn++;
         }
     }
 

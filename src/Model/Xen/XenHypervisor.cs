@@ -350,21 +350,26 @@ public sealed class XenHypervisor
 
         var first = leaf.Frame;
         var end = new Pfn(first.Value + PTRS_PER_PTE);
-        if (pte.Value >= first.Value && pte.Value < end.Value)
-        {
-            // The page itself: Xen's linking set (Subtree) holds it.
-            return true;
-        }
+        // The page itself counts too (Xen's linking set holds it), but it is not in the page index yet.
+        return pte.Value >= first.Value && pte.Value < end.Value || FirstPageTableFrameIn(first, end) is not null;
+    }
 
+    /// <summary>
+    /// The lowest frame in [<paramref name="first"/>, <paramref name="end"/>) that Xen holds as a page
+    /// table (<see cref="IsPageTableFrame"/>): every such frame is in the page index, so only its
+    /// table pages in that range are asked.
+    /// </summary>
+    private Pfn? FirstPageTableFrameIn(Pfn first, Pfn end, IReadOnlySet<ulong>? linking = null)
+    {
         for (var frame = memory.FirstTablePageIn(first, end); frame is { } f; frame = memory.FirstTablePageIn(new Pfn(f.Value + 1), end))
         {
-            if (IsPageTableFrame(f))
+            if (IsPageTableFrame(f, linking))
             {
-                return true;
+                return f;
             }
         }
 
-        return false;
+        return null;
     }
 
     /// <summary>memory.IsReachable, its reads recorded.</summary>
@@ -432,19 +437,11 @@ public sealed class XenHypervisor
             if (pte.Run is { Stride: PAGE_SIZE } leaves && Recorder is null)
             {
                 // Leaves that map consecutive frames: the first that maps a page-table frame is at
-                // the lowest such frame in their range, and every such frame is in the page index
-                // (the linking set is the new subtree's table pages), so look only there.
+                // the lowest such frame in their range (the linking set is the new subtree's table pages).
                 var first = new PageTableEntry(leaves.First).Frame;
-                var end = new Pfn(first.Value + (ulong)leaves.Count);
-                for (var frame = memory.FirstTablePageIn(first, end); frame is { } f; frame = memory.FirstTablePageIn(new Pfn(f.Value + 1), end))
-                {
-                    if (IsPageTableFrame(f, linking))
-                    {
-                        return WritableTableFrame(table, level, va, leaves.Lo + (int)(f.Value - first.Value), f, in linked);
-                    }
-                }
-
-                return null;
+                return FirstPageTableFrameIn(first, new Pfn(first.Value + (ulong)leaves.Count), linking) is { } f
+                    ? WritableTableFrame(table, level, va, leaves.Lo + (int)(f.Value - first.Value), f, in linked)
+                    : null;
             }
 
             for (var i = 0; i < PTRS_PER_PTE; i++)
