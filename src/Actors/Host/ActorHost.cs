@@ -154,6 +154,7 @@ public sealed class ActorSession : IDisposable
         try
         {
             host.GracefulStop(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
+            run.Release();
         }
         catch (TaskCanceledException)
         {

@@ -48,6 +48,18 @@ public sealed class RunContext
         Epoch++;
     }
 
+    /// <summary>
+    /// Drops the last run's machine and trace once the actors have stopped. Akka drops a cancelled
+    /// timer from its wheel only when the wheel comes round, and that registration reaches this
+    /// context through the host actor's Props: without this, a host that runs many boots keeps
+    /// every machine of the last second alive.
+    /// </summary>
+    public void Release()
+    {
+        Machine = null!;
+        Trace = null;
+    }
+
     private static Model.Kernel.CpuContext[] NewContexts(Topology t) =>
         Enumerable.Range(0, t.Cpus).Select(i => new Model.Kernel.CpuContext(i)).ToArray();
 
