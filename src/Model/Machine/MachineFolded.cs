@@ -40,7 +40,7 @@ public sealed partial class Machine
     /// memset, phys_pte_init's fill, update_page_count and pmd_populate_kernel, as its steps do them.
     /// Result: the iterations done (one per page).
     /// </summary>
-    private StepResult FoldedPmdIterations(in Effect e, Pfn[] pages, EntryRef?[]? readOnly)
+    private StepResult FoldedPmdIterations(in Effect e, BootPageRange pages, EntryRef?[]? readOnly)
     {
         var end = e.Arg;
         var writesDirectMap = 0;
@@ -94,7 +94,7 @@ public sealed partial class Machine
     /// natively (Xen's update_va_mapping writes into the direct map's own PTE pages as it goes) and
     /// in the compact representation.
     /// </summary>
-    private int WholePtePages(in Effect e, Pfn[] pages, int j)
+    private int WholePtePages(in Effect e, BootPageRange pages, int j)
     {
         if (Xen is not null || Memory.FlatPages || !StepsUnwatched)
         {
@@ -128,7 +128,7 @@ public sealed partial class Machine
     /// How many of the <paramref name="n"/> frames from pages[<paramref name="j"/>] on, which go on by
     /// one frame each (up or down), come before the first that already holds a table page.
     /// </summary>
-    private int BeforeFirstTablePage(Pfn[] pages, int j, int n)
+    private int BeforeFirstTablePage(BootPageRange pages, int j, int n)
     {
         var up = n == 1 || pages[j + 1].Value > pages[j].Value;
         var low = up ? pages[j] : pages[j + n - 1];

@@ -115,7 +115,7 @@ public sealed partial class Machine
                     ? StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootPages(input?.Count ?? 0, Level.Pte) })
                     : StageOutcome.Forwarding(new StageData { Pages = Allocator.NextBootPages(input?.Count ?? 0) });
             case StageOp.XenFoldedHypercalls:
-                return StageOutcome.Settled(StepResult.Ok(), XenOf(stage).FoldedHypercalls(e.Table, e.Index, e.Value, e.Arg, input?.Pages ?? [], Globals.__supported_pte_mask));
+                return StageOutcome.Settled(StepResult.Ok(), XenOf(stage).FoldedHypercalls(e.Table, e.Index, e.Value, e.Arg, input?.Pages ?? default, Globals.__supported_pte_mask));
             default:
                 throw new InvalidOperationException($"no owner carries out {stage.Op}");
         }
@@ -150,7 +150,7 @@ public sealed partial class Machine
                     ReadOnlys = answered.Data?.ReadOnlys,
                 });
             case StageOp.EmptyPmdEntries:
-                return StageOutcome.Settled(FoldedPmdIterations(e, answered.Data?.Pages ?? [], answered.Data?.ReadOnlys));
+                return StageOutcome.Settled(FoldedPmdIterations(e, answered.Data?.Pages ?? default, answered.Data?.ReadOnlys));
             default:
                 return StageOutcome.Settled(answered.Result);
         }

@@ -137,14 +137,14 @@ public sealed class PageAllocator
     /// early_ioremap and unmap_low_page's early_iounmap. It stops before the page whose allocation
     /// or alias would fail, which the loop then takes step by step to the same failure.
     /// </summary>
-    public Pfn[] AllocBootPages(int count, Level level)
+    public BootPageRange AllocBootPages(int count, Level level)
     {
         // Each page's steps at once: BootPagesLeft leaves room for every page and a free fixmap
         // slot, and each alias is dropped as soon as it is made, so only table_end and the count move.
         var pages = NextBootPages(count);
         if (Recorder is { } r)
         {
-            foreach (var _ in pages)
+            for (var i = 0; i < pages.Length; i++)
             {
                 // What AllocPage, EarlyIoremap and EarlyIounmap record for each page.
                 r.Write(Resource.Allocator);
@@ -159,18 +159,8 @@ public sealed class PageAllocator
     }
 
     /// <summary>The pages <see cref="AllocBootPages"/> would hand out now, without handing them out.</summary>
-    public Pfn[] NextBootPages(int count)
-    {
-        var n = BootPagesLeft(count);
-        var pages = new Pfn[n];
-        var handed = table_end - table_start;
-        for (var i = 0; i < n; i++)
-        {
-            pages[i] = BootPage(handed + (ulong)i);
-        }
-
-        return pages;
-    }
+    public BootPageRange NextBootPages(int count) =>
+        new(BootPage(table_end - table_start), order == AllocOrder.BottomUp ? 1 : -1, BootPagesLeft(count));
 
     // How many of count boot pages alloc_low_page would hand out before it fails or early_ioremap finds no slot.
     private int BootPagesLeft(int count)

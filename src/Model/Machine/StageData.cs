@@ -26,7 +26,7 @@ public sealed record StageData
     public int Count { get; init; }
 
     /// <summary>Folded iterations: the pages the allocator handed out (or, under Xen, would hand out), in order.</summary>
-    public Pfn[]? Pages { get; init; }
+    public BootPageRange Pages { get; init; }
 
     /// <summary>Folded iterations under Xen: for each accepted page, the direct-map PTE its alloc hook makes read-only (null: none).</summary>
     public EntryRef?[]? ReadOnlys { get; init; }

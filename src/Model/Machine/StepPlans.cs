@@ -110,9 +110,10 @@ public static class StepPlans
     public static long Deliveries(EffectKind kind, bool xen, int cpus)
     {
         long n = 0;
-        foreach (var stage in Of(kind, xen).Stages)
+        var plan = Of(kind, xen);
+        for (var i = 0; i < plan.Count; i++)
         {
-            n += Deliveries(stage, cpus);
+            n += Deliveries(plan[i], cpus);
         }
 
         return n;

@@ -293,7 +293,7 @@ public sealed class XenHypervisor
     /// entries), so the fold stops before it, and none of its pages is in another's range.
     /// </para>
     /// </summary>
-    public StageData FoldedHypercalls(Pfn pmdPage, int index, ulong address, ulong end, Pfn[] pages, ulong supportedPteMask)
+    public StageData FoldedHypercalls(Pfn pmdPage, int index, ulong address, ulong end, BootPageRange pages, ulong supportedPteMask)
     {
         var readOnly = new EntryRef?[pages.Length];
         var linked = Reachable(pmdPage);
