@@ -26,7 +26,11 @@ public sealed class ExplorationEngine : IDisposable
 {
     private readonly ActorHost host;
     private ActorSession session;
-    private readonly ExplorationStrategy? numbered;
+
+    // random/pct: two of the strategy (each with its probe and the coverage of its schedule), so
+    // that schedule i + 1 can be prepared and queued on the actors while schedule i runs.
+    private readonly Lane[]? lanes;
+    private Scheduled? ahead;
 
     private ExplorationEngine(ActorHost host, RunSpec spec, ExploreOptions options)
     {
@@ -60,10 +64,7 @@ public sealed class ExplorationEngine : IDisposable
 
         if (StrategyName is "random" or "pct")
         {
-            numbered = StrategyName == "random"
-                ? new RandomWalkStrategy(options.Seed, Mode)
-                : new PctStrategy(options.Seed, options.PctDepth, PctLength, Mode);
-            numbered.Probe = new StateProbe();
+            lanes = [new Lane(NumberedStrategy()), new Lane(NumberedStrategy())];
         }
 
         Fingerprint = FingerprintOf(spec, options, Mode, PctLength);
@@ -105,16 +106,96 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>Opens the engine: boots the machine (a boot that fails leaves <see cref="BootStop"/> set) and the actors.</summary>
     public static ExplorationEngine Open(ActorHost host, RunSpec spec, ExploreOptions options) => new(host, spec, options);
 
-    /// <summary>Runs random/pct schedule <paramref name="index"/>; <paramref name="coverage"/> counts what it covered.</summary>
-    public ScheduleOutcome RunNumbered(int index, Coverage? coverage = null)
+    /// <summary>
+    /// Runs random/pct schedule <paramref name="index"/>; <paramref name="coverage"/> counts what it
+    /// covered. With <paramref name="thenNext"/>, schedule index + 1 is queued behind it on the actors
+    /// before this one is waited for (the caller will ask for it next; if it does not, it is dropped
+    /// unseen). Schedule i is a function of i alone, so when it ran does not show.
+    /// </summary>
+    public ScheduleOutcome RunNumbered(int index, Coverage? coverage = null, bool thenNext = false)
     {
-        var s = numbered ?? throw new InvalidOperationException($"{StrategyName} explores by work units, not by schedule number");
-        s.Coverage = coverage;
-        s.BeginSchedule(index);
-        var run = Run(s, m => s.Probe!.Start(m, Boot.Machine, Topology));
-        var outcome = Outcome(index, run, s, []);
+        if (lanes is null)
+        {
+            throw new InvalidOperationException($"{StrategyName} explores by work units, not by schedule number");
+        }
+
+        Scheduled current;
+        if (ahead is { } a && a.Index == index)
+        {
+            current = a;
+            ahead = null;
+        }
+        else
+        {
+            // Not the one queued (the caller skipped on): that one is dropped once it has run.
+            Settle();
+            ahead = null;
+            current = Schedule(index);
+        }
+
+        if (thenNext)
+        {
+            ahead = Schedule(index + 1);
+        }
+
+        var run = Finish(current);
+        var lane = current.Lane!;
+        coverage?.Merge(lane.Coverage);
+        var outcome = Outcome(index, run, lane.Strategy, []);
         coverage?.Count(outcome);
         return outcome;
+    }
+
+    private ExplorationStrategy NumberedStrategy()
+    {
+        ExplorationStrategy s = StrategyName == "random"
+            ? new RandomWalkStrategy(Options.Seed, Mode)
+            : new PctStrategy(Options.Seed, Options.PctDepth, PctLength, Mode);
+        s.Probe = new StateProbe();
+        return s;
+    }
+
+    /// <summary>Begins numbered schedule <paramref name="index"/> on its lane (queued on the actors behind a run in progress).</summary>
+    private Scheduled Schedule(int index)
+    {
+        var lane = lanes![index & 1];
+        var s = lane.Strategy;
+        lane.Coverage = new Coverage();
+        s.Coverage = lane.Coverage;
+        s.BeginSchedule(index);
+        return new Scheduled(index, lane, Begin(s, m => s.Probe!.Start(m, Boot.Machine, Topology)));
+    }
+
+    /// <summary>Lets a schedule queued ahead run to its end before the actors are used for anything else (kept for when it is asked for).</summary>
+    private void Settle()
+    {
+        if (ahead is { } a)
+        {
+            Finish(a);
+        }
+    }
+
+    /// <summary>
+    /// A begun run's result. A run the clock cut leaves fresh actors for the next (a delivery was
+    /// still being handled when it ended, and its reply must not reach the next schedule); a run
+    /// queued behind it on the old actors is dropped, to run again on the new ones.
+    /// </summary>
+    private ActorRunResult Finish(Scheduled s)
+    {
+        var run = s.Run.Wait();
+        if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout && !s.Ended)
+        {
+            s.Ended = true;
+            if (ahead is { } a && !ReferenceEquals(a, s))
+            {
+                ahead = null;
+            }
+
+            session.Dispose();
+            session = host.OpenSession(Spec.Machine.Cpus, Spec.Machine.Xen);
+        }
+
+        return run;
     }
 
     /// <summary>Opens a dfs/dpor work unit; <paramref name="cache"/>: the state cache (one process, one exploration), or null.</summary>
@@ -158,6 +239,7 @@ public sealed class ExplorationEngine : IDisposable
             try
             {
                 // The schedule once more, exactly as a replay will run it, for the trace and the story.
+                Settle();
                 var list = new ListTraceSink(file);
                 var final = session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
                 {
@@ -216,7 +298,12 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>One schedule on the engine's actors, from a copy of the booted machine.</summary>
     internal ActorRunResult Run(IScheduleStrategy strategy, Action<Model.Machine.Machine>? onStart = null, long? maxSteps = null)
     {
-        var run = session.Run(Spec.Machine, Spec.Workload, host.DefaultOptions() with
+        Settle();
+        return Finish(new Scheduled(-1, null, Begin(strategy, onStart, maxSteps)));
+    }
+
+    private PendingRun Begin(IScheduleStrategy strategy, Action<Model.Machine.Machine>? onStart = null, long? maxSteps = null) =>
+        session.Begin(Spec.Machine, Spec.Workload, host.DefaultOptions() with
         {
             Strategy = strategy,
             AfterBoot = Boot,
@@ -224,15 +311,26 @@ public sealed class ExplorationEngine : IDisposable
             OnMachine = onStart,
             Timeout = RunTimeout ?? Options.Timeout ?? host.Settings.RunTimeout,
         });
-        if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout)
-        {
-            // Fresh actors after a schedule the clock cut: a delivery was still being handled when the
-            // run ended, and its reply must not reach the next schedule.
-            session.Dispose();
-            session = host.OpenSession(Spec.Machine.Cpus, Spec.Machine.Xen);
-        }
 
-        return run;
+    /// <summary>A schedule begun on the actors: its number, its lane, its run.</summary>
+    private sealed class Scheduled(int index, Lane? lane, PendingRun run)
+    {
+        public int Index { get; } = index;
+
+        /// <summary>The numbered strategy it runs with (null: a run of another strategy).</summary>
+        public Lane? Lane { get; } = lane;
+
+        public PendingRun Run { get; } = run;
+
+        /// <summary>Its end has been dealt with: after a timeout, the fresh actors are made once.</summary>
+        public bool Ended { get; set; }
+    }
+
+    private sealed class Lane(ExplorationStrategy strategy)
+    {
+        public ExplorationStrategy Strategy { get; } = strategy;
+
+        public Coverage Coverage { get; set; } = new();
     }
 
     internal ScheduleOutcome Outcome(int index, ActorRunResult run, ExplorationStrategy strategy, IReadOnlyList<int> choices)

@@ -64,6 +64,70 @@ public sealed record ActorRunResult(RunResult Result, long Delivered, HostMode M
     public int ContextSwitches => Exploration.ExplorationStrategy.ContextSwitches(Interleaving);
 }
 
+/// <summary>A run an <see cref="ActorSession"/> has begun; <see cref="Wait"/> gives its result (once; later calls give the same).</summary>
+public sealed class PendingRun
+{
+    private readonly RunContext run;
+    private readonly Machine machine;
+    private readonly IScheduleStrategy strategy;
+    private readonly ActorRunOptions options;
+    private readonly RunHost.Completion done;
+    private readonly Stopwatch sw = Stopwatch.StartNew();
+    private ActorRunResult? result;
+
+    internal PendingRun(RunContext run, Machine machine, IScheduleStrategy strategy, ActorRunOptions options, RunHost.Completion done)
+    {
+        this.run = run;
+        this.machine = machine;
+        this.strategy = strategy;
+        this.options = options;
+        this.done = done;
+    }
+
+    /// <summary>Waits for the run's end: its timeout and ten seconds from now (a run queued behind another starts its clock when this is called).</summary>
+    public ActorRunResult Wait()
+    {
+        if (result is not null)
+        {
+            return result;
+        }
+
+        RunHost.Finished finished;
+        InterleavingLog? interleaving;
+        if (done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) is { } end)
+        {
+            finished = end;
+            interleaving = end.Interleaving;
+        }
+        else
+        {
+            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
+                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
+            interleaving = null;
+        }
+
+        if (interleaving is null)
+        {
+            lock (run.Interleaving)
+            {
+                interleaving = run.Interleaving.Snapshot();
+            }
+        }
+
+        var r = new RunResult
+        {
+            Machine = machine,
+            Stop = finished.Stop,
+            Log = finished.Log,
+            Steps = finished.Delivered,
+            Elapsed = finished.Elapsed ?? sw.Elapsed,
+            LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
+        };
+        result = new ActorRunResult(r, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
+        return result;
+    }
+}
+
 /// <summary>The actors of a run, kept for the next run of the same shape.</summary>
 public sealed class ActorSession : IDisposable
 {
@@ -89,7 +153,14 @@ public sealed class ActorSession : IDisposable
 
     public Topology Topology { get; }
 
-    public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
+    public ActorRunResult Run(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null) => Begin(config, plan, options).Wait();
+
+    /// <summary>
+    /// Starts a run and returns without waiting for it. A run begun while another is in progress
+    /// (controlled mode) starts on the model thread as soon as that one ends, so the caller can
+    /// prepare the next run — copy the booted machine, hash the last result — while this one runs.
+    /// </summary>
+    public PendingRun Begin(MachineConfig config, WorkloadPlan plan, ActorRunOptions? options = null)
     {
         options ??= owner.DefaultOptions();
         if (config.Cpus != Topology.Cpus && Math.Max(1, config.Cpus) != Topology.Cpus || config.Xen != (Topology.Hypervisor >= 0))
@@ -116,36 +187,9 @@ public sealed class ActorSession : IDisposable
         var strategy = options.Strategy ?? new RandomStrategy(options.Seed);
         strategy.Attach(Topology);
         options.OnMachine?.Invoke(machine);
-        var sw = Stopwatch.StartNew();
-        RunHost.Finished finished;
         var done = new RunHost.Completion();
         host.Tell(new RunHost.Start(machine, plan, strategy, options, done), ActorRefs.NoSender);
-        if (done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) is { } end)
-        {
-            finished = end;
-        }
-        else
-        {
-            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
-                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
-        }
-
-        var result = new RunResult
-        {
-            Machine = machine,
-            Stop = finished.Stop,
-            Log = finished.Log,
-            Steps = finished.Delivered,
-            Elapsed = sw.Elapsed,
-            LastMapAddr = options.AfterBoot?.LastMapAddr ?? finished.LastMapAddr,
-        };
-        InterleavingLog interleaving;
-        lock (run.Interleaving)
-        {
-            interleaving = run.Interleaving.Snapshot();
-        }
-
-        return new ActorRunResult(result, finished.Delivered, run.Mode, run.Mode == HostMode.Controlled ? strategy.Name : "free", interleaving, finished.StoppedEarly);
+        return new PendingRun(run, machine, strategy, options, done);
     }
 
     public void Dispose()

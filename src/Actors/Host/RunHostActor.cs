@@ -39,7 +39,14 @@ public static class RunHost
     }
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>
-    public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false);
+    /// <param name="Interleaving">The CPUs in delivery order, taken when the run ended (a run queued behind it clears the context's).</param>
+    /// <param name="Elapsed">From the run's start on the host to its end (a queued run's wait not included).</param>
+    public sealed record Finished(RunStop? Stop, IReadOnlyList<LogLine> Log, ulong LastMapAddr, long Delivered, bool StoppedEarly = false)
+    {
+        public InterleavingLog? Interleaving { get; init; }
+
+        public TimeSpan? Elapsed { get; init; }
+    }
 
     internal sealed record RunTimeout(TimeSpan After, int Epoch);
 
@@ -73,12 +80,27 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
     private bool finished;
     private bool stoppedEarly;
 
+    // Starts that came while a run was in progress (an exploration prepares its next schedule
+    // meanwhile), begun in order as each run ends.
+    private readonly Queue<RunHost.Start> queued = new();
+    private bool active;
+    private long startedAt;
+
     public RunHostActor(RunContext run, string? dispatcher)
     {
         this.run = run;
         this.dispatcher = dispatcher;
         clock = new long[run.Topology.Count];
-        Receive<RunHost.Start>(Begin);
+        Receive<RunHost.Start>(s =>
+        {
+            if (active)
+            {
+                queued.Enqueue(s);
+                return;
+            }
+
+            Begin(s);
+        });
         Receive<Cpu.Printk>(p =>
         {
             if (p.Epoch != run.Epoch)
@@ -176,9 +198,16 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         {
             Reply(new RunHost.Finished(new RunStop(-1, "host", new FatalEvent(ErrorKind.ActorFailed,
                 $"this host cannot run again: {broken}")), [], 0, 0));
+            if (queued.TryDequeue(out var next))
+            {
+                Self.Tell(next);
+            }
+
             return;
         }
 
+        active = true;
+        startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         run.Reset(start.Machine, start.Options.Trace);
         plan = start.Plan;
         options = start.Options;
@@ -385,7 +414,27 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             conductor.Tell(Conductor.Conductor.Halt.Instance);
         }
 
-        Reply(new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly));
+        active = false;
+        InterleavingLog interleaving;
+        lock (run.Interleaving)
+        {
+            interleaving = run.Interleaving.Snapshot();
+        }
+
+        var ended = new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly)
+        {
+            Interleaving = interleaving,
+            Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt),
+        };
+
+        // The next run goes after whatever of this one is still in the mailbox (its epoch ignores
+        // it there), and before the caller, woken by the reply, can send another.
+        if (queued.TryDequeue(out var next))
+        {
+            Self.Tell(next);
+        }
+
+        Reply(ended);
     }
 
     private void Reply(RunHost.Finished finished)
