@@ -24,8 +24,9 @@ public sealed class ClusterFailureTests
     [Fact(Timeout = 300_000)]
     public async Task ARandomRunWithAWorkerKilledMidRunStillExploresExactlyNSchedulesNoneCountedTwice()
     {
-        // The killed worker's numbers wait for the failure detector whatever n is: n only has to outlast the first 150.
-        const int n = 10000;
+        // The killed worker's numbers wait for the failure detector whatever n is: n only has to outlast the
+        // first progress line (2 s in; three nodes together run up to about 10,000 schedules a second here).
+        const int n = 40000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "3",
             "--max-schedules", n.ToString());
@@ -64,13 +65,14 @@ public sealed class ClusterFailureTests
     [Fact(Timeout = 240_000)]
     public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
     {
-        // Long enough that the interrupt, a second in, lands mid-run on an idle machine too (about 1,400 schedules a second over three nodes).
-        const int n = 8000;
+        // The interrupt follows the worker's acceptance at once, not after a fixed delay that a fast
+        // node (about 5,000 schedules a second each on 2 cores) can outrun: the run cannot be over by then.
+        const int n = 20000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
             "--max-schedules", n.ToString());
-        await coordinator.WaitForStderr(l => l.StartsWith("exploring hotadd-concurrent"), Runs.Start, "the exploration started");
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await workers[0].WaitForStderr(l => l.Contains(": accepted; exploring"), Runs.Start, "the worker accepted");
+        await Task.Delay(TimeSpan.FromMilliseconds(200));
         Assert.False(workers[0].HasExited, workers[0].Stderr);
         workers[0].Interrupt();
 
