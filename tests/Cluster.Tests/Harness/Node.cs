@@ -54,13 +54,49 @@ internal sealed class Node : IDisposable
                 stdout.Append(e.Data).Append('\n');
             }
         };
-        process.Start();
+        StartWithDefaultSigInt(process);
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         Command = $"bootactors {string.Join(' ', args)}";
     }
 
     public string Name { get; }
+
+    private static readonly object SignalGate = new();
+
+    /// <summary>
+    /// Starts the node with SIGINT's default disposition, as from a terminal: a test host started in
+    /// the background by a non-interactive shell (a CI script's <c>cmd &amp;</c>) ignores SIGINT, a
+    /// child inherits that, and <see cref="Interrupt"/> would then do nothing.
+    /// </summary>
+    private static void StartWithDefaultSigInt(Process process)
+    {
+        const int sigInt = 2;
+        var status = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        var ignored = status is not null && (Convert.ToUInt64(status["SigIgn:".Length..].Trim(), 16) & (1UL << (sigInt - 1))) != 0;
+        lock (SignalGate)
+        {
+            if (ignored)
+            {
+                SetDisposition(sigInt, 0); // SIG_DFL
+            }
+
+            try
+            {
+                process.Start();
+            }
+            finally
+            {
+                if (ignored)
+                {
+                    SetDisposition(sigInt, 1); // SIG_IGN, as the test host was started
+                }
+            }
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "signal")]
+    private static extern IntPtr SetDisposition(int signal, IntPtr handler);
 
     public string Command { get; }
 
