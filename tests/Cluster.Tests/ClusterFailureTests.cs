@@ -81,8 +81,8 @@ public sealed class ClusterFailureTests
 
         // Withdrawn, not downed: the coordinator hands its units on without waiting for the failure detector.
         await coordinator.WaitForStderr(l => l.Contains("withdrew: interrupted (Ctrl-C)"), TimeSpan.FromSeconds(30), "the withdrawal");
-        Assert.Equal(0, await coordinator.Exit(Runs.Finish));
-        Assert.Equal(0, await workers[1].Exit(Runs.Start));
+        Assert.True(await coordinator.Exit(Runs.Finish) == 0, coordinator.Stderr);
+        Assert.True(await workers[1].Exit(Runs.Start) == 0, $"{workers[1].Stderr}\n--- coordinator:\n{coordinator.Stderr}");
         var cluster = Runs.Json(coordinator);
         Assert.Equal(n, cluster["schedules"]!.GetValue<int>());
         Runs.AssertEachNumberOnce(cluster, n);
