@@ -92,28 +92,12 @@ public sealed class PendingRun
             return result;
         }
 
-        RunHost.Finished finished;
-        InterleavingLog? interleaving;
-        if (done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) is { } end)
-        {
-            finished = end;
-            interleaving = end.Interleaving;
-        }
-        else
-        {
-            finished = new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
+        var finished = done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) ??
+            new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
                 $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
-            interleaving = null;
-        }
 
-        if (interleaving is null)
-        {
-            lock (run.Interleaving)
-            {
-                interleaving = run.Interleaving.Snapshot();
-            }
-        }
-
+        // Taken by the host when the run ended; else (no answer, a broken host) what the context holds.
+        var interleaving = finished.Interleaving ?? run.InterleavingSnapshot();
         var r = new RunResult
         {
             Machine = machine,

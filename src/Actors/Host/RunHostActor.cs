@@ -196,13 +196,9 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         done = start.Done;
         if (broken is not null)
         {
+            BeginQueued();
             Reply(new RunHost.Finished(new RunStop(-1, "host", new FatalEvent(ErrorKind.ActorFailed,
                 $"this host cannot run again: {broken}")), [], 0, 0));
-            if (queued.TryDequeue(out var next))
-            {
-                Self.Tell(next);
-            }
-
             return;
         }
 
@@ -415,26 +411,25 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
         }
 
         active = false;
-        InterleavingLog interleaving;
-        lock (run.Interleaving)
-        {
-            interleaving = run.Interleaving.Snapshot();
-        }
-
         var ended = new RunHost.Finished(stop, log, run.CpuContexts[0].BootLastMapAddr, run.Delivered, stoppedEarly)
         {
-            Interleaving = interleaving,
+            Interleaving = run.InterleavingSnapshot(),
             Elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(startedAt),
         };
+        BeginQueued();
+        Reply(ended);
+    }
 
-        // The next run goes after whatever of this one is still in the mailbox (its epoch ignores
-        // it there), and before the caller, woken by the reply, can send another.
+    /// <summary>
+    /// The Start that came while the run was in progress goes after whatever of that run is still in
+    /// the mailbox (its epoch ignores it there), and before the caller, woken by the reply, can send another.
+    /// </summary>
+    private void BeginQueued()
+    {
         if (queued.TryDequeue(out var next))
         {
             Self.Tell(next);
         }
-
-        Reply(ended);
     }
 
     private void Reply(RunHost.Finished finished)

@@ -48,6 +48,15 @@ public sealed class RunContext
         Epoch++;
     }
 
+    /// <summary>A copy of <see cref="Interleaving"/> as it stands (free-mode actors may still be adding to it).</summary>
+    public InterleavingLog InterleavingSnapshot()
+    {
+        lock (Interleaving)
+        {
+            return Interleaving.Snapshot();
+        }
+    }
+
     /// <summary>
     /// Drops the last run's machine and trace once the actors have stopped. Akka drops a cancelled
     /// timer from its wheel only when the wheel comes round, and that registration reaches this

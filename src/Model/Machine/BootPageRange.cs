@@ -8,6 +8,7 @@ namespace BootActors.Model.Machine;
 /// iterations takes 512 of them; they are held as the first frame, the direction and the count
 /// rather than a frame each (a 4 TiB boot folds 4,096 such runs).
 /// </summary>
+/// <param name="Step">1 (bottom-up) or -1 (top-down).</param>
 public readonly record struct BootPageRange(Pfn First, int Step, int Length)
 {
     /// <summary>The <paramref name="i"/>-th page handed out.</summary>

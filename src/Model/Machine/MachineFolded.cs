@@ -51,7 +51,7 @@ public sealed partial class Machine
             {
                 // Pages each filled whole by phys_pte_init: one run of pages (what Zero and
                 // PteInitLoop would have made of each), then each iteration's pmd_populate_kernel.
-                var pfnStep = whole > 1 && pages[j + 1].Value < pages[j].Value ? -1 : 1;
+                var pfnStep = whole > 1 ? pages.Step : 1;
                 var run = new PtePageRun(pages[j], pfnStep, whole, e.Table, e.Index + j, Globals.Leaf(address).Value);
                 Memory.AddPteRun(run);
                 DirectPagesCount[CountIndex(Level.Pte)] += (ulong)whole * PTRS_PER_PTE;
@@ -89,10 +89,10 @@ public sealed partial class Machine
 
     /// <summary>
     /// How many iterations from <paramref name="j"/> on get a fresh frame that phys_pte_init fills
-    /// whole (all 512 entries, below end) with leaves that go on from one page to the next, the
-    /// frames handed out in one direction: those pages can be one <see cref="PtePageRun"/>. Only
-    /// natively (Xen's update_va_mapping writes into the direct map's own PTE pages as it goes) and
-    /// in the compact representation.
+    /// whole (all 512 entries, below end) with leaves that go on from one page to the next (the
+    /// frames of a <see cref="BootPageRange"/> go on in one direction): those pages can be one
+    /// <see cref="PtePageRun"/>. Only natively (Xen's update_va_mapping writes into the direct map's
+    /// own PTE pages as it goes) and in the compact representation.
     /// </summary>
     private int WholePtePages(in Effect e, BootPageRange pages, int j)
     {
@@ -107,11 +107,7 @@ public sealed partial class Machine
         while (j + n < pages.Length)
         {
             var address = first + ((ulong)n * PMD_SIZE);
-            var pfn = pages[j + n];
-            var inLine = n == 0 || (n == 1
-                ? pfn.Value == pages[j].Value + 1 || pfn.Value == pages[j].Value - 1
-                : pfn.Value - pages[j + n - 1].Value == pages[j + 1].Value - pages[j].Value);
-            if (!inLine || pte_index(address) != 0 || address + PMD_SIZE > e.Arg ||
+            if (pte_index(address) != 0 || address + PMD_SIZE > e.Arg ||
                 ((address + PMD_SIZE - 1) >> PAGE_SHIFT) > (PTE_MASK >> PAGE_SHIFT) ||
                 Globals.Leaf(address).Value != leaf + ((ulong)n * PMD_SIZE))
             {
@@ -130,7 +126,7 @@ public sealed partial class Machine
     /// </summary>
     private int BeforeFirstTablePage(BootPageRange pages, int j, int n)
     {
-        var up = n == 1 || pages[j + 1].Value > pages[j].Value;
+        var up = n == 1 || pages.Step > 0;
         var low = up ? pages[j] : pages[j + n - 1];
         var end = new Pfn(low.Value + (ulong)n);
         if (Memory.FirstTablePageIn(low, end) is not { } found)
