@@ -104,7 +104,7 @@ internal sealed class CpuActor : ModelActor
             return;
         }
 
-        if (plan.Kind == EffectKind.PmdIterations)
+        if (plan.Kind is EffectKind.PmdIterations or EffectKind.PudIterations)
         {
             Folded(step.Step, last.Value);
         }
@@ -123,7 +123,7 @@ internal sealed class CpuActor : ModelActor
         if (took is not (2 or 4 or 6))
         {
             throw new InvalidOperationException(
-                $"CPU{index}: folded phys_pmd_init iterations took deliveries {foldedFrom + 1}..{CurrentSeq}; another delivery came between them");
+                $"CPU{index}: folded {(e.Kind == EffectKind.PudIterations ? "phys_pud_init" : "phys_pmd_init")} iterations took deliveries {foldedFrom + 1}..{CurrentSeq}; another delivery came between them");
         }
 
         var folded = (FoldedIterations)e.Payload!;
@@ -181,7 +181,7 @@ internal sealed class CpuActor : ModelActor
             }
 
             plan = p;
-            step = new StepTag(index, e.Kind == EffectKind.PmdIterations ? WithinRoom(e) : e);
+            step = new StepTag(index, e.Kind is EffectKind.PmdIterations or EffectKind.PudIterations ? WithinRoom(e) : e);
             stage = 0;
             SendStage();
             return;

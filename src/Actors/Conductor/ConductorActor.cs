@@ -105,10 +105,7 @@ internal sealed class ConductorActor : ReceiveActor
                 // each message took the number it would have had here.
                 seq = p.Seq;
                 nextId += p.HandedOn;
-                for (var i = 0; i < p.HandedOn; i++)
-                {
-                    strategy.Processed();
-                }
+                strategy.Processed(p.HandedOn);
             }
 
             if (p.Sent is { } sent)

@@ -82,6 +82,13 @@ public enum EffectKind : byte
     /// step that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
     /// </summary>
     PmdIterations,
+
+    /// <summary>
+    /// Consecutive iterations of phys_pud_init's loop at boot, each over an empty pud entry whose
+    /// fresh pmd page phys_pmd_init fills whole (a <see cref="PmdIterations"/> step of 512), as one
+    /// step that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
+    /// </summary>
+    PudIterations,
 }
 
 /// <summary>The kernel functions, by their kernel names.</summary>

@@ -4,7 +4,9 @@ namespace BootActors.Model.Kernel;
 
 /// <summary>
 /// The payload of a <see cref="EffectKind.PmdIterations"/> step: at most <see cref="Count"/>
-/// iterations of phys_pmd_init's loop, each of which would have taken <see cref="Steps"/>.
+/// iterations of phys_pmd_init's loop, each of which would have taken <see cref="Steps"/>; and of a
+/// <see cref="EffectKind.PudIterations"/> step: iterations of phys_pud_init's loop, each of which
+/// would have taken <see cref="Steps"/> around a fold of its pmd page's 512 iterations (<see cref="Inner"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -25,10 +27,11 @@ namespace BootActors.Model.Kernel;
 /// </remarks>
 public sealed class FoldedIterations
 {
-    public FoldedIterations(int count, EffectKind[] steps)
+    public FoldedIterations(int count, EffectKind[] steps, FoldedIterations? inner = null)
     {
         Count = count;
         Steps = steps;
+        Inner = inner;
     }
 
     /// <summary>How many iterations the step may do.</summary>
@@ -37,10 +40,16 @@ public sealed class FoldedIterations
     /// <summary>The steps of one iteration, in the order the loop yields them.</summary>
     public EffectKind[] Steps { get; }
 
-    public FoldedIterations WithCount(int count) => count == Count ? this : new FoldedIterations(count, Steps);
+    /// <summary>
+    /// phys_pud_init's iterations: the phys_pmd_init iterations each one's pmd page takes, all
+    /// <see cref="Count"/> of them (the step that would have stood for them is not one of <see cref="Steps"/>).
+    /// </summary>
+    public FoldedIterations? Inner { get; }
+
+    public FoldedIterations WithCount(int count) => count == Count ? this : new FoldedIterations(count, Steps, Inner);
 
     /// <summary>The steps <paramref name="done"/> iterations take (as the sequential interpreter counts: every step, entering and leaving functions too).</summary>
-    public long StepCount(long done) => done * Steps.Length;
+    public long StepCount(long done) => done * (Steps.Length + (Inner?.StepCount(Inner.Count) ?? 0));
 
     /// <summary>
     /// The actor host's deliveries of <paramref name="done"/> iterations: each stage's request and
@@ -55,6 +64,11 @@ public sealed class FoldedIterations
             perIteration += StepPlans.Deliveries(kind, xen, cpus);
         }
 
+        if (Inner is { } inner)
+        {
+            perIteration += inner.Deliveries(inner.Count, xen, cpus);
+        }
+
         return (done * perIteration) - (2 * withoutReadOnlyWrite);
     }
 
@@ -67,5 +81,6 @@ public sealed class FoldedIterations
     /// <summary>How many of them, under Xen, had no update_va_mapping write.</summary>
     public static int WithoutReadOnlyWrite(ulong result) => (int)(result >> 32);
 
-    public override string ToString() => $"{Count} iterations of {Steps.Length} steps";
+    public override string ToString() =>
+        Inner is { } inner ? $"{Count} iterations of {Steps.Length} steps and {inner}" : $"{Count} iterations of {Steps.Length} steps";
 }

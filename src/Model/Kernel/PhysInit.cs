@@ -29,6 +29,7 @@ public sealed partial class KernelCode
         ulong pages = 0;
         var last_map_addr = end;
         var locking = g.Has(Fixes.HotplugLocking);
+        var stepNext = false;
 
         for (var i = pud_index(addr); i < PTRS_PER_PUD; i++, addr = (addr & PUD_MASK) + PUD_SIZE)
         {
@@ -41,9 +42,30 @@ public sealed partial class KernelCode
 
             if (!g.after_bootmem && !g.E820.AnyMapped(addr, addr + PUD_SIZE, 0))
             {
+                stepNext = false;
                 yield return Set(fn, pud_page, Level.Pud, pud, PageTableEntry.None);
                 continue;
             }
+
+            // Not kernel code: the whole GiBs ahead that would take the fresh-page path below with a
+            // pmd page whose 512 iterations all fold, folded in turn.
+            if (!stepNext && cpu.MayFold && FoldsPudIterations && (addr & ~PUD_MASK) == 0 && WholeGiBs(i, addr, end) is var whole and > 0)
+            {
+                yield return new Effect(EffectKind.PudIterations, fn, Level.Pud, pud, pud_page, addr, end,
+                    new FoldedIterations(whole, PudIteration, locking ? LockedPmdPage : PmdPage));
+                var done = FoldedIterations.Done(cpu.Rax);
+                stepNext = done < whole;
+                if (done > 0)
+                {
+                    // Where the last one's phys_pmd_init stopped: the end of its GiB.
+                    last_map_addr = addr + ((ulong)done * PUD_SIZE);
+                    i += done - 1;
+                    addr += (ulong)(done - 1) * PUD_SIZE;
+                    continue;
+                }
+            }
+
+            stepNext = false;
 
             yield return Read(fn, pud_page, Level.Pud, pud);
             var val = new PageTableEntry(cpu.Rax);
@@ -166,6 +188,41 @@ public sealed partial class KernelCode
         cpu.Rax = last_map_addr;
         yield return Leave(fn);
     }
+
+    /// <summary>
+    /// Whether phys_pud_init's fresh-page iterations at boot may be folded: as phys_pmd_init's, and
+    /// natively (Xen's hypercalls for a pmd page depend on the pages before it) without 1 GiB pages.
+    /// </summary>
+    private bool FoldsPudIterations => FoldsIterations && !g.Xen && !g.direct_gbpages;
+
+    /// <summary>How many GiBs from pud[<paramref name="i"/>] on lie wholly below end and hold RAM (each a fresh-page iteration if its entry is empty).</summary>
+    private int WholeGiBs(int i, ulong addr, ulong end)
+    {
+        var n = 0;
+        for (; i + n < PTRS_PER_PUD; n++)
+        {
+            var a = addr + ((ulong)n * PUD_SIZE);
+            if (a + PUD_SIZE > end || !g.E820.AnyMapped(a, a + PUD_SIZE, 0))
+            {
+                break;
+            }
+        }
+
+        return n;
+    }
+
+    // The steps of one fresh-page iteration of phys_pud_init at boot besides its pmd page's folded
+    // iterations: read the entry, alloc_low_page, phys_pmd_init's entry, count and return, the unmap,
+    // and the populate under init_mm.page_table_lock (every variant takes it once per iteration;
+    // the order differs, the count does not).
+    private static readonly EffectKind[] PudIteration =
+    [
+        EffectKind.ReadEntry,
+        EffectKind.Enter, EffectKind.AllocPage, EffectKind.EarlyIoremap, EffectKind.ZeroPage, EffectKind.Leave,
+        EffectKind.SpinLock, EffectKind.Populate, EffectKind.SpinUnlock,
+        EffectKind.Enter, EffectKind.UpdatePageCount, EffectKind.Leave,
+        EffectKind.EarlyIounmap,
+    ];
 
     /// <summary>phys_pmd_update(pud, address, end): the existing pmd page through pmd_offset (__va).</summary>
     public IEnumerable<Effect> PhysPmdUpdate(CpuContext cpu, Pfn pudTable, int pudIndex, ulong address, ulong end)
@@ -339,6 +396,12 @@ public sealed partial class KernelCode
     // at boot no other CPU runs, and with that fix no caller of phys_pmd_init holds the lock, so each
     // spin_lock/spin_unlock pair leaves it free, as it found it.
     private static readonly EffectKind[] LockedIteration = IterationSteps(locked: true);
+
+    // A fresh pmd page's 512 iterations, folded within a folded phys_pud_init iteration (declared
+    // after the steps they name: static fields start in this order).
+    private static readonly FoldedIterations PmdPage = new(PTRS_PER_PMD, Iteration);
+
+    private static readonly FoldedIterations LockedPmdPage = new(PTRS_PER_PMD, LockedIteration);
 
     private static EffectKind[] IterationSteps(bool locked) =>
     [

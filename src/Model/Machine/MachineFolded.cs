@@ -5,11 +5,64 @@ using static BootActors.Model.Paging.X86;
 
 namespace BootActors.Model.Machine;
 
-/// <summary>The owners' parts of folded phys_pmd_init iterations (<see cref="FoldedIterations"/>).</summary>
+/// <summary>The owners' parts of folded phys_pmd_init and phys_pud_init iterations (<see cref="FoldedIterations"/>).</summary>
 public sealed partial class Machine
 {
     /// <summary>How many phys_pmd_init iterations this machine took folded (the rest ran step by step).</summary>
     public long IterationsFolded { get; private set; }
+
+    /// <summary>How many of phys_pud_init's iterations (a GiB each) this machine took folded, its pmd page's iterations with it.</summary>
+    public long PudIterationsFolded { get; private set; }
+
+    /// <summary>
+    /// Memory's first part of folded phys_pud_init iterations: how many of the entries from
+    /// pud[<see cref="Effect.Index"/>] on, up to the step's count, are empty (pud_none).
+    /// </summary>
+    private StageOutcome EmptyPudEntries(in Effect e)
+    {
+        var folded = (FoldedIterations)e.Payload!;
+        var page = Memory.Find(e.Table);
+        var n = 0;
+        if (page is not null && StepsUnwatched && Xen is null)
+        {
+            while (n < folded.Count && e.Index + n < PTRS_PER_PUD && page[e.Index + n] == 0)
+            {
+                n++;
+            }
+        }
+
+        return n == 0 ? StageOutcome.Settled(StepResult.Ok(0)) : StageOutcome.Forwarding(new StageData { Count = n });
+    }
+
+    /// <summary>
+    /// Memory's end of folded phys_pud_init iterations, once the allocator has handed out
+    /// <paramref name="pages"/> (each iteration's pmd page, then its 512 PTE pages): each
+    /// iteration's memset of its pmd page, the pmd page's 512 iterations as their fold does them
+    /// (<see cref="FoldedPmdIterations"/>), and pud_populate — the state the steps would leave in
+    /// whichever order the variant takes them (at boot nothing else looks in between).
+    /// </summary>
+    private StepResult FoldedPudIterations(in Effect e, BootPageRange pages)
+    {
+        const int perIteration = 1 + PTRS_PER_PMD;
+        var pmdPage = ((FoldedIterations)e.Payload!).Inner!;
+        var done = pages.Length / perIteration;
+        for (var j = 0; j < done; j++)
+        {
+            var address = e.Value + ((ulong)j * PUD_SIZE);
+            var pmd = pages[j * perIteration];
+            Memory.Zero(pmd, Level.Pmd, TablePageOrigin.Boot);
+            var inner = new Effect(EffectKind.PmdIterations, KernelFn.phys_pmd_init, Level.Pmd, 0, pmd, address, e.Arg, pmdPage);
+            FoldedPmdIterations(inner, pages.Slice((j * perIteration) + 1, PTRS_PER_PMD), null);
+            if (Mmu.Populate(e.Table, Level.Pud, e.Index + j, pmd, __va(address)) is { IsFatal: true } failed)
+            {
+                // EmptyPudEntries checked what could make it fail: the page exists and the entry is empty.
+                throw new InvalidOperationException($"folded phys_pud_init iteration {j} of {e}: {failed.Fatal!.Message}");
+            }
+        }
+
+        PudIterationsFolded += done;
+        return StepResult.Ok(FoldedIterations.Result(done, 0));
+    }
 
     /// <summary>
     /// Memory's first part: how many of the entries from pmd[<see cref="Effect.Index"/>] on, up to the
@@ -103,7 +156,21 @@ public sealed partial class Machine
 
         var first = e.Value + ((ulong)j * PMD_SIZE);
         var leaf = Globals.Leaf(first).Value;
-        var n = 0;
+        if (pte_index(first) != 0 || first >= e.Arg)
+        {
+            return 0;
+        }
+
+        // Every 2 MiB below end, and every frame within PTE_MASK, where pfn_pte only adds the
+        // frame to the same flags: the leaves go on from page to page, which the last one shows.
+        var below = Math.Min((e.Arg - first) / PMD_SIZE, first > PTE_MASK ? 0 : (PTE_MASK + PAGE_SIZE - first) / PMD_SIZE);
+        var n = (int)Math.Min((ulong)(pages.Length - j), below);
+        if (n > 0 && Globals.Leaf(first + ((ulong)(n - 1) * PMD_SIZE)).Value == leaf + ((ulong)(n - 1) * PMD_SIZE))
+        {
+            return BeforeFirstTablePage(pages, j, n);
+        }
+
+        n = 0;
         while (j + n < pages.Length)
         {
             var address = first + ((ulong)n * PMD_SIZE);

@@ -114,6 +114,10 @@ public sealed partial class Machine
                 return stage.Forward is null
                     ? StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootPages(input?.Count ?? 0, Level.Pte) })
                     : StageOutcome.Forwarding(new StageData { Pages = Allocator.NextBootPages(input?.Count ?? 0) });
+            case StageOp.EmptyPudEntries:
+                return EmptyPudEntries(e);
+            case StageOp.BootTables:
+                return StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootTables(input?.Count ?? 0) });
             case StageOp.XenFoldedHypercalls:
                 return StageOutcome.Settled(StepResult.Ok(), XenOf(stage).FoldedHypercalls(e.Table, e.Index, e.Value, e.Arg, input?.Pages ?? default, Globals.__supported_pte_mask));
             default:
@@ -151,6 +155,8 @@ public sealed partial class Machine
                 });
             case StageOp.EmptyPmdEntries:
                 return StageOutcome.Settled(FoldedPmdIterations(e, answered.Data?.Pages ?? default, answered.Data?.ReadOnlys));
+            case StageOp.EmptyPudEntries:
+                return StageOutcome.Settled(FoldedPudIterations(e, answered.Data?.Pages ?? default));
             default:
                 return StageOutcome.Settled(answered.Result);
         }

@@ -192,7 +192,7 @@ public sealed class Mmu
 
         var name = PopulateName(Level.Pmd);
         var pmd = Memory.Page(run.Table);
-        for (var j = 0; j < run.Count; j++)
+        for (var j = pmd.IsEmptyRange(run.Index0, run.Count) ? run.Count : 0; j < run.Count; j++)
         {
             // An empty entry is no overwrite (what CheckOverwrite would find reading it), and nothing records reads here.
             if (pmd[run.Index0 + j] != 0 &&

@@ -80,6 +80,12 @@ public enum StageOp : byte
 
     /// <summary>Folded phys_pmd_init iterations under Xen: each page's fixmap alias made and dropped, the alloc hook and the populate's mmu_update, up to the first Xen would refuse.</summary>
     XenFoldedHypercalls,
+
+    /// <summary>Folded phys_pud_init iterations (<see cref="Kernel.FoldedIterations"/>): how many of the pud entries are empty; on completion, fill and link each one's pmd page.</summary>
+    EmptyPudEntries,
+
+    /// <summary>Folded phys_pud_init iterations: alloc_low_page's pmd page for each and the 512 PTE pages of its iterations, each mapped and unmapped through early_ioremap.</summary>
+    BootTables,
 }
 
 /// <summary>How the trace names a stage's request.</summary>

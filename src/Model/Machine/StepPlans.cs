@@ -97,6 +97,11 @@ public static class StepPlans
         forward: new Stage(StageOwner.PageAllocator, StageOp.BootPages,
             forward: new Stage(StageOwner.Hypervisor, StageOp.XenFoldedHypercalls)));
 
+    // Folded phys_pud_init iterations (natively only): memory finds the empty pud entries, the
+    // allocator hands out each iteration's pmd page and its 512 PTE pages, and memory fills and links them.
+    private static readonly Stage FoldedPudIterations = new(StageOwner.PhysicalMemory, StageOp.EmptyPudEntries,
+        forward: new Stage(StageOwner.PageAllocator, StageOp.BootTables));
+
     private static readonly StepPlan[] Native = Build(xen: false);
     private static readonly StepPlan[] Xen = Build(xen: true);
 
@@ -170,6 +175,9 @@ public static class StepPlans
 
         EffectKind.Touch => [Translate],
         EffectKind.PmdIterations => xen ? [FoldedIterationsXen] : [FoldedIterations],
+
+        // The kernel code folds them only natively; the same owners would take them under Xen.
+        EffectKind.PudIterations => [FoldedPudIterations],
         _ => throw new InvalidOperationException($"no plan for {kind}"),
     };
 }

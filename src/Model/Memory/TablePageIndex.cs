@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using BootActors.Model.Paging;
 
 namespace BootActors.Model.Memory;
@@ -91,23 +92,31 @@ internal sealed class TablePageIndex
     {
         var n = 0;
         var pfn = from;
-        while (n < max)
+        while (n < max && RegionOf(pfn) is { } region)
         {
-            if ((pfn & Mask) == 0 && max - n >= Fanout && RegionOf(pfn) is { } region &&
-                ReferenceEquals(Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]), run))
+            // A chunk at a time: held whole by the run, or its slots read in place.
+            var chunk = Volatile.Read(ref At(region.Chunks, (pfn >> Shift) & Mask));
+            var inChunk = (int)Math.Min((ulong)(max - n), Fanout - (pfn & Mask));
+            var k = 0;
+            if (ReferenceEquals(chunk, run))
             {
-                n += Fanout;
-                pfn += Fanout;
-                continue;
+                k = inChunk;
+            }
+            else if (chunk is not (null or PtePageRun))
+            {
+                var slots = SlotsOf(chunk);
+                while (k < inChunk && ReferenceEquals(Volatile.Read(ref At(slots, (pfn & Mask) + (ulong)k)), run))
+                {
+                    k++;
+                }
             }
 
-            if (!ReferenceEquals(Slot(pfn), run))
+            n += k;
+            pfn += (ulong)k;
+            if (k < inChunk)
             {
                 break;
             }
-
-            n++;
-            pfn++;
         }
 
         return n;
@@ -185,8 +194,23 @@ internal sealed class TablePageIndex
                 continue;
             }
 
-            Put(pfn, run);
-            pfn++;
+            // The run's frames in this chunk, at one lookup of the chunk.
+            var stop = Math.Min(end, (pfn | Mask) + 1);
+            ref var slot = ref ChunkSlot(pfn);
+            if (slot is null)
+            {
+                Volatile.Write(ref slot, new object?[Fanout]);
+            }
+
+            var array = ArrayOf(pfn);
+            var added = (int)(stop - pfn);
+            for (; pfn < stop; pfn++)
+            {
+                Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
+                Volatile.Write(ref At(array, pfn & Mask), run);
+            }
+
+            Interlocked.Add(ref count, added);
         }
     }
 
@@ -197,7 +221,7 @@ internal sealed class TablePageIndex
             return false;
         }
 
-        Volatile.Write(ref ArrayOf(pfn)[pfn & Mask], null);
+        Volatile.Write(ref At(ArrayOf(pfn), pfn & Mask), null);
         Interlocked.Decrement(ref count);
         return true;
     }
@@ -245,7 +269,7 @@ internal sealed class TablePageIndex
                 var chunk = SlotsOf(held);
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    if (Volatile.Read(ref chunk[i]) is { } slot)
+                    if (Volatile.Read(ref At(chunk, i)) is { } slot)
                     {
                         yield return (first + (ulong)i, slot);
                     }
@@ -255,8 +279,8 @@ internal sealed class TablePageIndex
     }
 
     /// <summary>
-    /// <see cref="Slots"/> as spans: a chunk held whole by a run is one span of 64 frames, every
-    /// other slot a span of one, in frame order.
+    /// <see cref="Slots"/> as spans: a chunk held whole by a run is one span of 64 frames, the
+    /// consecutive slots of a chunk that one run holds one span, every page a span of one, in frame order.
     /// </summary>
     public IEnumerable<(ulong First, int Count, object Slot)> Spans
     {
@@ -273,10 +297,19 @@ internal sealed class TablePageIndex
                 var chunk = SlotsOf(held);
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    if (Volatile.Read(ref chunk[i]) is { } slot)
+                    if (Volatile.Read(ref At(chunk, i)) is not { } slot)
                     {
-                        yield return (first + (ulong)i, 1, slot);
+                        continue;
                     }
+
+                    var n = 1;
+                    while (slot is PtePageRun && i + n < chunk.Length && ReferenceEquals(Volatile.Read(ref At(chunk, i + n)), slot))
+                    {
+                        n++;
+                    }
+
+                    yield return (first + (ulong)i, n, slot);
+                    i += n - 1;
                 }
             }
         }
@@ -295,7 +328,7 @@ internal sealed class TablePageIndex
                 continue;
             }
 
-            var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
+            var chunk = Volatile.Read(ref At(region.Chunks, (pfn >> Shift) & Mask));
             if (chunk is PtePageRun)
             {
                 return true;
@@ -306,7 +339,7 @@ internal sealed class TablePageIndex
                 var slots = SlotsOf(chunk);
                 for (var i = (int)(pfn & Mask); i < Fanout && pfn < to; i++, pfn++)
                 {
-                    if (Volatile.Read(ref slots[i]) is not null)
+                    if (Volatile.Read(ref At(slots, i)) is not null)
                     {
                         return true;
                     }
@@ -340,7 +373,7 @@ internal sealed class TablePageIndex
             var chunk = SlotsOf(held);
             for (var i = 0; i < chunk.Length; i++)
             {
-                switch (Volatile.Read(ref chunk[i]))
+                switch (Volatile.Read(ref At(chunk, i)))
                 {
                     case TablePage page:
                         Put(first + (ulong)i, page.CopyOnWrite());
@@ -361,7 +394,7 @@ internal sealed class TablePageIndex
             var chunks = region.Chunks;
             for (var c = 0; c < chunks.Length; c++)
             {
-                if (Volatile.Read(ref chunks[c]) is { } held)
+                if (Volatile.Read(ref At(chunks, c)) is { } held)
                 {
                     yield return (PfnAt(region, c, 0), held);
                 }
@@ -382,7 +415,7 @@ internal sealed class TablePageIndex
 
         var array = ArrayOf(pfn);
         Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
-        Volatile.Write(ref array[pfn & Mask], slot);
+        Volatile.Write(ref At(array, pfn & Mask), slot);
         Interlocked.Increment(ref count);
     }
 
@@ -390,7 +423,7 @@ internal sealed class TablePageIndex
     private TablePage Materialise(ulong pfn, PtePageRun run)
     {
         var page = run.Materialise(pfn);
-        var was = Interlocked.CompareExchange(ref ArrayOf(pfn)[pfn & Mask], page, run);
+        var was = Interlocked.CompareExchange(ref At(ArrayOf(pfn), pfn & Mask), page, run);
         return ReferenceEquals(was, run) ? page : (TablePage)was!;
     }
 
@@ -402,8 +435,8 @@ internal sealed class TablePageIndex
             return null;
         }
 
-        var chunk = Volatile.Read(ref region.Chunks[(pfn >> Shift) & Mask]);
-        return chunk is null or PtePageRun ? chunk : Volatile.Read(ref SlotsOf(chunk)[pfn & Mask]);
+        var chunk = Volatile.Read(ref At(region.Chunks, (pfn >> Shift) & Mask));
+        return chunk is null or PtePageRun ? chunk : Volatile.Read(ref At(SlotsOf(chunk), pfn & Mask));
     }
 
     /// <summary>
@@ -447,7 +480,7 @@ internal sealed class TablePageIndex
             Volatile.Write(ref regions, grown);
         }
 
-        return ref region.Chunks[(pfn >> Shift) & Mask];
+        return ref At(region.Chunks, (pfn >> Shift) & Mask);
     }
 
     private Region? RegionOf(ulong pfn)
@@ -505,6 +538,16 @@ internal sealed class TablePageIndex
 
         return ~lo;
     }
+
+    // An element of a slot array by reference, without the covariance check `ref a[i]` makes on an
+    // object array (a third of a 4 TiB boot's index work); every index here is below 64, its length.
+    private static ref object? At(object?[] a, ulong i)
+    {
+        Debug.Assert(i < (ulong)a.Length, "a slot of the array");
+        return ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(a), (nint)i);
+    }
+
+    private static ref object? At(object?[] a, int i) => ref At(a, (ulong)i);
 
     // A chunk slot holds null, a PtePageRun or an object?[]: once the first two are ruled out (a
     // sealed class, an exact type test), the array needs no cast, whose covariance check is not free.

@@ -76,15 +76,18 @@ public class TablePageIndexTests
     }
 
     [Fact]
-    public void SpansAreTheSlotsWithAChunkHeldByTheRunAsOne()
+    public void SpansAreTheSlotsWithEachStretchOfAChunkTheRunHoldsAsOne()
     {
         var index = WithRun();
         Assert.True(index.TryGetValue(0x1090, out _));
 
         var spans = index.Spans.ToList();
 
-        // [0x1030, 0x1040) one by one, [0x1040, 0x1080) whole, the split chunk [0x1080, 0x10c0) and the rest one by one.
-        Assert.Equal((0x1040UL, 64), spans.Where(s => s.Count > 1).Select(s => (s.First, s.Count)).Single());
+        // [0x1030, 0x1040) in a chunk of its own, [0x1040, 0x1080) whole, the chunk [0x1080, 0x10c0)
+        // split by the page made at 0x1090, and the run's last 56 frames in the next chunk.
+        Assert.Equal(
+            [(0x1030UL, 16, true), (0x1040UL, 64, true), (0x1080UL, 16, true), (0x1090UL, 1, false), (0x1091UL, 47, true), (0x10c0UL, 56, true)],
+            spans.Select(s => (s.First, s.Count, ReferenceEquals(s.Slot, Run))));
         Assert.Equal(index.Slots.Select(s => s.Pfn), spans.SelectMany(s => Enumerable.Range(0, s.Count).Select(i => s.First + (ulong)i)));
         Assert.IsType<TablePage>(spans.Single(s => s.First == 0x1090).Slot);
     }
