@@ -26,7 +26,8 @@ namespace BootActors.Model.Memory;
 /// <para>
 /// Lookups from other threads (free mode) are safe while the owner adds or removes pages, without
 /// a lock: a chunk or a region is filled before it is published by one reference write, and the
-/// sorted list of regions is copied on write (a region is added once per 4,096 table pages).
+/// sorted list of regions is copied on write (a region is added once per 4,096 table pages), an
+/// append into spare room of its array shared with the snapshots before it, which do not see it.
 /// Nothing here takes a lock, not even enumeration, which <c>ConcurrentDictionary.Keys</c> does:
 /// exploration enumerates the pages at the end of every schedule.
 /// </para>
@@ -37,17 +38,21 @@ internal sealed class TablePageIndex
     private const int Fanout = 1 << Shift;
     private const ulong Mask = Fanout - 1;
 
-    private Region[] regions = [];
+    private RegionList regions = RegionList.Empty;
     private int count;
 
     // The region of the last lookup: consecutive lookups mostly fall in one region. A stale value
     // is harmless (a region never changes its key), except across Clear, which drops it.
     private Region? recent;
 
+    // The owner's own: the region it changed last (readers on other threads never set it, so it is
+    // always a region of the current list).
+    private Region? written;
+
     public int Count => Volatile.Read(ref count);
 
     /// <summary>Chunks a run holds whole (for tests of that representation).</summary>
-    internal int WholeChunks => Volatile.Read(ref regions).Sum(r => r.Chunks.Count(c => c is PtePageRun));
+    internal int WholeChunks => Volatile.Read(ref regions).Items.Take(Volatile.Read(ref regions).Count).Sum(r => r.Chunks.Count(c => c is PtePageRun));
 
     public bool TryGetValue(ulong pfn, out TablePage page)
     {
@@ -101,6 +106,11 @@ internal sealed class TablePageIndex
             if (ReferenceEquals(chunk, run))
             {
                 k = inChunk;
+            }
+            else if (chunk is Stretches stretches)
+            {
+                var part = stretches.PartAt((int)(pfn & Mask));
+                k = ReferenceEquals(part.Slot, run) ? Math.Min(inChunk, part.Hi - (int)(pfn & Mask)) : 0;
             }
             else if (chunk is not (null or PtePageRun))
             {
@@ -194,20 +204,21 @@ internal sealed class TablePageIndex
                 continue;
             }
 
-            // The run's frames in this chunk, at one lookup of the chunk.
+            // The run's frames in this chunk: one stretch, or slots of its array.
             var stop = Math.Min(end, (pfn | Mask) + 1);
-            ref var slot = ref ChunkSlot(pfn);
-            if (slot is null)
-            {
-                Volatile.Write(ref slot, new object?[Fanout]);
-            }
-
-            var array = ArrayOf(pfn);
             var added = (int)(stop - pfn);
-            for (; pfn < stop; pfn++)
+            if (TryAddStretch(pfn, added, run))
             {
-                Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
-                Volatile.Write(ref At(array, pfn & Mask), run);
+                pfn = stop;
+            }
+            else
+            {
+                var array = ArrayOf(pfn);
+                for (; pfn < stop; pfn++)
+                {
+                    Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
+                    Volatile.Write(ref At(array, pfn & Mask), run);
+                }
             }
 
             Interlocked.Add(ref count, added);
@@ -229,7 +240,8 @@ internal sealed class TablePageIndex
     public void Clear()
     {
         recent = null;
-        Volatile.Write(ref regions, []);
+        written = null;
+        Volatile.Write(ref regions, RegionList.Empty);
         Volatile.Write(ref count, 0);
     }
 
@@ -266,6 +278,19 @@ internal sealed class TablePageIndex
                     continue;
                 }
 
+                if (held is Stretches stretches)
+                {
+                    foreach (var part in stretches.Parts)
+                    {
+                        for (var i = part.Lo; i < part.Hi; i++)
+                        {
+                            yield return (first + (ulong)i, part.Slot);
+                        }
+                    }
+
+                    continue;
+                }
+
                 var chunk = SlotsOf(held);
                 for (var i = 0; i < chunk.Length; i++)
                 {
@@ -291,6 +316,16 @@ internal sealed class TablePageIndex
                 if (held is PtePageRun whole)
                 {
                     yield return (first, Fanout, whole);
+                    continue;
+                }
+
+                if (held is Stretches stretches)
+                {
+                    foreach (var part in stretches.Parts)
+                    {
+                        yield return (first + (ulong)part.Lo, part.Hi - part.Lo, part.Slot);
+                    }
+
                     continue;
                 }
 
@@ -334,6 +369,22 @@ internal sealed class TablePageIndex
                 return true;
             }
 
+            if (chunk is Stretches stretches)
+            {
+                var start = pfn & ~Mask;
+                foreach (var part in stretches.Parts)
+                {
+                    if (start + (ulong)part.Hi > pfn)
+                    {
+                        pfn = Math.Max(pfn, start + (ulong)part.Lo);
+                        return pfn < to;
+                    }
+                }
+
+                pfn = start + Fanout;
+                continue;
+            }
+
             if (chunk is not null)
             {
                 var slots = SlotsOf(chunk);
@@ -370,27 +421,40 @@ internal sealed class TablePageIndex
                 continue;
             }
 
+            if (held is Stretches stretches)
+            {
+                ChunkSlot(first) = stretches.Copy();
+                count += stretches.Frames;
+                continue;
+            }
+
             var chunk = SlotsOf(held);
+            var copy = new object?[Fanout];
             for (var i = 0; i < chunk.Length; i++)
             {
                 switch (Volatile.Read(ref At(chunk, i)))
                 {
                     case TablePage page:
-                        Put(first + (ulong)i, page.CopyOnWrite());
+                        At(copy, i) = page.CopyOnWrite();
+                        count++;
                         break;
                     case PtePageRun run:
-                        Put(first + (ulong)i, run);
+                        At(copy, i) = run;
+                        count++;
                         break;
                 }
             }
+
+            ChunkSlot(first) = copy;
         }
     }
 
     /// <summary>The chunks that hold something, in pfn order: each one's first pfn and what its slot holds (an array or a run).</summary>
-    private static IEnumerable<(ulong First, object Held)> Chunks(Region[] all)
+    private static IEnumerable<(ulong First, object Held)> Chunks(RegionList all)
     {
-        foreach (var region in all)
+        for (var r = 0; r < all.Count; r++)
         {
+            var region = all.Items[r];
             var chunks = region.Chunks;
             for (var c = 0; c < chunks.Length; c++)
             {
@@ -407,16 +471,46 @@ internal sealed class TablePageIndex
 
     private void Put(ulong pfn, object slot)
     {
-        ref var chunk = ref ChunkSlot(pfn);
-        if (chunk is null)
+        if (!TryAddStretch(pfn, 1, slot))
         {
-            Volatile.Write(ref chunk, new object?[Fanout]);
+            var array = ArrayOf(pfn);
+            Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
+            Volatile.Write(ref At(array, pfn & Mask), slot);
         }
 
-        var array = ArrayOf(pfn);
-        Debug.Assert(array[pfn & Mask] is null, "one page per pfn");
-        Volatile.Write(ref At(array, pfn & Mask), slot);
         Interlocked.Increment(ref count);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="slot"/> in the <paramref name="n"/> free frames from <paramref name="pfn"/>
+    /// on (in one chunk) as one stretch of a <see cref="Stretches"/> chunk, if the chunk is empty or
+    /// holds fewer than <see cref="Stretches.Most"/> stretches; false leaves the chunk to its array.
+    /// </summary>
+    private bool TryAddStretch(ulong pfn, int n, object slot)
+    {
+        ref var chunk = ref ChunkSlot(pfn);
+        var lo = (int)(pfn & Mask);
+        while (true)
+        {
+            var held = Volatile.Read(ref chunk);
+            var next = held switch
+            {
+                null => new Stretches([new Part(lo, lo + n, slot)]),
+                Stretches stretches => stretches.With(new Part(lo, lo + n, slot)),
+                _ => null,
+            };
+
+            if (next is null)
+            {
+                return false;
+            }
+
+            // A reader that makes a page from a run (Materialise) may have made the chunk an array meanwhile.
+            if (ReferenceEquals(Interlocked.CompareExchange(ref chunk, next, held), held))
+            {
+                return true;
+            }
+        }
     }
 
     /// <summary>The page of <paramref name="pfn"/> made from <paramref name="run"/>, or the one another thread made first.</summary>
@@ -436,7 +530,12 @@ internal sealed class TablePageIndex
         }
 
         var chunk = Volatile.Read(ref At(region.Chunks, (pfn >> Shift) & Mask));
-        return chunk is null or PtePageRun ? chunk : Volatile.Read(ref At(SlotsOf(chunk), pfn & Mask));
+        return chunk switch
+        {
+            null or PtePageRun => chunk,
+            Stretches stretches => stretches.PartAt((int)(pfn & Mask)).Slot,
+            _ => Volatile.Read(ref At(SlotsOf(chunk), pfn & Mask)),
+        };
     }
 
     /// <summary>
@@ -447,37 +546,53 @@ internal sealed class TablePageIndex
     private object?[] ArrayOf(ulong pfn)
     {
         ref var chunk = ref ChunkSlot(pfn);
-        var held = Volatile.Read(ref chunk);
-        if (held is not PtePageRun run)
+        while (true)
         {
-            return SlotsOf(held!);
-        }
+            var held = Volatile.Read(ref chunk);
+            object?[] split;
+            switch (held)
+            {
+                case null:
+                    split = new object?[Fanout];
+                    break;
+                case PtePageRun run:
+                    split = new object?[Fanout];
+                    Array.Fill(split, run);
+                    break;
+                case Stretches stretches:
+                    split = stretches.ToArray();
+                    break;
+                default:
+                    return SlotsOf(held);
+            }
 
-        var split = new object?[Fanout];
-        Array.Fill(split, run);
-        return Interlocked.CompareExchange(ref chunk, split, run) is var won && ReferenceEquals(won, run) ? split : SlotsOf(won!);
+            if (ReferenceEquals(Interlocked.CompareExchange(ref chunk, split, held), held))
+            {
+                return split;
+            }
+        }
     }
 
     /// <summary>The region's slot for <paramref name="pfn"/>'s chunk, the region made if it is missing.</summary>
     private ref object? ChunkSlot(ulong pfn)
     {
         var key = pfn >> (2 * Shift);
-        var all = Volatile.Read(ref regions);
-        var at = Search(all, key);
-        Region region;
-        if (at >= 0)
+        var region = written;
+        if (region is null || region.Key != key)
         {
-            region = all[at];
-        }
-        else
-        {
-            at = ~at;
-            region = new Region(key);
-            var grown = new Region[all.Length + 1];
-            Array.Copy(all, grown, at);
-            grown[at] = region;
-            Array.Copy(all, at, grown, at + 1, all.Length - at);
-            Volatile.Write(ref regions, grown);
+            var all = Volatile.Read(ref regions);
+            var at = Search(all, key);
+            if (at >= 0)
+            {
+                region = all.Items[at];
+            }
+            else
+            {
+                region = new Region(key);
+                Volatile.Write(ref regions, all.With(~at, region));
+            }
+
+            written = region;
         }
 
         return ref At(region.Chunks, (pfn >> Shift) & Mask);
@@ -496,18 +611,21 @@ internal sealed class TablePageIndex
                 return null;
             }
 
-            region = recent = all[at];
+            region = recent = all.Items[at];
         }
 
         return region;
     }
 
     /// <summary>Where <paramref name="key"/>'s region is in <paramref name="sorted"/>, or the complement of where it would go (as Array.BinarySearch).</summary>
-    private static int Search(Region[] sorted, ulong key)
+    private static int Search(RegionList list, ulong key)
     {
+        var sorted = list.Items;
+        var n = list.Count;
+
         // The boot buffer's regions are consecutive keys, so a key's offset from the first is
         // usually its position: one comparison instead of a binary search over thousands at 4 TiB.
-        if (sorted.Length > 0 && key >= sorted[0].Key && key - sorted[0].Key < (ulong)sorted.Length)
+        if (n > 0 && key >= sorted[0].Key && key - sorted[0].Key < (ulong)n)
         {
             var guess = (int)(key - sorted[0].Key);
             if (sorted[guess].Key == key)
@@ -516,7 +634,7 @@ internal sealed class TablePageIndex
             }
         }
 
-        int lo = 0, hi = sorted.Length - 1;
+        int lo = 0, hi = n - 1;
         while (lo <= hi)
         {
             var mid = (lo + hi) >>> 1;
@@ -549,13 +667,122 @@ internal sealed class TablePageIndex
 
     private static ref object? At(object?[] a, int i) => ref At(a, (ulong)i);
 
-    // A chunk slot holds null, a PtePageRun or an object?[]: once the first two are ruled out (a
-    // sealed class, an exact type test), the array needs no cast, whose covariance check is not free.
+    // A chunk slot holds null, a PtePageRun, a Stretches or an object?[]: once the first three are ruled out (a
+    // sealed classes, exact type tests), the array needs no cast, whose covariance check is not free.
     private static object?[] SlotsOf(object chunk) => Unsafe.As<object?[]>(chunk);
 
     private static ulong PfnAt(Region region, int chunk, int slot) => (region.Key << (2 * Shift)) | ((ulong)(uint)chunk << Shift) | (uint)slot;
 
-    /// <summary>64 chunk slots, each null, an array of 64 page slots, or a <see cref="PtePageRun"/> that holds the chunk whole.</summary>
+    /// <summary>
+    /// A chunk held as a few stretches of frames, each a page or part of a run, instead of an array
+    /// of 64 slots: the chunk where one folded GiB's run of PTE pages ends, the next GiB's pmd page
+    /// lies and its run begins (4,096 of them at 4 TiB). Immutable: a stretch added makes a new one;
+    /// any other change (a page made from a run, a page freed, a fifth stretch) makes the chunk an array.
+    /// </summary>
+    private sealed class Stretches(Part[] parts)
+    {
+        /// <summary>The most stretches a chunk holds before it becomes an array.</summary>
+        public const int Most = 4;
+
+        /// <summary>In frame order, none overlapping.</summary>
+        public Part[] Parts { get; } = parts;
+
+        public int Frames => Parts.Sum(p => p.Hi - p.Lo);
+
+        /// <summary>The stretch that holds frame <paramref name="offset"/> of the chunk (Slot null: none).</summary>
+        public Part PartAt(int offset)
+        {
+            foreach (var part in Parts)
+            {
+                if (offset < part.Hi)
+                {
+                    return offset >= part.Lo ? part : default;
+                }
+            }
+
+            return default;
+        }
+
+        /// <summary>These stretches and <paramref name="added"/>, or null when there would be too many.</summary>
+        public Stretches? With(Part added)
+        {
+            if (Parts.Length >= Most)
+            {
+                return null;
+            }
+
+            var at = 0;
+            while (at < Parts.Length && Parts[at].Lo < added.Lo)
+            {
+                at++;
+            }
+
+            Debug.Assert((at == 0 || Parts[at - 1].Hi <= added.Lo) && (at == Parts.Length || added.Hi <= Parts[at].Lo), "one page per pfn");
+            var parts = new Part[Parts.Length + 1];
+            Array.Copy(Parts, parts, at);
+            parts[at] = added;
+            Array.Copy(Parts, at, parts, at + 1, Parts.Length - at);
+            return new Stretches(parts);
+        }
+
+        /// <summary>An independent copy: each page copy-on-write, each run shared.</summary>
+        public Stretches Copy()
+        {
+            var parts = new Part[Parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+            {
+                var p = Parts[i];
+                parts[i] = p.Slot is TablePage page ? p with { Slot = page.CopyOnWrite() } : p;
+            }
+
+            return new Stretches(parts);
+        }
+
+        public object?[] ToArray()
+        {
+            var slots = new object?[Fanout];
+            foreach (var part in Parts)
+            {
+                Array.Fill(slots, part.Slot, part.Lo, part.Hi - part.Lo);
+            }
+
+            return slots;
+        }
+    }
+
+    /// <summary>Frames [<see cref="Lo"/>, <see cref="Hi"/>) of a chunk, each held by <see cref="Slot"/> (a page: one frame).</summary>
+    private readonly record struct Part(int Lo, int Hi, object Slot);
+
+    /// <summary>
+    /// The first <see cref="Count"/> regions of <see cref="Items"/>, sorted by key. Immutable as far as
+    /// a reader sees: a region appended goes into the array's spare room past Count, in a new list.
+    /// </summary>
+    private sealed class RegionList(Region[] items, int count)
+    {
+        public static readonly RegionList Empty = new([], 0);
+
+        public Region[] Items { get; } = items;
+
+        public int Count { get; } = count;
+
+        /// <summary>This list with <paramref name="region"/> at <paramref name="at"/> (the owner's thread only).</summary>
+        public RegionList With(int at, Region region)
+        {
+            if (at == Count && Count < Items.Length)
+            {
+                Items[at] = region;
+                return new RegionList(Items, Count + 1);
+            }
+
+            var grown = new Region[Math.Max(4, Count * 2)];
+            Array.Copy(Items, grown, at);
+            grown[at] = region;
+            Array.Copy(Items, at, grown, at + 1, Count - at);
+            return new RegionList(grown, Count + 1);
+        }
+    }
+
+    /// <summary>64 chunk slots, each null, an array of 64 page slots, a <see cref="Stretches"/>, or a <see cref="PtePageRun"/> that holds the chunk whole.</summary>
     private sealed class Region(ulong key)
     {
         public ulong Key { get; } = key;

@@ -1,4 +1,5 @@
 using BootActors.Model.Memory;
+using CsCheck;
 using BootActors.Model.Paging;
 using Xunit;
 using static BootActors.Model.Paging.X86;
@@ -135,5 +136,109 @@ public class TablePageIndexTests
         Assert.Equal(new EntryRef(new Pfn(0x900), 99), down.ParentOf(0x209c));
         Assert.True(index.TryGetValue(0x20fe, out var page));
         Assert.Equal(Leaf + (512 * PAGE_SIZE), page[0]);
+    }
+
+    [Fact]
+    public void AFoldedGiBsBoundaryChunkHoldsTheRunsAndThePmdPageWithoutAnArray()
+    {
+        // The end of one GiB's run, the next GiB's pmd page, the start of its run: one chunk.
+        var before = new PtePageRun(new Pfn(0x1000), 1, 0x30, new Pfn(0x900), 0, Leaf);
+        var pmd = new TablePage(new Pfn(0x1030), Level.Pmd, TablePageOrigin.Boot);
+        var after = new PtePageRun(new Pfn(0x1031), 1, 0x4f, new Pfn(0x1030), 0, Leaf + (0x30UL * 512 * PAGE_SIZE));
+        var index = new TablePageIndex();
+        index.Add(before);
+        index.Add(pmd);
+        index.Add(after);
+
+        Assert.Equal(
+            [(0x1000UL, 0x30, (object)before), (0x1030UL, 1, pmd), (0x1031UL, 0xf, after), (0x1040UL, 0x40, after)],
+            index.Spans.Select(s => (s.First, s.Count, s.Slot)));
+        Assert.Equal(0x80, index.Count);
+        Assert.Equal(0x10, index.CountHeldBy(after, 0x1031, 0x10));
+        Assert.Equal(0x4f, index.CountHeldBy(after, 0x1031, 0x100));
+        Assert.Equal(0, index.CountHeldBy(after, 0x1030, 0x10));
+        Assert.True(index.TryFirstIn(0x1020, 0x1080, out var first));
+        Assert.Equal(0x1020UL, first);
+        Assert.True(index.TryGetValue(0x1030, out var found));
+        Assert.Same(pmd, found);
+
+        // A page made from a run's stretch: the chunk becomes slots, the rest still the runs'.
+        Assert.True(index.TryGetValue(0x1035, out var made));
+        Assert.Equal(after.Entry(0x1035, 7), made[7]);
+        Assert.Same(after, index.RunOf(0x1036));
+        Assert.Same(before, index.RunOf(0x102f));
+        Assert.Equal(0x80, index.Count);
+    }
+
+    [Fact]
+    public void ItAnswersAsAPlainMapOfFramesWhateverWasAddedMadeOrRemoved()
+    {
+        // Frames 0x1000-0x10ff (four chunks); each step adds a page, adds a run into free frames,
+        // removes a frame's page, or makes a page from a run (as a reader would).
+        var ops = Gen.Select(Gen.Int[0, 3], Gen.Int[0, 255], Gen.Int[1, 150], Gen.Bool).Array[1, 40];
+        ops.Sample(steps =>
+        {
+            var index = new TablePageIndex();
+            var model = new Dictionary<ulong, object>();
+            foreach (var (op, at, n, up) in steps)
+            {
+                var pfn = 0x1000UL + (ulong)at;
+                switch (op)
+                {
+                    case 0 when !model.ContainsKey(pfn):
+                        var page = new TablePage(new Pfn(pfn), Level.Pmd, TablePageOrigin.Boot);
+                        index.Add(page);
+                        model[pfn] = page;
+                        break;
+                    case 1:
+                        var count = (int)Math.Min((ulong)n, 0x1100 - pfn);
+                        var run = new PtePageRun(new Pfn(up ? pfn : pfn + (ulong)count - 1), up ? 1 : -1, count, new Pfn(0x900), 0, Leaf);
+                        if (Enumerable.Range(0, count).All(i => !model.ContainsKey(pfn + (ulong)i)))
+                        {
+                            index.Add(run);
+                            for (var i = 0; i < count; i++)
+                            {
+                                model[pfn + (ulong)i] = run;
+                            }
+                        }
+
+                        break;
+                    case 2:
+                        Assert.Equal(model.Remove(pfn), index.Remove(pfn));
+                        break;
+                    case 3 when model.TryGetValue(pfn, out var held) && held is PtePageRun r:
+                        Assert.True(index.TryGetValue(pfn, out var made));
+                        Assert.Equal(r.Entry(pfn, 3), made[3]);
+                        model[pfn] = made;
+                        break;
+                }
+            }
+
+            Assert.Equal(model.Count, index.Count);
+            var expected = model.OrderBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)).ToList();
+            Assert.Equal(expected, index.Slots.Select(s => (s.Pfn, s.Slot)));
+            Assert.Equal(expected, index.Spans.SelectMany(s => Enumerable.Range(0, s.Count).Select(i => (s.First + (ulong)i, s.Slot))));
+            for (var pfn = 0xff0UL; pfn < 0x1110; pfn++)
+            {
+                Assert.Equal(model.ContainsKey(pfn), index.ContainsKey(pfn));
+                Assert.Same(model.GetValueOrDefault(pfn) as PtePageRun, index.RunOf(pfn));
+                var next = model.Keys.Where(k => k >= pfn && k < pfn + 70).DefaultIfEmpty(ulong.MaxValue).Min();
+                Assert.Equal(next != ulong.MaxValue, index.TryFirstIn(pfn, pfn + 70, out var first));
+                if (next != ulong.MaxValue)
+                {
+                    Assert.Equal(next, first);
+                }
+
+                if (model.GetValueOrDefault(pfn) is PtePageRun held)
+                {
+                    var run = Enumerable.Range(0, 300).TakeWhile(i => ReferenceEquals(model.GetValueOrDefault(pfn + (ulong)i), held)).Count();
+                    Assert.Equal(Math.Min(run, 100), index.CountHeldBy(held, pfn, 100));
+                }
+            }
+
+            var copy = new TablePageIndex();
+            copy.CopyFrom(index);
+            Assert.Equal(index.Slots.Select(s => (s.Pfn, s.Slot is PtePageRun)), copy.Slots.Select(s => (s.Pfn, s.Slot is PtePageRun)));
+        }, iter: 300);
     }
 }
