@@ -245,6 +245,7 @@ public sealed class PhysicalMemory
         PtePageRun? run = null;
         TablePage? table = null;
         var tableReachable = false;
+        var linkedWhole = false;
         foreach (var (first, count, slot) in pages.Spans)
         {
             if (slot is TablePage page)
@@ -270,9 +271,13 @@ public sealed class PhysicalMemory
                     // Where IsReachable's walk from a page of the run leaves its memo.
                     reached = r.Table;
                 }
+
+                // Every page of the run linked by one stretch of the table's run: the spans the run
+                // still holds need no look (a folded GiB's run lies in nine or ten of them).
+                linkedWhole = tableReachable && r.PfnStep > 0 && LinksInOneRun(table!, r.Index0, r.Pfn0.Value, r.Count);
             }
 
-            if (tableReachable && r.PfnStep > 0 && LinksInOneRun(table!, r.ParentOf(first).Index, first, count))
+            if (linkedWhole || (tableReachable && r.PfnStep > 0 && LinksInOneRun(table!, r.ParentOf(first).Index, first, count)))
             {
                 continue;
             }

@@ -623,11 +623,21 @@ internal sealed class TablePageIndex
         var sorted = list.Items;
         var n = list.Count;
 
-        // The boot buffer's regions are consecutive keys, so a key's offset from the first is
-        // usually its position: one comparison instead of a binary search over thousands at 4 TiB.
+        // The boot buffer's regions are consecutive keys, so a key's offset from the first, or
+        // (with the static tables' region below them) back from the last, is usually its position:
+        // one comparison instead of a binary search over thousands at 4 TiB.
         if (n > 0 && key >= sorted[0].Key && key - sorted[0].Key < (ulong)n)
         {
             var guess = (int)(key - sorted[0].Key);
+            if (sorted[guess].Key == key)
+            {
+                return guess;
+            }
+        }
+
+        if (n > 0 && key <= sorted[n - 1].Key && sorted[n - 1].Key - key < (ulong)n)
+        {
+            var guess = n - 1 - (int)(sorted[n - 1].Key - key);
             if (sorted[guess].Key == key)
             {
                 return guess;
