@@ -180,6 +180,7 @@ public sealed class PhysicalMemory
     /// <summary>
     /// The pmd entries that link <paramref name="run"/>'s pages (mk_table of each), as many
     /// <see cref="Write"/>s: a pmd page held as a run takes them as one stretch when they continue it.
+    /// For a run just added (<see cref="AddPteRun"/>), as the folded iterations write them.
     /// </summary>
     public void WriteLinks(PtePageRun run)
     {
@@ -199,8 +200,8 @@ public sealed class PhysicalMemory
             return;
         }
 
-        // What Write does besides the store: the pages' parent links, which the run already holds.
-        pages.SetParents(run);
+        // What Write does besides the store, a page's parent link, the run already holds for each
+        // page: a page made from it since it was added took its parent from it (PtePageRun.Materialise).
     }
 
     private void Cleared(TablePage page)
@@ -228,7 +229,7 @@ public sealed class PhysicalMemory
     /// <summary>True when <paramref name="pfn"/> is init_level4_pgt or linked into it now.</summary>
     public bool IsReachable(Pfn pfn)
     {
-        Pfn? reached = null;
+        var reached = default(Reached);
         return IsReachable(pfn, ref reached);
     }
 
@@ -241,7 +242,7 @@ public sealed class PhysicalMemory
     /// </summary>
     public TablePageHeader? FirstUnlinkedAllocatedPage()
     {
-        Pfn? reached = null;
+        var reached = default(Reached);
         PtePageRun? run = null;
         TablePage? table = null;
         var tableReachable = false;
@@ -265,11 +266,11 @@ public sealed class PhysicalMemory
                 // for every page of the run, with nothing changing meanwhile).
                 run = r;
                 table = Find(r.Table);
-                tableReachable = table is not null && (r.Table == reached || IsReachable(r.Table, ref reached, depth: 1));
+                tableReachable = table is not null && (reached.Holds(r.Table) || IsReachable(r.Table, ref reached, depth: 1));
                 if (tableReachable)
                 {
                     // Where IsReachable's walk from a page of the run leaves its memo.
-                    reached = r.Table;
+                    reached.Note(r.Table);
                 }
 
                 // Every page of the run linked by one stretch of the table's run: the spans the run
@@ -313,18 +314,23 @@ public sealed class PhysicalMemory
 
     /// <summary>
     /// <see cref="IsReachable(Pfn)"/> for many pages while nothing changes: a walk whose link leads to
-    /// <paramref name="reached"/>, a table found reachable before, ends there, and a page found
-    /// reachable leaves its parent table in it. The 512 PTE pages of a pmd page then cost one walk.
+    /// one of <paramref name="reached"/>'s tables, found reachable before, ends there, and a page found
+    /// reachable leaves its parent table in it. The 512 PTE pages of a pmd page then cost one walk,
+    /// and each pmd page one step to the pud page.
     /// <paramref name="depth"/>: links the walk already followed to reach pfn (the same bound on the chain).
     /// </summary>
-    private bool IsReachable(Pfn pfn, ref Pfn? reached, int depth = 0)
+    private bool IsReachable(Pfn pfn, ref Reached reached, int depth = 0)
     {
         Pfn? firstParent = null;
         for (; depth < 5; depth++)
         {
             if (pfn == Root)
             {
-                reached = firstParent ?? reached;
+                if (firstParent is { } first)
+                {
+                    reached.Note(first);
+                }
+
                 return true;
             }
 
@@ -341,9 +347,9 @@ public sealed class PhysicalMemory
 
             pfn = parent.Table;
             firstParent ??= pfn;
-            if (pfn == reached)
+            if (reached.Holds(pfn))
             {
-                reached = firstParent;
+                reached.Note(firstParent.Value);
                 return true;
             }
         }
@@ -383,6 +389,24 @@ public sealed class PhysicalMemory
 
     /// <summary>Whether __va(pfn) is mapped by the live tables now.</summary>
     public bool IsMappedInLinearMap(Pfn pfn) => WalkVirt(X86.__va(pfn.PhysAddr.Value)).Mapped;
+}
+
+/// <summary>The last two tables a run of reachability walks found reachable (a pmd page and its pud page).</summary>
+internal struct Reached
+{
+    private Pfn? last;
+    private Pfn? before;
+
+    public readonly bool Holds(Pfn pfn) => pfn == last || pfn == before;
+
+    public void Note(Pfn pfn)
+    {
+        if (last != pfn)
+        {
+            before = last;
+            last = pfn;
+        }
+    }
 }
 
 /// <summary>Hears of each page-table entry that changes (<see cref="PhysicalMemory.Observer"/>).</summary>

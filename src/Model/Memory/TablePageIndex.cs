@@ -165,25 +165,6 @@ internal sealed class TablePageIndex
         }
     }
 
-    /// <summary>
-    /// Links each page of <paramref name="run"/> to its pmd entry (<see cref="PtePageRun.ParentOf"/>):
-    /// nothing to do where the run itself still holds the page, a chunk of them at a time.
-    /// </summary>
-    public void SetParents(PtePageRun run)
-    {
-        var pfn = run.LowPfn;
-        var end = pfn + (ulong)run.Count;
-        while (pfn < end)
-        {
-            pfn += (ulong)CountHeldBy(run, pfn, (int)(end - pfn));
-            if (pfn < end)
-            {
-                SetParent(pfn, run.ParentOf(pfn));
-                pfn++;
-            }
-        }
-    }
-
     /// <summary>Adds <paramref name="page"/> at its pfn, which must be free.</summary>
     public void Add(TablePage page) => Put(page.Pfn.Value, page);
 

@@ -110,20 +110,6 @@ public class TablePageIndexTests
     }
 
     [Fact]
-    public void SetParentsLeavesTheRunsPagesToItAndLinksAPageMadeFromIt()
-    {
-        var index = WithRun();
-        Assert.True(index.TryGetValue(0x1090, out var made));
-        made.Parent = null;
-
-        index.SetParents(Run);
-
-        Assert.Equal(new EntryRef(new Pfn(0x900), 3 + 0x60), made.Parent);
-        Assert.Same(Run, index.RunOf(0x1091));
-        Assert.All(index.Headers, h => Assert.Equal(Run.ParentOf(h.Pfn.Value), h.Parent));
-    }
-
-    [Fact]
     public void ATopDownRunCountsItsPagesFromTheHighestFrame()
     {
         var down = new PtePageRun(new Pfn(0x20ff), -1, 100, new Pfn(0x900), 0, Leaf);
