@@ -104,7 +104,7 @@ internal sealed class CpuActor : ModelActor
             return;
         }
 
-        if (plan.Kind is EffectKind.PmdIterations or EffectKind.PudIterations)
+        if (FoldedIterations.Folds(plan.Kind))
         {
             Folded(step.Step, last.Value);
         }
@@ -181,7 +181,7 @@ internal sealed class CpuActor : ModelActor
             }
 
             plan = p;
-            step = new StepTag(index, e.Kind is EffectKind.PmdIterations or EffectKind.PudIterations ? WithinRoom(e) : e);
+            step = new StepTag(index, FoldedIterations.Folds(e.Kind) ? WithinRoom(e) : e);
             stage = 0;
             SendStage();
             return;

@@ -163,7 +163,7 @@ public sealed class SequentialInterpreter
         {
             var e = t.Current;
             var r = machine.Apply(cpu, e, Steps);
-            Steps += e.Kind is EffectKind.PmdIterations or EffectKind.PudIterations ? ((FoldedIterations)e.Payload!).StepCount(FoldedIterations.Done(r.Value)) : 1;
+            Steps += FoldedIterations.Folds(e.Kind) ? ((FoldedIterations)e.Payload!).StepCount(FoldedIterations.Done(r.Value)) : 1;
             if (deadline != 0 && Steps >= nextClockCheck)
             {
                 nextClockCheck = Steps + 0x1000;

@@ -89,6 +89,13 @@ public enum EffectKind : byte
     /// step that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
     /// </summary>
     PudIterations,
+
+    /// <summary>
+    /// Consecutive iterations of phys_pmd_init's loop at boot that each map 2 MiB with a large leaf
+    /// into an empty pmd entry (with PSE, or the parent without the non-PSE fallback), as one step
+    /// that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
+    /// </summary>
+    PmdLeaves,
 }
 
 /// <summary>The kernel functions, by their kernel names.</summary>

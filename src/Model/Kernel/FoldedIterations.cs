@@ -48,6 +48,12 @@ public sealed class FoldedIterations
 
     public FoldedIterations WithCount(int count) => count == Count ? this : new FoldedIterations(count, Steps, Inner);
 
+    /// <summary>The boot pages one iteration takes from alloc_low_page: its own and its inner iterations'.</summary>
+    public int PagesPerIteration => Steps.Count(k => k == EffectKind.AllocPage) + (Inner is { } inner ? inner.Count * inner.PagesPerIteration : 0);
+
+    /// <summary>Whether a step of <paramref name="kind"/> stands for folded iterations (its payload a <see cref="FoldedIterations"/>).</summary>
+    public static bool Folds(EffectKind kind) => kind is EffectKind.PmdIterations or EffectKind.PudIterations or EffectKind.PmdLeaves;
+
     /// <summary>The steps <paramref name="done"/> iterations take (as the sequential interpreter counts: every step, entering and leaving functions too).</summary>
     public long StepCount(long done) => done * (Steps.Length + (Inner?.StepCount(Inner.Count) ?? 0));
 

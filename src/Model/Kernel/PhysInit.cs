@@ -51,8 +51,9 @@ public sealed partial class KernelCode
             // pmd page whose 512 iterations all fold, folded in turn.
             if (!stepNext && cpu.MayFold && FoldsPudIterations && (addr & ~PUD_MASK) == 0 && WholeGiBs(i, addr, end) is var whole and > 0)
             {
+                var pmdPage = FoldsIterations ? (locking ? LockedPmdPage : PmdPage) : (locking ? LockedLeafPage : LeafPage);
                 yield return new Effect(EffectKind.PudIterations, fn, Level.Pud, pud, pud_page, addr, end,
-                    new FoldedIterations(whole, PudIteration, locking ? LockedPmdPage : PmdPage));
+                    new FoldedIterations(whole, PudIteration, pmdPage));
                 var done = FoldedIterations.Done(cpu.Rax);
                 stepNext = done < whole;
                 if (done > 0)
@@ -190,10 +191,18 @@ public sealed partial class KernelCode
     }
 
     /// <summary>
-    /// Whether phys_pud_init's fresh-page iterations at boot may be folded: as phys_pmd_init's, and
-    /// natively (Xen's hypercalls for a pmd page depend on the pages before it) without 1 GiB pages.
+    /// Whether phys_pud_init's fresh-page iterations at boot may be folded: where phys_pmd_init's
+    /// are (PTE pages or 2 MiB leaves), natively (Xen's hypercalls for a pmd page depend on the pages
+    /// before it) and without 1 GiB pages.
     /// </summary>
-    private bool FoldsPudIterations => FoldsIterations && !g.Xen && !g.direct_gbpages;
+    private bool FoldsPudIterations => (FoldsIterations || FoldsLeaves) && !g.Xen && !g.direct_gbpages;
+
+    /// <summary>
+    /// Whether phys_pmd_init's iterations at boot that map a 2 MiB leaf into an empty entry may be
+    /// folded: with PSE (or the parent without the non-PSE fallback), natively, at page grain.
+    /// </summary>
+    private bool FoldsLeaves =>
+        !g.after_bootmem && (g.cpu_has_pse || !g.Has(Hunks.NonpseFallback)) && !g.Xen && g.Grain == PteGrain.Page && !g.StepEveryIteration;
 
     /// <summary>How many GiBs from pud[<paramref name="i"/>] on lie wholly below end and hold RAM (each a fresh-page iteration if its entry is empty).</summary>
     private int WholeGiBs(int i, ulong addr, ulong end)
@@ -286,6 +295,22 @@ public sealed partial class KernelCode
 
             // Not kernel code: the iterations ahead that would take the fresh-page path below, folded.
             var whole = (int)Math.Min((ulong)(PTRS_PER_PMD - i), (end - address) / PMD_SIZE);
+            if (!stepNext && whole >= 2 && cpu.MayFold && FoldsLeaves)
+            {
+                // Or the 2 MiB leaves' path: the leaves written into the empty entries ahead.
+                yield return new Effect(EffectKind.PmdLeaves, fn, Level.Pmd, pmd, pmd_page, address, end,
+                    new FoldedIterations(whole, locking ? LockedLeafIteration : LeafIteration));
+                var leaves = FoldedIterations.Done(cpu.Rax);
+                stepNext = leaves < whole;
+                if (leaves > 0)
+                {
+                    pages += (ulong)leaves;
+                    i += leaves - 1;
+                    address += (ulong)(leaves - 1) * PMD_SIZE;
+                    continue;
+                }
+            }
+
             if (!stepNext && whole >= 2 && cpu.MayFold && FoldsIterations)
             {
                 yield return new Effect(EffectKind.PmdIterations, fn, Level.Pmd, pmd, pmd_page, address, end,
@@ -397,11 +422,20 @@ public sealed partial class KernelCode
     // spin_lock/spin_unlock pair leaves it free, as it found it.
     private static readonly EffectKind[] LockedIteration = IterationSteps(locked: true);
 
+    // An iteration that maps a 2 MiB leaf: read the entry, set_pmd (under the lock with 8ae3a5a8dff).
+    private static readonly EffectKind[] LeafIteration = [EffectKind.ReadEntry, EffectKind.SetEntry];
+
+    private static readonly EffectKind[] LockedLeafIteration = [EffectKind.ReadEntry, EffectKind.SpinLock, EffectKind.SetEntry, EffectKind.SpinUnlock];
+
     // A fresh pmd page's 512 iterations, folded within a folded phys_pud_init iteration (declared
     // after the steps they name: static fields start in this order).
     private static readonly FoldedIterations PmdPage = new(PTRS_PER_PMD, Iteration);
 
     private static readonly FoldedIterations LockedPmdPage = new(PTRS_PER_PMD, LockedIteration);
+
+    private static readonly FoldedIterations LeafPage = new(PTRS_PER_PMD, LeafIteration);
+
+    private static readonly FoldedIterations LockedLeafPage = new(PTRS_PER_PMD, LockedLeafIteration);
 
     private static EffectKind[] IterationSteps(bool locked) =>
     [

@@ -43,16 +43,28 @@ public sealed partial class Machine
     /// </summary>
     private StepResult FoldedPudIterations(in Effect e, BootPageRange pages)
     {
-        const int perIteration = 1 + PTRS_PER_PMD;
-        var pmdPage = ((FoldedIterations)e.Payload!).Inner!;
+        var folded = (FoldedIterations)e.Payload!;
+        var pmdPage = folded.Inner!;
+        var perIteration = folded.PagesPerIteration;
+        var ptePages = perIteration - 1;
         var done = pages.Length / perIteration;
         for (var j = 0; j < done; j++)
         {
             var address = e.Value + ((ulong)j * PUD_SIZE);
             var pmd = pages[j * perIteration];
             Memory.Zero(pmd, Level.Pmd, TablePageOrigin.Boot);
-            var inner = new Effect(EffectKind.PmdIterations, KernelFn.phys_pmd_init, Level.Pmd, 0, pmd, address, e.Arg, pmdPage);
-            FoldedPmdIterations(inner, pages.Slice((j * perIteration) + 1, PTRS_PER_PMD), null);
+            if (ptePages > 0)
+            {
+                var inner = new Effect(EffectKind.PmdIterations, KernelFn.phys_pmd_init, Level.Pmd, 0, pmd, address, e.Arg, pmdPage);
+                FoldedPmdIterations(inner, pages.Slice((j * perIteration) + 1, ptePages), null);
+            }
+            else
+            {
+                // 2 MiB leaves: phys_pmd_init counts them (update_page_count(PG_LEVEL_2M, pages)).
+                var leaves = new Effect(EffectKind.PmdLeaves, KernelFn.phys_pmd_init, Level.Pmd, 0, pmd, address, e.Arg, pmdPage);
+                DirectPagesCount[CountIndex(Level.Pmd)] += (ulong)FoldedIterations.Done(FoldedPmdLeaves(leaves).Value);
+            }
+
             if (Mmu.Populate(e.Table, Level.Pud, e.Index + j, pmd, __va(address)) is { IsFatal: true } failed)
             {
                 // EmptyPudEntries checked what could make it fail: the page exists and the entry is empty.
@@ -62,6 +74,50 @@ public sealed partial class Machine
 
         PudIterationsFolded += done;
         return StepResult.Ok(FoldedIterations.Result(done, 0));
+    }
+
+    /// <summary>
+    /// Memory's part of folded phys_pmd_init iterations that map 2 MiB leaves: from
+    /// pmd[<see cref="Effect.Index"/>] on, up to the step's count, each empty entry gets its
+    /// set_pmd of pfn_pte(address, PAGE_KERNEL_LARGE), as the steps would write it (natively, nothing
+    /// watching). Result: the iterations done; none when the first entry is not empty.
+    /// </summary>
+    private StepResult FoldedPmdLeaves(in Effect e)
+    {
+        var folded = (FoldedIterations)e.Payload!;
+        var page = Memory.Find(e.Table);
+        if (page is null || !StepsUnwatched || Xen is not null)
+        {
+            return StepResult.Ok(0);
+        }
+
+        var n = Math.Min(folded.Count, PTRS_PER_PMD - e.Index);
+        if (!page.IsEmptyRange(e.Index, n))
+        {
+            n = 0;
+            while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
+            {
+                n++;
+            }
+        }
+
+        var first = Globals.LargeLeaf(e.Value).Value;
+        if (n == 0 || Memory.FlatPages || Memory.TrackWrites || !page.IsEmptyRange(e.Index, n) ||
+            page.TryFillRun(e.Index, n, first, PMD_SIZE, -1) < 0)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var address = e.Value + ((ulong)j * PMD_SIZE);
+                if (Mmu.Set(e.Table, Level.Pmd, e.Index + j, Globals.LargeLeaf(address), __va(address)) is { IsFatal: true } failed)
+                {
+                    // The entries are empty and the page is a table page: nothing for the monitor to refuse.
+                    throw new InvalidOperationException($"folded phys_pmd_init leaf {j} of {e}: {failed.Fatal!.Message}");
+                }
+            }
+        }
+
+        IterationsFolded += n;
+        return StepResult.Ok(FoldedIterations.Result(n, 0));
     }
 
     /// <summary>

@@ -117,7 +117,10 @@ public sealed partial class Machine
             case StageOp.EmptyPudEntries:
                 return EmptyPudEntries(e);
             case StageOp.BootTables:
-                return StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootTables(input?.Count ?? 0) });
+                return StageOutcome.Settled(StepResult.Ok(), new StageData { Pages = Allocator.AllocBootTables(input?.Count ?? 0, ((FoldedIterations)e.Payload!).PagesPerIteration - 1) });
+            case StageOp.PmdLeaves:
+                Memory.CurrentSeq = seq;
+                return StageOutcome.Settled(FoldedPmdLeaves(e));
             case StageOp.XenFoldedHypercalls:
                 return StageOutcome.Settled(StepResult.Ok(), XenOf(stage).FoldedHypercalls(e.Table, e.Index, e.Value, e.Arg, input?.Pages ?? default, Globals.__supported_pte_mask));
             default:

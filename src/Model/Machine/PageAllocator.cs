@@ -160,19 +160,21 @@ public sealed class PageAllocator
 
     /// <summary>
     /// Folded phys_pud_init iterations: up to <paramref name="iterations"/> times a pmd page and the
-    /// 512 PTE pages its phys_pmd_init iterations take, as <see cref="AllocBootPages"/> hands them
-    /// out. Only whole iterations: where the buffer would run out inside one, or its pmd page's
-    /// alias would leave no fixmap slot for its PTE pages', the loop takes that one step by step.
+    /// <paramref name="ptePages"/> PTE pages its phys_pmd_init iterations take (512 without PSE, none
+    /// with 2 MiB leaves), as <see cref="AllocBootPages"/> hands them out. Only whole iterations:
+    /// where the buffer would run out inside one, or its pmd page's alias would leave no fixmap slot
+    /// for its PTE pages', the loop takes that one step by step.
     /// </summary>
-    public BootPageRange AllocBootTables(int iterations)
+    public BootPageRange AllocBootTables(int iterations, int ptePages)
     {
-        const int perIteration = 1 + X86.PTRS_PER_PMD;
+        var perIteration = 1 + ptePages;
+        var nested = ptePages > 0 ? 2 : 1;
         var room = table_top > table_end ? table_top - table_end : 0;
-        var n = aliases.Count + 2 > FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(iterations, 0), room / perIteration);
+        var n = aliases.Count + nested > FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(iterations, 0), room / (ulong)perIteration);
         var pages = new BootPageRange(BootPage(table_end - table_start), order == AllocOrder.BottomUp ? 1 : -1, n * perIteration);
         table_end += (ulong)pages.Length;
         handedOut[(int)Level.Pmd] += n;
-        handedOut[(int)Level.Pte] += n * X86.PTRS_PER_PMD;
+        handedOut[(int)Level.Pte] += n * ptePages;
         return pages;
     }
 

@@ -84,8 +84,11 @@ public enum StageOp : byte
     /// <summary>Folded phys_pud_init iterations (<see cref="Kernel.FoldedIterations"/>): how many of the pud entries are empty; on completion, fill and link each one's pmd page.</summary>
     EmptyPudEntries,
 
-    /// <summary>Folded phys_pud_init iterations: alloc_low_page's pmd page for each and the 512 PTE pages of its iterations, each mapped and unmapped through early_ioremap.</summary>
+    /// <summary>Folded phys_pud_init iterations: alloc_low_page's pmd page for each and the boot pages of its iterations (512 PTE pages without PSE), each mapped and unmapped through early_ioremap.</summary>
     BootTables,
+
+    /// <summary>Folded phys_pmd_init iterations that map 2 MiB leaves: how many of the pmd entries are empty, and those leaves written.</summary>
+    PmdLeaves,
 }
 
 /// <summary>How the trace names a stage's request.</summary>

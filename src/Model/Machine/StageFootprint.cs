@@ -122,7 +122,7 @@ public sealed partial class Stage
                 return new(Resources.Tlb | Resources.Tables, Resources.None, Tlb: target);
             case StageOp.FlushTlb:
                 return new(Resources.Tlb, Resources.Tlb, Tlb: target);
-            case StageOp.EmptyPmdEntries or StageOp.BootPages or StageOp.XenFoldedHypercalls or StageOp.EmptyPudEntries or StageOp.BootTables:
+            case StageOp.EmptyPmdEntries or StageOp.BootPages or StageOp.XenFoldedHypercalls or StageOp.EmptyPudEntries or StageOp.BootTables or StageOp.PmdLeaves:
                 throw new InvalidOperationException($"{Op}: iterations are folded only where no footprint is recorded");
             case StageOp.XenDropAlias or StageOp.XenFlushLocal or StageOp.XenFlushAll:
                 return new(Resources.Xen, Resources.Xen);

@@ -102,6 +102,8 @@ public static class StepPlans
     private static readonly Stage FoldedPudIterations = new(StageOwner.PhysicalMemory, StageOp.EmptyPudEntries,
         forward: new Stage(StageOwner.PageAllocator, StageOp.BootTables));
 
+    private static readonly Stage FoldedLeaves = new(StageOwner.PhysicalMemory, StageOp.PmdLeaves);
+
     private static readonly StepPlan[] Native = Build(xen: false);
     private static readonly StepPlan[] Xen = Build(xen: true);
 
@@ -178,6 +180,9 @@ public static class StepPlans
 
         // The kernel code folds them only natively; the same owners would take them under Xen.
         EffectKind.PudIterations => [FoldedPudIterations],
+
+        // Folded 2 MiB leaves (natively only): memory counts the empty pmd entries and writes the leaves.
+        EffectKind.PmdLeaves => [FoldedLeaves],
         _ => throw new InvalidOperationException($"no plan for {kind}"),
     };
 }

@@ -54,11 +54,30 @@ public sealed class FoldedIterationTests(ActorHostFixture fixture) : IClassFixtu
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void RandomDeliveryBoundsInsideTheBootStopAtTheSameDelivery(bool xen)
+    [InlineData("fixed", 1, 0, 5)]
+    [InlineData("fixed", 2, 1, 5)]
+    [InlineData("unlocked", 1, 0, 5)]
+    [InlineData("before", 1, 0, 6)]
+    public void AFoldedBootWithTwoMiBLeavesDeliversWhatTheStepByStepOneDelivers(string variant, int cpus, int topDown, int gibs)
     {
-        var config = Machine(2 * GiB, "fixed", 1, topDown: false, xen);
+        // With PSE each 2 MiB is a leaf phys_pmd_init writes: runs of them fold, and whole GiBs a
+        // level up (past the first, level2_ident_pgt's, from the seed on).
+        var config = Machine(6 * GiB, variant, cpus, topDown == 1, pse: true);
+        var plan = WorkloadPlan.Sequence(new HotAdd(cpus - 1, 8 * GiB, 64 * MiB), new Touch(0, 8 * GiB, 4, 2 * MiB));
+        var (stepped, folded) = Both(config, plan, Options());
+
+        AssertSame(stepped, folded);
+        Assert.Equal(gibs, folded.Result.Machine.PudIterationsFolded);
+        Assert.True(folded.Result.Machine.IterationsFolded >= gibs * 512, $"{folded.Result.Machine.IterationsFolded} iterations folded");
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    public void RandomDeliveryBoundsInsideTheBootStopAtTheSameDelivery(bool xen, bool pse)
+    {
+        var config = Machine(pse ? 4 * GiB : 2 * GiB, "fixed", 1, topDown: false, xen, pse);
         var whole = fixture.Host.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly, Options()).Delivered;
         var folds = 0L;
         Gen.Long[1, whole - 1].Sample(bound =>
@@ -144,11 +163,11 @@ public sealed class FoldedIterationTests(ActorHostFixture fixture) : IClassFixtu
 
     private static ActorRunOptions Options() => Shipped.Options(seed: 11) with { Timeout = TimeSpan.FromSeconds(120) };
 
-    private static MachineConfig Machine(ulong ram, string variant, int cpus, bool topDown, bool xen = false) => new()
+    private static MachineConfig Machine(ulong ram, string variant, int cpus, bool topDown, bool xen = false, bool pse = false) => new()
     {
         E820 = xen ? E820Map.FromMemorySize(ram) : E820Map.FromEntries([new E820Entry(0, 0x9f000, E820Type.Ram), new E820Entry(0x100000, ram, E820Type.Ram)]),
         Xen = xen,
-        Pse = false,
+        Pse = pse,
         // "unlocked": without 8ae3a5a8dff, whose iterations take init_mm.page_table_lock around the populate.
         Variant = variant == "unlocked" ? new KernelVariant(Hunks.All, Fixes.All & ~Fixes.HotplugLocking) : KernelVariant.Named(variant),
         Cpus = cpus,

@@ -160,6 +160,33 @@ public class CompactPagesPropertyTests
         Assert.Equal(xen ? 0 : 5, run.Machine.PudIterationsFolded);
     }
 
+    [Theory]
+    [InlineData(AllocOrder.BottomUp, "fixed", true, 5)]
+    [InlineData(AllocOrder.TopDown, "fixed", true, 5)]
+    [InlineData(AllocOrder.BottomUp, "unlocked", true, 5)]
+    [InlineData(AllocOrder.BottomUp, "before", true, 6)]
+    [InlineData(AllocOrder.BottomUp, "before", false, 6)]
+    public void ABootWithTwoMiBLeavesFoldsThemAndRunsTheSameSteps(AllocOrder order, string variant, bool pse, int gibs)
+    {
+        // With PSE, and in the parent without the non-PSE fallback even without it, phys_pmd_init
+        // writes a 2 MiB leaf per iteration: runs of them fold, and whole GiBs a level up (past the
+        // first, whose pmd page is level2_ident_pgt, from the seed on; "unlocked": without 8ae3a5a8dff).
+        var config = new MachineConfig
+        {
+            E820 = Map(6 * GiB, (1 * GiB, 8 * MiB)),
+            Pse = pse,
+            AllocOrder = order,
+            Variant = variant == "unlocked" ? new KernelVariant(Hunks.All, Fixes.All & ~Fixes.HotplugLocking) : KernelVariant.Named(variant),
+        };
+        var stepped = Simulation.Run(config with { StepEveryIteration = true }, WorkloadPlan.BootOnly);
+        var run = Simulation.Run(config, WorkloadPlan.BootOnly);
+        AssertSameRun(stepped, run);
+
+        Assert.Equal(0, stepped.Machine.IterationsFolded);
+        Assert.Equal(gibs, run.Machine.PudIterationsFolded);
+        Assert.True(run.Machine.IterationsFolded >= gibs * 512, $"{run.Machine.IterationsFolded} iterations folded");
+    }
+
     [Fact]
     public void ABootThatRunsOutOfTableBufferPanicsAtTheSameStepFolded()
     {
