@@ -25,10 +25,7 @@ public sealed partial class Machine
         var n = 0;
         if (page is not null && StepsUnwatched && Xen is null)
         {
-            while (n < folded.Count && e.Index + n < PTRS_PER_PUD && page[e.Index + n] == 0)
-            {
-                n++;
-            }
+            n = EmptyEntries(page, e.Index, folded.Count);
         }
 
         return n == 0 ? StageOutcome.Settled(StepResult.Ok(0)) : StageOutcome.Forwarding(new StageData { Count = n });
@@ -91,16 +88,7 @@ public sealed partial class Machine
             return StepResult.Ok(0);
         }
 
-        var n = Math.Min(folded.Count, PTRS_PER_PMD - e.Index);
-        if (!page.IsEmptyRange(e.Index, n))
-        {
-            n = 0;
-            while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
-            {
-                n++;
-            }
-        }
-
+        var n = EmptyEntries(page, e.Index, folded.Count);
         var first = Globals.LargeLeaf(e.Value).Value;
         if (n == 0 || Memory.FlatPages || Memory.TrackWrites || !page.IsEmptyRange(e.Index, n) ||
             page.TryFillRun(e.Index, n, first, PMD_SIZE, -1) < 0)
@@ -135,10 +123,7 @@ public sealed partial class Machine
         // depend on the iterations before it (XenHypervisor.FoldedHypercalls).
         if (page is not null && StepsUnwatched)
         {
-            while (n < folded.Count && e.Index + n < PTRS_PER_PMD && page[e.Index + n] == 0)
-            {
-                n++;
-            }
+            n = EmptyEntries(page, e.Index, folded.Count);
         }
 
         return n == 0 ? StageOutcome.Settled(StepResult.Ok(0)) : StageOutcome.Forwarding(new StageData { Count = n });
@@ -194,6 +179,24 @@ public sealed partial class Machine
 
         IterationsFolded += pages.Length;
         return StepResult.Ok(FoldedIterations.Result(pages.Length, Xen is null ? 0 : pages.Length - writesDirectMap));
+    }
+
+    /// <summary>How many entries from <paramref name="index"/> on, at most <paramref name="count"/>, are empty, one after another.</summary>
+    private static int EmptyEntries(TablePage page, int index, int count)
+    {
+        var n = Math.Min(count, PTRS_PER_PTE - index);
+        if (page.IsEmptyRange(index, n))
+        {
+            return n;
+        }
+
+        var k = 0;
+        while (k < n && page[index + k] == 0)
+        {
+            k++;
+        }
+
+        return k;
     }
 
     /// <summary>
