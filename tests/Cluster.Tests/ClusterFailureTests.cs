@@ -65,13 +65,16 @@ public sealed class ClusterFailureTests
     [Fact(Timeout = 240_000)]
     public async Task CtrlCOnAWorkerMakesItWithdrawAndLeaveAtOnceAndItsSchedulesAreRunByTheOthers()
     {
-        // The interrupt follows the worker's acceptance at once, not after a fixed delay that a fast
-        // node (about 5,000 schedules a second each on 2 cores) can outrun: the run cannot be over by then.
+        // The interrupt follows the start of the exploration at once, not a fixed delay that a fast
+        // node (about 5,000 schedules a second each on 2 cores) can outrun: the run cannot be over by
+        // then. Not the worker's acceptance alone: a worker is accepted as it joins, and one that
+        // withdraws before the second has joined leaves the coordinator waiting for --min-workers.
         const int n = 20000;
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
             "--max-schedules", n.ToString());
         await workers[0].WaitForStderr(l => l.Contains(": accepted; exploring"), Runs.Start, "the worker accepted");
+        await coordinator.WaitForStderr(l => l.Contains(" joined (2 of 2)"), Runs.Start, "both workers joined");
         await Task.Delay(TimeSpan.FromMilliseconds(200));
         Assert.False(workers[0].HasExited, workers[0].Stderr);
         workers[0].Interrupt();
