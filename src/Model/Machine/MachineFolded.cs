@@ -33,10 +33,11 @@ public sealed partial class Machine
 
     /// <summary>
     /// Memory's end of folded phys_pud_init iterations, once the allocator has handed out
-    /// <paramref name="pages"/> (each iteration's pmd page, then its 512 PTE pages): each
-    /// iteration's memset of its pmd page, the pmd page's 512 iterations as their fold does them
-    /// (<see cref="FoldedPmdIterations"/>), and pud_populate — the state the steps would leave in
-    /// whichever order the variant takes them (at boot nothing else looks in between).
+    /// <paramref name="pages"/> (each iteration's pmd page, then its 512 PTE pages without PSE, none
+    /// with 2 MiB leaves): each iteration's memset of its pmd page, the pmd page's 512 iterations as
+    /// their fold does them (<see cref="FoldedPmdIterations"/>, <see cref="FoldedPmdLeaves"/>), and
+    /// pud_populate — the state the steps would leave in whichever order the variant takes them (at
+    /// boot nothing else looks in between).
     /// </summary>
     private StepResult FoldedPudIterations(in Effect e, BootPageRange pages)
     {
