@@ -293,34 +293,28 @@ public sealed partial class KernelCode
                 break;
             }
 
-            // Not kernel code: the iterations ahead that would take the fresh-page path below, folded.
+            // Not kernel code: the iterations ahead that would take the fresh-page path below (2 MiB
+            // leaves, or fresh PTE pages without PSE), folded.
             var whole = (int)Math.Min((ulong)(PTRS_PER_PMD - i), (end - address) / PMD_SIZE);
-            if (!stepNext && whole >= 2 && cpu.MayFold && FoldsLeaves)
+            if (!stepNext && whole >= 2 && cpu.MayFold && (FoldsLeaves || FoldsIterations))
             {
-                // Or the 2 MiB leaves' path: the leaves written into the empty entries ahead.
-                yield return new Effect(EffectKind.PmdLeaves, fn, Level.Pmd, pmd, pmd_page, address, end,
-                    new FoldedIterations(whole, locking ? LockedLeafIteration : LeafIteration));
-                var leaves = FoldedIterations.Done(cpu.Rax);
-                stepNext = leaves < whole;
-                if (leaves > 0)
-                {
-                    pages += (ulong)leaves;
-                    i += leaves - 1;
-                    address += (ulong)(leaves - 1) * PMD_SIZE;
-                    continue;
-                }
-            }
-
-            if (!stepNext && whole >= 2 && cpu.MayFold && FoldsIterations)
-            {
-                yield return new Effect(EffectKind.PmdIterations, fn, Level.Pmd, pmd, pmd_page, address, end,
-                    new FoldedIterations(whole, locking ? LockedIteration : Iteration));
+                var leaves = FoldsLeaves;
+                yield return leaves
+                    ? new Effect(EffectKind.PmdLeaves, fn, Level.Pmd, pmd, pmd_page, address, end,
+                        new FoldedIterations(whole, locking ? LockedLeafIteration : LeafIteration))
+                    : new Effect(EffectKind.PmdIterations, fn, Level.Pmd, pmd, pmd_page, address, end,
+                        new FoldedIterations(whole, locking ? LockedIteration : Iteration));
                 var done = FoldedIterations.Done(cpu.Rax);
 
                 // Fewer than asked: the next iteration goes another way, or the host bounded this one; it runs step by step.
                 stepNext = done < whole;
                 if (done > 0)
                 {
+                    if (leaves)
+                    {
+                        pages += (ulong)done;
+                    }
+
                     i += done - 1;
                     address += (ulong)(done - 1) * PMD_SIZE;
                     continue;

@@ -90,9 +90,7 @@ public sealed partial class Machine
         }
 
         var n = EmptyEntries(page, e.Index, folded.Count);
-        var first = Globals.LargeLeaf(e.Value).Value;
-        if (n == 0 || Memory.FlatPages || Memory.TrackWrites || !page.IsEmptyRange(e.Index, n) ||
-            page.TryFillRun(e.Index, n, first, PMD_SIZE, -1) < 0)
+        if (!Memory.TryFillEmpty(page, e.Index, n, Globals.LargeLeaf(e.Value).Value, PMD_SIZE))
         {
             for (var j = 0; j < n; j++)
             {
@@ -222,26 +220,18 @@ public sealed partial class Machine
         }
 
         // Every 2 MiB below end, and every frame within PTE_MASK, where pfn_pte only adds the
-        // frame to the same flags: the leaves go on from page to page, which the last one shows.
+        // frame to the same flags: the leaves go on from page to page, which the last one shows;
+        // else as far as they do.
         var below = Math.Min((e.Arg - first) / PMD_SIZE, first > PTE_MASK ? 0 : (PTE_MASK + PAGE_SIZE - first) / PMD_SIZE);
-        var n = (int)Math.Min((ulong)(pages.Length - j), below);
-        if (n > 0 && Globals.Leaf(first + ((ulong)(n - 1) * PMD_SIZE)).Value == leaf + ((ulong)(n - 1) * PMD_SIZE))
+        var most = (int)Math.Min((ulong)(pages.Length - j), below);
+        var n = most;
+        if (n > 0 && Globals.Leaf(first + ((ulong)(n - 1) * PMD_SIZE)).Value != leaf + ((ulong)(n - 1) * PMD_SIZE))
         {
-            return BeforeFirstTablePage(pages, j, n);
-        }
-
-        n = 0;
-        while (j + n < pages.Length)
-        {
-            var address = first + ((ulong)n * PMD_SIZE);
-            if (pte_index(address) != 0 || address + PMD_SIZE > e.Arg ||
-                ((address + PMD_SIZE - 1) >> PAGE_SHIFT) > (PTE_MASK >> PAGE_SHIFT) ||
-                Globals.Leaf(address).Value != leaf + ((ulong)n * PMD_SIZE))
+            n = 0;
+            while (n < most && Globals.Leaf(first + ((ulong)n * PMD_SIZE)).Value == leaf + ((ulong)n * PMD_SIZE))
             {
-                break;
+                n++;
             }
-
-            n++;
         }
 
         return n == 0 ? 0 : BeforeFirstTablePage(pages, j, n);

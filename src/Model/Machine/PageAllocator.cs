@@ -169,9 +169,8 @@ public sealed class PageAllocator
     {
         var perIteration = 1 + ptePages;
         var nested = ptePages > 0 ? 2 : 1;
-        var room = table_top > table_end ? table_top - table_end : 0;
-        var n = aliases.Count + nested > FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(iterations, 0), room / (ulong)perIteration);
-        var pages = new BootPageRange(BootPage(table_end - table_start), order == AllocOrder.BottomUp ? 1 : -1, n * perIteration);
+        var n = aliases.Count + nested > FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(iterations, 0), Room / (ulong)perIteration);
+        var pages = NextBootPages(n * perIteration);
         table_end += (ulong)pages.Length;
         handedOut[(int)Level.Pmd] += n;
         handedOut[(int)Level.Pte] += n * ptePages;
@@ -182,11 +181,13 @@ public sealed class PageAllocator
     public BootPageRange NextBootPages(int count) =>
         new(BootPage(table_end - table_start), order == AllocOrder.BottomUp ? 1 : -1, BootPagesLeft(count));
 
+    // The pages left in the early buffer.
+    private ulong Room => table_top > table_end ? table_top - table_end : 0;
+
     // How many of count boot pages alloc_low_page would hand out before it fails or early_ioremap finds no slot.
     private int BootPagesLeft(int count)
     {
-        var room = table_top > table_end ? table_top - table_end : 0;
-        return aliases.Count >= FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(count, 0), room);
+        return aliases.Count >= FIX_BTMAPS_NESTING ? 0 : (int)Math.Min((ulong)Math.Max(count, 0), Room);
     }
 
     /// <summary>early_ioremap of one page into a fixmap slot. Null on success, else the kernel's WARN text.</summary>

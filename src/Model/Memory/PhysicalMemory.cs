@@ -184,25 +184,32 @@ public sealed class PhysicalMemory
     /// </summary>
     public void WriteLinks(PtePageRun run)
     {
-        var page = Page(run.Table);
-        var first = X86.mk_table(run.Pfn0).Value;
-
-        // TryFillRun keeps entries that are set, where a write replaces them: only over empty ones.
-        if (FlatPages || Observer is not null || TrackWrites || run.PfnStep < 0 ||
-            !page.IsEmptyRange(run.Index0, run.Count) ||
-            page.TryFillRun(run.Index0, run.Count, first, X86.PAGE_SIZE, -1) < 0)
+        // What Write does besides the store, a page's parent link, the run already holds for each
+        // page: a page made from it since it was added took its parent from it (PtePageRun.Materialise).
+        if (run.PfnStep > 0 && TryFillEmpty(Page(run.Table), run.Index0, run.Count, X86.mk_table(run.Pfn0).Value, X86.PAGE_SIZE))
         {
-            for (var j = 0; j < run.Count; j++)
-            {
-                Write(run.Table, run.Index0 + j, X86.mk_table(run.PfnOf(j)));
-            }
-
             return;
         }
 
-        // What Write does besides the store, a page's parent link, the run already holds for each
-        // page: a page made from it since it was added took its parent from it (PtePageRun.Materialise).
+        for (var j = 0; j < run.Count; j++)
+        {
+            Write(run.Table, run.Index0 + j, X86.mk_table(run.PfnOf(j)));
+        }
     }
+
+    /// <summary>
+    /// Entries [<paramref name="index"/>, + <paramref name="count"/>) of <paramref name="page"/>, all
+    /// empty, written as one stretch of the page's run (entry i is <paramref name="first"/> +
+    /// (i − index) × <paramref name="stride"/>): what <see cref="Write"/> of each would leave in them,
+    /// where nothing hears of each write (no observer, no write tracking) and the page is held as a
+    /// run. False: nothing written; write them one by one. A write's other part, a table's parent
+    /// link, is the caller's.
+    /// </summary>
+    public bool TryFillEmpty(TablePage page, int index, int count, ulong first, ulong stride) =>
+        count > 0 && !FlatPages && Observer is null && !TrackWrites &&
+
+        // TryFillRun keeps entries that are set, where a write replaces them: only over empty ones.
+        page.IsEmptyRange(index, count) && page.TryFillRun(index, count, first, stride, -1) >= 0;
 
     private void Cleared(TablePage page)
     {

@@ -52,7 +52,14 @@ internal sealed class TablePageIndex
     public int Count => Volatile.Read(ref count);
 
     /// <summary>Chunks a run holds whole (for tests of that representation).</summary>
-    internal int WholeChunks => Volatile.Read(ref regions).Items.Take(Volatile.Read(ref regions).Count).Sum(r => r.Chunks.Count(c => c is PtePageRun));
+    internal int WholeChunks
+    {
+        get
+        {
+            var all = Volatile.Read(ref regions);
+            return all.Items.Take(all.Count).Sum(r => r.Chunks.Count(c => c is PtePageRun));
+        }
+    }
 
     public bool TryGetValue(ulong pfn, out TablePage page)
     {
