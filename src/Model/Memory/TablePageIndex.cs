@@ -184,8 +184,9 @@ internal sealed class TablePageIndex
         {
             if ((pfn & Mask) == 0 && end - pfn >= Fanout)
             {
+                // Free frames: no chunk yet, or the array a chunk keeps after its pages were all removed.
                 ref var chunk = ref ChunkSlot(pfn);
-                Debug.Assert(chunk is null, "one page per pfn");
+                Debug.Assert(chunk is null || (chunk is object?[] slots && Array.TrueForAll(slots, slot => slot is null)), "one page per pfn");
                 Volatile.Write(ref chunk, run);
                 Interlocked.Add(ref count, Fanout);
                 pfn += Fanout;

@@ -157,6 +157,22 @@ public class TablePageIndexTests
     }
 
     [Fact]
+    public void AChunkWhosePagesWereAllRemovedTakesARunWhole()
+    {
+        // Removing makes the chunk an array, which stays when it empties (found by the property below).
+        var index = new TablePageIndex();
+        index.Add(new TablePage(new Pfn(0x1041), Level.Pmd, TablePageOrigin.Boot));
+        Assert.True(index.Remove(0x1041));
+        var run = new PtePageRun(new Pfn(0x1040), 1, 64, new Pfn(0x900), 0, Leaf);
+
+        index.Add(run);
+
+        Assert.Equal(1, index.WholeChunks);
+        Assert.Equal(64, index.Count);
+        Assert.Same(run, index.RunOf(0x1041));
+    }
+
+    [Fact]
     public void ItAnswersAsAPlainMapOfFramesWhateverWasAddedMadeOrRemoved()
     {
         // Frames 0x1000-0x10ff (four chunks); each step adds a page, adds a run into free frames,
