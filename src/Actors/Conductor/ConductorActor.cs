@@ -105,7 +105,10 @@ internal sealed class ConductorActor : ReceiveActor
                 // each message took the number it would have had here.
                 seq = p.Seq;
                 nextId += p.HandedOn;
-                strategy.Processed(p.HandedOn);
+                if (!strategy.SeesForcedDeliveries)
+                {
+                    strategy.Processed(p.HandedOn);
+                }
             }
 
             if (p.Sent is { } sent)
@@ -208,13 +211,22 @@ internal sealed class ConductorActor : ReceiveActor
         var clock = clocks[i];
         pending.RemoveAt(i);
         clocks.RemoveAt(i);
-        // Nothing else pending and a strategy that need not see forced choices: the actors may carry
-        // the run on by themselves for a while (bounded, so that a halt or the step bound is heard).
-        var handOn = pending.Count == 0 && run.HandsOnForced && !strategy.SeesForcedDeliveries
+        // Nothing else pending and a strategy that need not see forced choices, or takes them as told:
+        // the actors may carry the run on by themselves for a while (bounded, so that a halt or the
+        // step bound is heard). A strategy told of each delivery gets no folded iterations (Room 0):
+        // it records every delivery as a message.
+        var told = strategy.SeesForcedDeliveries;
+        var handOn = pending.Count == 0 && run.HandsOnForced && (!told || strategy.TakesForcedAsTold)
             ? (int)Math.Min(MaxHandOn, maxSteps - (seq + 1))
             : 0;
         inFlight = true;
         seq++;
-        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch) { HandOn = handOn, Room = handOn > 0 ? maxSteps - seq : 0 });
+        run.Topology.Refs[m.To].Tell(new Deliver(seq, m.From, m.Message, clock, Epoch: epoch)
+        {
+            HandOn = handOn,
+            Room = handOn > 0 && !told ? maxSteps - seq : 0,
+            Told = handOn > 0 && told ? strategy : null,
+            NextId = nextId,
+        });
     }
 }

@@ -63,6 +63,24 @@ public interface IScheduleStrategy
     /// deliver exactly what <see cref="Choose"/> would have picked, in the same order.
     /// </summary>
     bool SeesForcedDeliveries => true;
+
+    /// <summary>
+    /// With <see cref="SeesForcedDeliveries"/>: whether the strategy may be told of a forced delivery
+    /// instead of asked. True lets the conductor leave a run of forced deliveries to the actors (as
+    /// false <see cref="SeesForcedDeliveries"/> does), which tell the strategy of each in turn —
+    /// <see cref="Processed()"/> for the delivery just handled, then <see cref="Forced"/> for the
+    /// next — exactly when and in the order the conductor would have asked it, on the delivery's
+    /// thread while the conductor waits. Only for a strategy whose answer to one pending message is
+    /// always 0 and never <see cref="StopRun"/>.
+    /// </summary>
+    bool TakesForcedAsTold => false;
+
+    /// <summary>
+    /// A forced delivery made by the actors (<see cref="TakesForcedAsTold"/>): what <see
+    /// cref="Choose"/> with <paramref name="only"/> alone pending would have been asked, and taken.
+    /// </summary>
+    void Forced(in PendingMessage only) =>
+        throw new NotSupportedException($"the '{Name}' strategy takes no forced delivery as told");
 }
 
 /// <summary>Seeded uniform random choice; the same seed gives the same schedule.</summary>

@@ -72,6 +72,9 @@ public sealed class ExplorationEngine : IDisposable
 
     public RunSpec Spec { get; }
 
+    /// <summary>random/pct: the forced deliveries the actors made and told the lanes' strategies of (tests).</summary>
+    internal long ToldOfForced => lanes?.Sum(l => l.Strategy.ToldOfForced) ?? 0;
+
     public ExploreOptions Options { get; }
 
     public string StrategyName { get; }
@@ -152,6 +155,7 @@ public sealed class ExplorationEngine : IDisposable
             ? new RandomWalkStrategy(Options.Seed, Mode)
             : new PctStrategy(Options.Seed, Options.PctDepth, PctLength, Mode);
         s.Probe = new StateProbe();
+        s.AskForced = Options.AskForced;
         return s;
     }
 

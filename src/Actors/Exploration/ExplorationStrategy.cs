@@ -87,6 +87,32 @@ public abstract class ExplorationStrategy : IScheduleStrategy
 
     public virtual void Processed() => Probe?.Processed();
 
+    /// <summary>
+    /// Whether a forced delivery may be told (<see cref="IScheduleStrategy.Forced"/>) rather than
+    /// asked: true for a strategy that records it as any other and whose <see cref="ChooseForced"/>
+    /// and <see cref="AfterChoice"/> are the base's (random, pct), false for one that must answer it.
+    /// </summary>
+    protected virtual bool MayBeToldOfForced => false;
+
+    /// <summary>Tests: ask every forced delivery through the conductor, to compare the two paths.</summary>
+    internal bool AskForced { get; set; }
+
+    public bool TakesForcedAsTold => MayBeToldOfForced && !AskForced;
+
+    // Told of a forced delivery: the same path as being asked with it alone pending.
+    private readonly PendingMessage[] only = new PendingMessage[1];
+
+    /// <summary>Forced deliveries this strategy was told of, over its life (tests).</summary>
+    internal long ToldOfForced { get; private set; }
+
+    public void Forced(in PendingMessage p)
+    {
+        ToldOfForced++;
+        only[0] = p;
+        var k = Choose(only);
+        System.Diagnostics.Debug.Assert(k == 0, "a strategy that takes forced deliveries as told answered one otherwise");
+    }
+
     /// <summary>Which of <paramref name="view"/>'s choices (at least two) is taken: its position in the view, or <see cref="IScheduleStrategy.StopRun"/>.</summary>
     protected abstract int ChooseOption(ChoiceView view);
 

@@ -66,6 +66,9 @@ public record ExploreOptions
     /// single engine gives: outcomes are taken in schedule order. dfs/dpor run on one (more is refused).
     /// </summary>
     public int Workers { get; init; } = 1;
+
+    /// <summary>Tests: random/pct ask the conductor for every forced delivery instead of being told of it.</summary>
+    internal bool AskForced { get; init; }
 }
 
 public sealed record ExploreProgress(int Schedules, int Violations, TimeSpan Elapsed, int Iterations);

@@ -25,6 +25,8 @@ public sealed class RandomWalkStrategy : ExplorationStrategy
 
     protected override int ChooseOption(ChoiceView view) => random.Next(view.Count);
 
+    protected override bool MayBeToldOfForced => true;
+
     /// <summary>A 32-bit seed mixing the exploration seed and the schedule number (SplitMix64's finaliser).</summary>
     public static int SeedFor(long seed, int iteration)
     {
@@ -73,6 +75,9 @@ public sealed class PctStrategy : ExplorationStrategy
     }
 
     public override string Name => "pct";
+
+    // Its change points count every delivery (Step), told ones too.
+    protected override bool MayBeToldOfForced => true;
 
     public int Depth => depth;
 

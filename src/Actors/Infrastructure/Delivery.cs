@@ -29,6 +29,16 @@ public sealed record Deliver(long Seq, int From, ModelMessage Message, long[] Se
     /// then goes back to the conductor), not only for what <see cref="HandOn"/> leaves.
     /// </summary>
     public long Room { get; init; }
+
+    /// <summary>
+    /// With <see cref="HandOn"/>: the strategy to tell of each delivery handed on (<see
+    /// cref="Conductor.IScheduleStrategy.TakesForcedAsTold"/>), null when it need not see them.
+    /// Carried with the delivery, like <see cref="Epoch"/>: the chain tells its own run's strategy.
+    /// </summary>
+    public Conductor.IScheduleStrategy? Told { get; init; }
+
+    /// <summary>With <see cref="Told"/>: the number the conductor would give the next message sent (<see cref="Conductor.PendingMessage.Id"/>).</summary>
+    public long NextId { get; init; }
 }
 
 /// <summary>The receiver finished handling delivery <see cref="Seq"/>; <see cref="Stopped"/>: the run hit a fatal event.</summary>

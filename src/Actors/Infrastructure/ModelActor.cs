@@ -255,11 +255,20 @@ public abstract class ModelActor : ReceiveActor
                     }
                 }
 
+                if (d.Told is { } strategy)
+                {
+                    // What the conductor would have done between the two (no folds here: shift is 0).
+                    strategy.Processed();
+                    strategy.Forced(new Conductor.PendingMessage(d.NextId, next.From, next.To, next.Message, d.Seq));
+                }
+
                 Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + shift + 1, next.From, next.Message, next.SenderClock, Epoch: deliveryEpoch)
                 {
                     HandOn = (int)(d.HandOn - shift - 1),
                     HandedOn = (int)(d.HandedOn + shift + 1),
-                    Room = d.Room - shift - 1,
+                    Room = d.Told is null ? d.Room - shift - 1 : 0,
+                    Told = d.Told,
+                    NextId = d.NextId + 1,
                 });
             }
             else
