@@ -178,9 +178,17 @@ public static class Simulation
 
     /// <summary>One thread per CPU of a workload step, running that CPU's events in order.</summary>
     public static IReadOnlyList<CpuThread> Threads(Machine.Machine machine, CpuContext[] cpus, WorkloadStep step) =>
+        ByCpu(step).Select(p => new CpuThread(cpus[p.Cpu], Program(machine, cpus[p.Cpu], p.Events), p.Label)).ToList();
+
+    /// <summary>A workload step's events by CPU (in CPU order of first appearance), each CPU's with its label.</summary>
+    public static IReadOnlyList<(int Cpu, WorkloadEvent[] Events, string Label)> ByCpu(WorkloadStep step) =>
         step.Events.GroupBy(e => e.Cpu)
-            .Select(g => new CpuThread(cpus[g.Key], g.SelectMany(e => Program(machine, cpus[g.Key], e)), string.Join("; ", g.Select(e => e.Describe()))))
+            .Select(g => (g.Key, g.ToArray(), string.Join("; ", g.Select(e => e.Describe()))))
             .ToList();
+
+    /// <summary>The kernel code one CPU's events of a workload step run, one after another.</summary>
+    public static IEnumerable<Effect> Program(Machine.Machine machine, CpuContext cpu, WorkloadEvent[] events) =>
+        events.SelectMany(e => Program(machine, cpu, e));
 
     /// <summary>The kernel code one workload event runs.</summary>
     public static IEnumerable<Effect> Program(Machine.Machine machine, CpuContext cpu, WorkloadEvent e) => e switch

@@ -386,12 +386,28 @@ internal sealed class RunHostActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var step = plan.Steps[next - 1];
-        var programs = step.Events.GroupBy(e => e.Cpu)
-            .Select(g => (g.Key, (Func<CpuContext, IEnumerable<Effect>>)(ctx => g.SelectMany(e => Simulation.Program(m, ctx, e))),
-                string.Join("; ", g.Select(e => e.Describe()))))
-            .ToList();
+        var programs = new List<(int, Func<CpuContext, IEnumerable<Effect>>, string)>();
+        foreach (var (cpu, events, label) in StepByCpu(next - 1))
+        {
+            programs.Add((cpu, ctx => Simulation.Program(m, ctx, events), label));
+        }
+
         StartPhase(next, programs);
+    }
+
+    // The plan's steps by CPU, with their labels: made once per plan, not once per explored schedule.
+    private WorkloadPlan? groupedPlan;
+    private IReadOnlyList<(int Cpu, WorkloadEvent[] Events, string Label)>?[] grouped = [];
+
+    private IReadOnlyList<(int Cpu, WorkloadEvent[] Events, string Label)> StepByCpu(int index)
+    {
+        if (!ReferenceEquals(groupedPlan, plan))
+        {
+            groupedPlan = plan;
+            grouped = new IReadOnlyList<(int, WorkloadEvent[], string)>?[plan.Steps.Count];
+        }
+
+        return grouped[index] ??= Simulation.ByCpu(plan.Steps[index]);
     }
 
     private void End(RunStop? result)

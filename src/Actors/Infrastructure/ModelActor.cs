@@ -89,7 +89,13 @@ public abstract class ModelActor : ReceiveActor
     // Controlled mode, while a delivery is handled: what the actor sends and says to the host, in
     // order, for the conductor in one message with the delivery's Processed (one Tell instead of one
     // per message; the conductor adds them in the same order as if they had come one by one).
-    private readonly List<object> outbox = new();
+    private readonly List<Outgoing> outbox = new();
+
+    /// <summary>A send (<see cref="Message"/> to <see cref="To"/>) or a word for the host (<see cref="ToHost"/>), kept without an envelope: a send handed on needs none.</summary>
+    private readonly record struct Outgoing(int To, ModelMessage? Message, long[] Clock, Conductor.Conductor.ToHost? ToHost)
+    {
+        public object ForConductor(int from, int epoch) => ToHost ?? (object)new ModelEnvelope(from, To, Message!, Clock, epoch);
+    }
     private bool collecting;
 
     /// <summary>Hands a delivery to another actor that will complete it (it sends its own Processed).</summary>
@@ -106,7 +112,7 @@ public abstract class ModelActor : ReceiveActor
     {
         if (Run.Controlled)
         {
-            ToConductor(new Conductor.Conductor.ToHost(message, Epoch));
+            ToConductor(new Outgoing(0, null, NoClock, new Conductor.Conductor.ToHost(message, Epoch)));
         }
         else
         {
@@ -135,7 +141,7 @@ public abstract class ModelActor : ReceiveActor
 
         if (Run.Controlled)
         {
-            ToConductor(new ModelEnvelope(Self, to, message, snapshot, deliveryEpoch));
+            ToConductor(new Outgoing(to, message, snapshot, null));
         }
         else
         {
@@ -146,36 +152,53 @@ public abstract class ModelActor : ReceiveActor
     private static readonly long[] NoClock = [];
 
     /// <summary>Controlled mode: a send or a word for the host, kept for the delivery's Processed while one is handled.</summary>
-    private void ToConductor(object message)
+    private void ToConductor(in Outgoing o)
     {
         if (collecting)
         {
-            outbox.Add(message);
+            outbox.Add(o);
         }
         else
         {
-            Run.Conductor.Tell(message);
+            Run.Conductor.Tell(o.ForConductor(Self, deliveryEpoch));
         }
     }
 
-    /// <summary>The one model message this delivery sent, if it sent exactly one.</summary>
-    private ModelEnvelope? TheOnlyMessage()
+    /// <summary>The position in the outbox of the one model message this delivery sent, if it sent exactly one; else -1.</summary>
+    private int TheOnlyMessage()
     {
-        ModelEnvelope? only = null;
-        foreach (var m in outbox)
+        var only = -1;
+        for (var i = 0; i < outbox.Count; i++)
         {
-            if (m is ModelEnvelope e)
+            if (outbox[i].ToHost is null)
             {
-                if (only is not null)
+                if (only >= 0)
                 {
-                    return null;
+                    return -1;
                 }
 
-                only = e;
+                only = i;
             }
         }
 
         return only;
+    }
+
+    /// <summary>The outbox as the conductor takes it with a Processed (null when empty).</summary>
+    private object[]? SentForConductor()
+    {
+        if (outbox.Count == 0)
+        {
+            return null;
+        }
+
+        var sent = new object[outbox.Count];
+        for (var i = 0; i < sent.Length; i++)
+        {
+            sent[i] = outbox[i].ForConductor(Self, deliveryEpoch);
+        }
+
+        return sent;
     }
 
     private void OnDeliver(Deliver d)
@@ -243,26 +266,27 @@ public abstract class ModelActor : ReceiveActor
 
         if (deferred is null)
         {
-            if (d.HandOn - shift > 0 && !StoppedRun && !Run.Halted && TheOnlyMessage() is { } next)
+            if (d.HandOn - shift > 0 && !StoppedRun && !Run.Halted && TheOnlyMessage() is var only && only >= 0)
             {
                 // A forced delivery (nothing else pending): deliver it as the conductor would have,
                 // numbered next; what was said for the host goes ahead of it, as it would have.
                 foreach (var m in outbox)
                 {
-                    if (m is Conductor.Conductor.ToHost)
+                    if (m.ToHost is { } word)
                     {
-                        Run.Conductor.Tell(m);
+                        Run.Conductor.Tell(word);
                     }
                 }
 
+                var next = outbox[only];
                 if (d.Told is { } strategy)
                 {
                     // What the conductor would have done between the two (no folds here: shift is 0).
                     strategy.Processed();
-                    strategy.Forced(new Conductor.PendingMessage(d.NextId, next.From, next.To, next.Message, d.Seq));
+                    strategy.Forced(new Conductor.PendingMessage(d.NextId, Self, next.To, next.Message!, d.Seq));
                 }
 
-                Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + shift + 1, next.From, next.Message, next.SenderClock, Epoch: deliveryEpoch)
+                Run.Topology.Refs[next.To].Tell(new Deliver(d.Seq + shift + 1, Self, next.Message!, next.Clock, Epoch: deliveryEpoch)
                 {
                     HandOn = (int)(d.HandOn - shift - 1),
                     HandedOn = (int)(d.HandedOn + shift + 1),
@@ -275,7 +299,7 @@ public abstract class ModelActor : ReceiveActor
             {
                 Run.Conductor.Tell(new Processed(d.Seq + shift, StoppedRun, deliveryEpoch)
                 {
-                    Sent = outbox.Count == 0 ? null : outbox.ToArray(),
+                    Sent = SentForConductor(),
                     HandedOn = (int)(d.HandedOn + shift),
                 });
             }
@@ -285,7 +309,7 @@ public abstract class ModelActor : ReceiveActor
             // Completed later (a probe's answer): what was said so far goes ahead of that Processed.
             foreach (var m in outbox)
             {
-                Run.Conductor.Tell(m);
+                Run.Conductor.Tell(m.ForConductor(Self, deliveryEpoch));
             }
         }
 

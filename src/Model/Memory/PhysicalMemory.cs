@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using BootActors.Model.Paging;
 
@@ -16,8 +15,11 @@ public sealed class PhysicalMemory
 {
     private readonly TablePageIndex pages = new();
 
-    private readonly ConcurrentDictionary<(ulong Table, int Index), long> lastWrite = new();
-    private readonly ConcurrentDictionary<ulong, long> freedAt = new();
+    // Written by the step that changes an entry, read by a TLB's stale-use report (another actor's
+    // thread in free mode): one lock for both. Not a ConcurrentDictionary, which allocates a node
+    // per write and new tables on every Clear (once per explored schedule).
+    private readonly Dictionary<(ulong Table, int Index), long> lastWrite = new();
+    private readonly Dictionary<ulong, long> freedAt = new();
 
     public PhysicalMemory(Pfn root, bool flatPages = false)
     {
@@ -38,9 +40,14 @@ public sealed class PhysicalMemory
     public long CurrentSeq { get; set; }
 
     /// <summary>Where an entry last changed (a write, or the free of its page), if tracked.</summary>
-    public long? LastChange(EntryRef at) =>
-        lastWrite.TryGetValue((at.Table.Value, at.Index), out var w) ? w
-        : freedAt.TryGetValue(at.Table.Value, out var f) ? f : null;
+    public long? LastChange(EntryRef at)
+    {
+        lock (lastWrite)
+        {
+            return lastWrite.TryGetValue((at.Table.Value, at.Index), out var w) ? w
+                : freedAt.TryGetValue(at.Table.Value, out var f) ? f : null;
+        }
+    }
 
     /// <summary>init_level4_pgt.</summary>
     public Pfn Root { get; }
@@ -90,16 +97,22 @@ public sealed class PhysicalMemory
         // A run is immutable and an array is copied on its first write, so this is O(1) per page.
         pages.CopyFrom(other.pages);
 
-        lastWrite.Clear();
-        foreach (var kv in other.lastWrite)
+        lock (lastWrite)
         {
-            lastWrite[kv.Key] = kv.Value;
-        }
+            lock (other.lastWrite)
+            {
+                lastWrite.Clear();
+                foreach (var kv in other.lastWrite)
+                {
+                    lastWrite[kv.Key] = kv.Value;
+                }
 
-        freedAt.Clear();
-        foreach (var kv in other.freedAt)
-        {
-            freedAt[kv.Key] = kv.Value;
+                freedAt.Clear();
+                foreach (var kv in other.freedAt)
+                {
+                    freedAt[kv.Key] = kv.Value;
+                }
+            }
         }
 
         TrackWrites = other.TrackWrites;
@@ -140,7 +153,10 @@ public sealed class PhysicalMemory
         pages.Remove(pfn.Value);
         if (TrackWrites)
         {
-            freedAt[pfn.Value] = CurrentSeq;
+            lock (lastWrite)
+            {
+                freedAt[pfn.Value] = CurrentSeq;
+            }
         }
     }
 
@@ -168,7 +184,10 @@ public sealed class PhysicalMemory
 
         if (TrackWrites)
         {
-            lastWrite[(table.Value, index)] = CurrentSeq;
+            lock (lastWrite)
+            {
+                lastWrite[(table.Value, index)] = CurrentSeq;
+            }
         }
 
         if (page.Level != Level.Pte && value.Present && !value.Large)
