@@ -8,13 +8,16 @@ namespace BootActors.Model.Interpreter;
 /// <summary>One CPU's program: a step machine and where it is.</summary>
 public sealed class CpuThread
 {
-    private readonly IEnumerator<Effect> steps;
+    // The running function on top, its callers below (EffectKind.Call): each step is one MoveNext,
+    // however deep the call chain, instead of one per nested iterator.
+    private readonly Stack<IEnumerator<Effect>> frames = new();
     private readonly Stack<KernelFn> calls = new();
+    private Effect current;
 
     public CpuThread(CpuContext cpu, IEnumerable<Effect> program, string label)
     {
         Cpu = cpu;
-        steps = program.GetEnumerator();
+        frames.Push(program.GetEnumerator());
         Label = label;
     }
 
@@ -25,7 +28,7 @@ public sealed class CpuThread
     public bool Done { get; private set; }
 
     /// <summary>The step the CPU is about to take (valid after <see cref="Advance"/> returned true).</summary>
-    public Effect Current => steps.Current;
+    public Effect Current => current;
 
     /// <summary>The kernel call chain, outermost first.</summary>
     public IEnumerable<KernelFn> CallChain => calls.Reverse();
@@ -43,23 +46,41 @@ public sealed class CpuThread
             return false;
         }
 
-        if (!steps.MoveNext())
+        while (true)
         {
-            Done = true;
-            return false;
-        }
+            var top = frames.Peek();
+            if (!top.MoveNext())
+            {
+                top.Dispose();
+                frames.Pop();
+                if (frames.Count == 0)
+                {
+                    Done = true;
+                    return false;
+                }
 
-        var e = steps.Current;
-        if (e.Kind == EffectKind.Enter)
-        {
-            calls.Push(e.Fn);
-        }
-        else if (e.Kind == EffectKind.Leave && calls.Count > 0)
-        {
-            calls.Pop();
-        }
+                continue;
+            }
 
-        return true;
+            var e = top.Current;
+            if (e.Kind == EffectKind.Call)
+            {
+                frames.Push(((IEnumerable<Effect>)e.Payload!).GetEnumerator());
+                continue;
+            }
+
+            if (e.Kind == EffectKind.Enter)
+            {
+                calls.Push(e.Fn);
+            }
+            else if (e.Kind == EffectKind.Leave && calls.Count > 0)
+            {
+                calls.Pop();
+            }
+
+            current = e;
+            return true;
+        }
     }
 
     public string Chain() => string.Join(" → ", CallChain);

@@ -96,6 +96,13 @@ public enum EffectKind : byte
     /// that stands for theirs (<see cref="FoldedIterations"/>). Result: how many were done.
     /// </summary>
     PmdLeaves,
+
+    /// <summary>
+    /// A call of another kernel function (<see cref="Effect.Payload"/>: its steps): the CPU runs
+    /// them before the caller goes on. Never a step: <see cref="Interpreter.CpuThread"/> keeps the
+    /// callers on a stack, so a step passes through one iterator, not through one per caller.
+    /// </summary>
+    Call,
 }
 
 /// <summary>The kernel functions, by their kernel names.</summary>
@@ -152,6 +159,27 @@ public readonly struct Effect
     }
 
     public EntryLocation Entry => new(Table, Level, Index);
+
+    /// <summary>Runs <paramref name="callee"/>'s steps, then goes on (<see cref="EffectKind.Call"/>).</summary>
+    public static Effect Call(IEnumerable<Effect> callee) => new(EffectKind.Call, KernelFn.None, payload: callee);
+
+    /// <summary>A program's steps with its calls run in place: what a CPU takes, for code that reads a program itself.</summary>
+    public static IEnumerable<Effect> Flatten(IEnumerable<Effect> program)
+    {
+        foreach (var e in program)
+        {
+            if (e.Kind != EffectKind.Call)
+            {
+                yield return e;
+                continue;
+            }
+
+            foreach (var inner in Flatten((IEnumerable<Effect>)e.Payload!))
+            {
+                yield return inner;
+            }
+        }
+    }
 
     /// <summary>This step with another payload.</summary>
     public Effect With(object? payload) => new(Kind, Fn, Level, Index, Table, Value, Arg, payload);

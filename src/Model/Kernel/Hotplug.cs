@@ -24,10 +24,7 @@ public sealed partial class KernelCode
             yield return new Effect(EffectKind.SpinLock, fn, value: HotplugMutexLock);
         }
 
-        foreach (var e in ArchAddMemory(cpu, start, size))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(ArchAddMemory(cpu, start, size));
 
         if (g.HotplugMutex)
         {
@@ -47,10 +44,7 @@ public sealed partial class KernelCode
             yield return new Effect(EffectKind.SpinLock, fn, value: HotplugMutexLock);
         }
 
-        foreach (var e in RemovePagetable(cpu, start, start + size))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(RemovePagetable(cpu, start, start + size));
 
         if (g.HotplugMutex)
         {
@@ -78,10 +72,7 @@ public sealed partial class KernelCode
             }
 
             yield return Reach(fn, pgd.Frame, $"pud_offset(pgd[{pgdIndex}])");
-            foreach (var e in RemoveTable(cpu, pgd.Frame, Level.Pud, addr, next))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(RemoveTable(cpu, pgd.Frame, Level.Pud, addr, next));
         }
 
         yield return new Effect(g.RemoveFlush == FlushScope.Global ? EffectKind.FlushTlbGlobal : EffectKind.FlushTlbAll, fn);
@@ -137,15 +128,9 @@ public sealed partial class KernelCode
             }
 
             yield return Reach(fn, val.Frame, $"{level.Below().Name()}_offset({level.Name()}[{index}])");
-            foreach (var e in RemoveTable(cpu, val.Frame, level.Below(), addr, next))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(RemoveTable(cpu, val.Frame, level.Below(), addr, next));
 
-            foreach (var e in FreeTable(cpu, table, level, index, val.Frame))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(FreeTable(cpu, table, level, index, val.Frame));
         }
 
         if (pages != 0)

@@ -35,15 +35,9 @@ public sealed partial class KernelCode
         if (boot)
         {
             cpu.BootLastMapAddr = last_map_addr;
-            foreach (var e in InitGbpages())
-            {
-                yield return e;
-            }
+            yield return Effect.Call(InitGbpages());
 
-            foreach (var e in FindEarlyTableSpace(cpu, end))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(FindEarlyTableSpace(cpu, end));
         }
 
         start = __va(start);
@@ -71,10 +65,7 @@ public sealed partial class KernelCode
                 if (cpu.Rax != 0)
                 {
                     // Passes __pa(end), not __pa(next): still so in v2.6.27.
-                    foreach (var e in PhysPudUpdate(cpu, InitLevel4Pgt, pgdIndex, __pa(start), __pa(end)))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(PhysPudUpdate(cpu, InitLevel4Pgt, pgdIndex, __pa(start), __pa(end)));
 
                     last_map_addr = cpu.Rax;
                     if (boot)
@@ -105,20 +96,14 @@ public sealed partial class KernelCode
             }
             else
             {
-                foreach (var e in AllocLowPage(cpu, Level.Pud))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(AllocLowPage(cpu, Level.Pud));
 
                 pud = new Pfn(cpu.Rax);
                 pud_phys = pud.PhysAddr.Value;
                 pud_phys_set = true;
             }
 
-            foreach (var e in PhysPudInit(cpu, pud, __pa(start), __pa(next)))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(PhysPudInit(cpu, pud, __pa(start), __pa(next)));
 
             last_map_addr = cpu.Rax;
             if (boot)
@@ -129,10 +114,7 @@ public sealed partial class KernelCode
             var populate = boot || g.Has(Fixes.PopulatePgdAlways);
             if (g.Has(Hunks.UnmapBeforePopulate))
             {
-                foreach (var e in UnmapLowPage(pud))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(UnmapLowPage(pud));
             }
 
             if (populate)
@@ -161,10 +143,7 @@ public sealed partial class KernelCode
 
             if (!g.Has(Hunks.UnmapBeforePopulate))
             {
-                foreach (var e in UnmapLowPage(pud))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(UnmapLowPage(pud));
             }
         }
 
@@ -243,10 +222,7 @@ public sealed partial class KernelCode
 
         // 60817c9b31e removed the -1; before it the range end is start + size - 1.
         var end = g.Has(Fixes.AddMemoryNoMinusOne) ? start + size : start + size - 1;
-        foreach (var e in InitMemoryMapping(cpu, start, end))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(InitMemoryMapping(cpu, start, end));
 
         // max_pfn_mapped update and __add_pages: no page-table effect. The WARN_ON(1) that
         // fe8b868eccb9 removed fires on every add in this era.

@@ -13,10 +13,7 @@ public sealed partial class KernelCode
         yield return Read(fn, pgdTable, Level.Pgd, pgdIndex);
         var pud = new PageTableEntry(cpu.Rax).Frame;
         yield return Reach(fn, pud, $"pgd_page_vaddr(pgd[{pgdIndex}])");
-        foreach (var e in PhysPudInit(cpu, pud, addr, end))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(PhysPudInit(cpu, pud, addr, end));
 
         yield return Leave(fn);
     }
@@ -74,10 +71,7 @@ public sealed partial class KernelCode
             {
                 if (!val.Large)
                 {
-                    foreach (var e in PhysPmdUpdate(cpu, pud_page, pud, addr, end))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(PhysPmdUpdate(cpu, pud_page, pud, addr, end));
 
                     last_map_addr = cpu.Rax;
                 }
@@ -103,10 +97,7 @@ public sealed partial class KernelCode
                 continue;
             }
 
-            foreach (var e in AllocLowPage(cpu, Level.Pmd))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(AllocLowPage(cpu, Level.Pmd));
 
             var pmd = new Pfn(cpu.Rax);
 
@@ -115,16 +106,10 @@ public sealed partial class KernelCode
                 // 8ae3a5a8dff: the lock covers only the populate; the hunk decides the order.
                 if (g.Has(Hunks.UnmapBeforePopulate))
                 {
-                    foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(PhysPmdInit(cpu, pmd, addr, end));
 
                     last_map_addr = cpu.Rax;
-                    foreach (var e in UnmapLowPage(pmd))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(UnmapLowPage(pmd));
 
                     yield return Lock(fn);
                     yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
@@ -135,32 +120,20 @@ public sealed partial class KernelCode
                     yield return Lock(fn);
                     yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
                     yield return Unlock(fn);
-                    foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(PhysPmdInit(cpu, pmd, addr, end));
 
                     last_map_addr = cpu.Rax;
-                    foreach (var e in UnmapLowPage(pmd))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(UnmapLowPage(pmd));
                 }
             }
             else if (g.Has(Hunks.UnmapBeforePopulate))
             {
                 // The seed: lock; fill; unmap; populate; unlock.
                 yield return Lock(fn);
-                foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(PhysPmdInit(cpu, pmd, addr, end));
 
                 last_map_addr = cpu.Rax;
-                foreach (var e in UnmapLowPage(pmd))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(UnmapLowPage(pmd));
 
                 yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
                 yield return Unlock(fn);
@@ -170,17 +143,11 @@ public sealed partial class KernelCode
                 // The parent: lock; populate the still-empty page; fill it through its alias; unlock; unmap.
                 yield return Lock(fn);
                 yield return Populate(fn, pud_page, Level.Pud, pud, pmd, __va(addr));
-                foreach (var e in PhysPmdInit(cpu, pmd, addr, end))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(PhysPmdInit(cpu, pmd, addr, end));
 
                 last_map_addr = cpu.Rax;
                 yield return Unlock(fn);
-                foreach (var e in UnmapLowPage(pmd))
-                {
-                    yield return e;
-                }
+                yield return Effect.Call(UnmapLowPage(pmd));
             }
         }
 
@@ -249,10 +216,7 @@ public sealed partial class KernelCode
             yield return Lock(fn);
         }
 
-        foreach (var e in PhysPmdInit(cpu, pmd, address, end))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(PhysPmdInit(cpu, pmd, address, end));
 
         var last_map_addr = cpu.Rax;
         if (locked)
@@ -333,10 +297,7 @@ public sealed partial class KernelCode
                         yield return Lock(fn);
                     }
 
-                    foreach (var e in PhysPteUpdate(cpu, pmd_page, pmd, address, end))
-                    {
-                        yield return e;
-                    }
+                    yield return Effect.Call(PhysPteUpdate(cpu, pmd_page, pmd, address, end));
 
                     if (locking)
                     {
@@ -370,21 +331,12 @@ public sealed partial class KernelCode
                 continue;
             }
 
-            foreach (var e in AllocLowPage(cpu, Level.Pte))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(AllocLowPage(cpu, Level.Pte));
 
             var pte = new Pfn(cpu.Rax);
-            foreach (var e in PhysPteInit(cpu, pte, address, end))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(PhysPteInit(cpu, pte, address, end));
 
-            foreach (var e in UnmapLowPage(pte))
-            {
-                yield return e;
-            }
+            yield return Effect.Call(UnmapLowPage(pte));
 
             if (locking)
             {
@@ -460,10 +412,7 @@ public sealed partial class KernelCode
             yield break;
         }
 
-        foreach (var e in PhysPteInit(cpu, pte, address, end))
-        {
-            yield return e;
-        }
+        yield return Effect.Call(PhysPteInit(cpu, pte, address, end));
 
         yield return Leave(fn);
     }

@@ -147,6 +147,7 @@ public static class StepPlans
     private static Stage[] Stages(EffectKind kind, bool xen) => kind switch
     {
         EffectKind.Enter or EffectKind.Leave or EffectKind.Printk or EffectKind.Fatal => [],
+        EffectKind.Call => [], // taken by the CPU thread itself, never a step
 
         // set_p?d: natively a store; under Xen a trapped store (L1) or mmu_update (L2–L4).
         EffectKind.SetEntry => xen ? [MmuUpdateOfEntry] : [Memory],

@@ -144,7 +144,7 @@ public sealed class FatalStopAgreementTests() : Akka.TestKit.Xunit2.TestKit(Acto
     /// <summary>The program, with the allocator's early_ioremap slot of the first page unmapped released just before that unmap.</summary>
     private static IEnumerable<Effect> ReleaseSlotBeforeFirstUnmap(Machine machine, IEnumerable<Effect> program, List<Pfn> released)
     {
-        foreach (var e in program)
+        foreach (var e in Effect.Flatten(program))
         {
             if (e.Kind == EffectKind.EarlyIounmap && released.Count == 0)
             {

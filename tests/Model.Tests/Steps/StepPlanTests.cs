@@ -20,7 +20,7 @@ public class StepPlanTests
     [Fact]
     public void EveryStepHasAPlanNativelyAndUnderXenAndOnlyWhatTheCpuDoesAloneHasNoStage()
     {
-        EffectKind[] alone = [EffectKind.Enter, EffectKind.Leave, EffectKind.Printk, EffectKind.Fatal];
+        EffectKind[] alone = [EffectKind.Enter, EffectKind.Leave, EffectKind.Printk, EffectKind.Fatal, EffectKind.Call];
         foreach (var xen in new[] { false, true })
         {
             foreach (var kind in Kinds)

@@ -39,7 +39,7 @@ internal sealed class SteppedRun
 
         IEnumerable<Effect> Hook(IEnumerable<Effect> program)
         {
-            foreach (var e in program)
+            foreach (var e in Effect.Flatten(program))
             {
                 before?.Invoke(machine, e);
                 yield return e;
