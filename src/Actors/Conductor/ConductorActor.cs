@@ -215,8 +215,9 @@ internal sealed class ConductorActor : ReceiveActor
         // the actors may carry the run on by themselves for a while (bounded, so that a halt or the
         // step bound is heard). A strategy told of each delivery gets no folded iterations (Room 0):
         // it records every delivery as a message.
-        var told = strategy.SeesForcedDeliveries;
-        var handOn = pending.Count == 0 && run.HandsOnForced && (!told || strategy.TakesForcedAsTold)
+        var sees = strategy.SeesForcedDeliveries;
+        var told = sees && strategy.TakesForcedAsTold;
+        var handOn = pending.Count == 0 && run.HandsOnForced && (!sees || told)
             ? (int)Math.Min(MaxHandOn, maxSteps - (seq + 1))
             : 0;
         inFlight = true;

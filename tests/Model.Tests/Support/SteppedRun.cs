@@ -52,8 +52,8 @@ internal sealed class SteppedRun
             machine.Globals.after_bootmem = true;
             foreach (var step in plan.Steps)
             {
-                var threads = step.Events.GroupBy(e => e.Cpu)
-                    .Select(g => new CpuThread(cpus[g.Key], Hook(g.SelectMany(e => Simulation.Program(machine, cpus[g.Key], e))), "workload"))
+                var threads = Simulation.ByCpu(step)
+                    .Select(p => new CpuThread(cpus[p.Cpu], Hook(Simulation.Program(machine, cpus[p.Cpu], p.Events)), "workload"))
                     .ToList();
                 stop = interpreter.Run(threads);
                 if (stop is not null)
