@@ -73,7 +73,7 @@ public sealed class ClusterFailureTests
         using var ws = new Workspace();
         var (coordinator, workers, _) = Runs.Cluster(ws, 2, "hotadd-concurrent", "--set", "hotplug_mutex=on", "--strategy", "random", "--seed", "11",
             "--max-schedules", n.ToString());
-        await workers[0].WaitForStderr(l => l.Contains(": accepted; exploring"), Runs.Start, "the worker accepted");
+        await workers[0].WaitForStderr(l => l.Contains(": exploring"), Runs.Start, "the worker given work");
         await coordinator.WaitForStderr(l => l.Contains(" joined (2 of 2)"), Runs.Start, "both workers joined");
         await Task.Delay(TimeSpan.FromMilliseconds(200));
         Assert.False(workers[0].HasExited, workers[0].Stderr);
@@ -112,6 +112,21 @@ public sealed class ClusterFailureTests
         Assert.Equal(1, await coordinator.Exit(Runs.Finish));
         Assert.Equal(0, await good.Exit(Runs.Start));
         Assert.Equal(50, Runs.Json(coordinator)["schedules"]!.GetValue<int>());
+    }
+
+    [Fact(Timeout = 120_000)]
+    public async Task AWorkerAcceptedWhileTheCoordinatorWaitsForMoreSaysItWaitsNotThatItExplores()
+    {
+        using var ws = new Workspace(Workspace.FastFailure + "\nbootactors.cluster.min-workers-timeout = 6s\n");
+        var address = $"127.0.0.1:{Workspace.FreePort()}";
+        var coordinator = ws.Start("coordinator", "explore", "hotadd-concurrent", "--strategy", "random", "--cluster", address, "--min-workers", "2");
+        var worker = ws.Start("worker", "worker", "--join", address);
+
+        await worker.WaitForStderr(l => l.Contains(": accepted for hotadd-concurrent (random); waiting for work"), Runs.Start, "the worker accepted");
+        Assert.Equal(6, await coordinator.Exit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("1 of 2 worker(s) joined within 6 s", coordinator.Stderr);
+        Assert.NotEqual(0, await worker.Exit(Runs.Start));
+        Assert.DoesNotContain(": exploring", worker.Stderr);
     }
 
     [Fact(Timeout = 120_000)]

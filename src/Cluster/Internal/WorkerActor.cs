@@ -49,6 +49,9 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
     private readonly Func<ExplorationTerms, (RunSpec? Spec, string? Problem)> resolve;
     private readonly Action<string> say;
     private readonly bool remote;
+
+    /// <summary>This node's name until its first unit arrives (then null: "exploring" is said once).</summary>
+    private string? nodeName;
     private IActorRef? coordinator;
     private Address? coordinatorAddress;
     private UnitExecutor? executor;
@@ -149,8 +152,11 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
             Timers.Cancel(JoinTimer);
             if (remote)
             {
-                say($"worker {m.NodeName}: accepted; exploring {terms.Scenario} ({terms.Strategy})");
+                // The coordinator may still be waiting for --min-workers: "exploring" waits for the first unit.
+                say($"worker {m.NodeName}: accepted for {terms.Scenario} ({terms.Strategy}); waiting for work");
             }
+
+            nodeName = m.NodeName;
 
             if (terms.Strategy is "dfs" or "dpor")
             {
@@ -173,13 +179,21 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
         Membership();
         Receive<Worker.Explore>(_ => { });
         Receive<Worker.Accepted>(_ => { });
-        Receive<Worker.Assign>(m => executor!.Add(m.Unit, m.Hints));
+        Receive<Worker.Assign>(m =>
+        {
+            FirstWork();
+            executor!.Add(m.Unit, m.Hints);
+        });
         Receive<Worker.Cutoff>(m =>
         {
             executor?.Cut(m.Schedule);
             prefixes?.Cut();
         });
-        Receive<Worker.AssignPrefix>(m => prefixes!.Add(m.Unit));
+        Receive<Worker.AssignPrefix>(m =>
+        {
+            FirstWork();
+            prefixes!.Add(m.Unit);
+        });
         Receive<Worker.Steal>(m => prefixes!.Steal(m.UnitId));
         Receive<PrefixExecutor.Report>(m =>
         {
@@ -203,6 +217,15 @@ internal sealed class WorkerActor : ReceiveActor, IWithTimers
             coordinator!.Tell(new Coordinator.Withdraw($"its explorer failed: {m.Reason}"));
             Finish(WorkerEnd.Failed, $"this worker's explorer failed: {m.Reason}");
         });
+    }
+
+    private void FirstWork()
+    {
+        if (remote && nodeName is { } name)
+        {
+            say($"worker {name}: exploring");
+            nodeName = null;
+        }
     }
 
     /// <summary>What every state does with the cluster's news and with Ctrl-C.</summary>
