@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -27,10 +28,19 @@ public sealed class ExplorationEngine : IDisposable
     private readonly ActorHost host;
     private ActorSession session;
 
-    // random/pct: two of the strategy (each with its probe and the coverage of its schedule), so
-    // that schedule i + 1 can be prepared and queued on the actors while schedule i runs.
+    /// <summary>
+    /// How many numbered schedules may wait on the actors behind the one the caller asked for. The
+    /// caller sleeps until about half of them have run too, so it is woken once per several
+    /// schedules, not once each: on this machine's VMs a wake-up of a sleeping thread cost the model
+    /// thread as much as a tenth of a schedule.
+    /// </summary>
+    internal const int QueueDepth = 8;
+
+    // random/pct: a strategy per schedule in flight (each with its probe and the coverage of its
+    // schedule), so that schedules i + 1 … i + QueueDepth can be prepared and queued on the actors
+    // while schedule i runs.
     private readonly Lane[]? lanes;
-    private Scheduled? ahead;
+    private readonly Queue<Scheduled> ahead = new();
 
     private ExplorationEngine(ActorHost host, RunSpec spec, ExploreOptions options)
     {
@@ -64,7 +74,7 @@ public sealed class ExplorationEngine : IDisposable
 
         if (StrategyName is "random" or "pct")
         {
-            lanes = [new Lane(NumberedStrategy()), new Lane(NumberedStrategy())];
+            lanes = Enumerable.Range(0, QueueDepth + 1).Select(_ => new Lane(NumberedStrategy())).ToArray();
         }
 
         Fingerprint = FingerprintOf(spec, options, Mode, PctLength);
@@ -111,11 +121,12 @@ public sealed class ExplorationEngine : IDisposable
 
     /// <summary>
     /// Runs random/pct schedule <paramref name="index"/>; <paramref name="coverage"/> counts what it
-    /// covered. With <paramref name="thenNext"/>, schedule index + 1 is queued behind it on the actors
-    /// before this one is waited for (the caller will ask for it next; if it does not, it is dropped
-    /// unseen). Schedule i is a function of i alone, so when it ran does not show.
+    /// covered. <paramref name="thenUpTo"/>: the caller will ask next for index + 1, index + 2, …,
+    /// below <paramref name="thenUpTo"/>, in order; up to <see cref="QueueDepth"/> of them are queued
+    /// behind this one on the actors before it is waited for (those the caller does not ask for are
+    /// dropped unseen). Schedule i is a function of i alone, so when it ran does not show.
     /// </summary>
-    public ScheduleOutcome RunNumbered(int index, Coverage? coverage = null, bool thenNext = false)
+    public ScheduleOutcome RunNumbered(int index, Coverage? coverage = null, int thenUpTo = 0)
     {
         if (lanes is null)
         {
@@ -123,24 +134,24 @@ public sealed class ExplorationEngine : IDisposable
         }
 
         Scheduled current;
-        if (ahead is { } a && a.Index == index)
+        if (ahead.TryPeek(out var a) && a.Index == index)
         {
-            current = a;
-            ahead = null;
+            current = ahead.Dequeue();
         }
         else
         {
-            // Not the one queued (the caller skipped on): that one is dropped once it has run.
+            // Not the one queued (the caller skipped on): those are dropped once they have run.
             Settle();
-            ahead = null;
+            ahead.Clear();
             current = Schedule(index);
         }
 
-        if (thenNext)
+        for (var next = index + 1 + ahead.Count; ahead.Count < QueueDepth && next < thenUpTo; next++)
         {
-            ahead = Schedule(index + 1);
+            ahead.Enqueue(Schedule(next));
         }
 
+        SleepThroughHalfTheQueue(current);
         var run = Finish(current);
         var lane = current.Lane!;
         coverage?.Merge(lane.Coverage);
@@ -162,7 +173,7 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>Begins numbered schedule <paramref name="index"/> on its lane (queued on the actors behind a run in progress).</summary>
     private Scheduled Schedule(int index)
     {
-        var lane = lanes![index & 1];
+        var lane = lanes![index % lanes.Length];
         var s = lane.Strategy;
         lane.Coverage = new Coverage();
         s.Coverage = lane.Coverage;
@@ -170,19 +181,40 @@ public sealed class ExplorationEngine : IDisposable
         return new Scheduled(index, lane, Begin(s, m => s.Probe!.Start(m, Boot.Machine, Topology)));
     }
 
-    /// <summary>Lets a schedule queued ahead run to its end before the actors are used for anything else (kept for when it is asked for).</summary>
+    /// <summary>
+    /// While <paramref name="current"/> runs, sleeps until half the queue behind it has run as well, so
+    /// the next calls find their runs ended. A slow run (one the clock may cut, after which those
+    /// queued behind it are dropped) is waited for alone: the wait looks at it every few milliseconds.
+    /// </summary>
+    private void SleepThroughHalfTheQueue(Scheduled current)
+    {
+        if (current.Run.HasEnded || ahead.Count < 2)
+        {
+            return;
+        }
+
+        var middle = ahead.ElementAt(ahead.Count / 2).Run;
+        var slice = TimeSpan.FromMilliseconds(20);
+        var waited = Stopwatch.StartNew();
+        while (!middle.WaitEnd(slice) && !current.Run.HasEnded && waited.Elapsed < current.Run.WaitLimit)
+        {
+        }
+    }
+
+    /// <summary>Lets the schedules queued ahead run to their end before the actors are used for anything else (kept for when they are asked for).</summary>
     private void Settle()
     {
-        if (ahead is { } a)
+        // Finish drops those behind a run the clock cut: the loop ends with the queue.
+        for (var i = 0; i < ahead.Count; i++)
         {
-            Finish(a);
+            Finish(ahead.ElementAt(i));
         }
     }
 
     /// <summary>
     /// A begun run's result. A run the clock cut leaves fresh actors for the next (a delivery was
-    /// still being handled when it ended, and its reply must not reach the next schedule); a run
-    /// queued behind it on the old actors is dropped, to run again on the new ones.
+    /// still being handled when it ended, and its reply must not reach the next schedule); the runs
+    /// queued behind it on the old actors are dropped, to run again on the new ones.
     /// </summary>
     private ActorRunResult Finish(Scheduled s)
     {
@@ -190,9 +222,16 @@ public sealed class ExplorationEngine : IDisposable
         if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout && !s.Ended)
         {
             s.Ended = true;
-            if (ahead is { } a && !ReferenceEquals(a, s))
+            var kept = ahead.TakeWhile(q => q.Index <= s.Index && !ReferenceEquals(q, s)).ToList();
+            if (ahead.Contains(s))
             {
-                ahead = null;
+                kept.Add(s);
+            }
+
+            ahead.Clear();
+            foreach (var q in kept)
+            {
+                ahead.Enqueue(q);
             }
 
             session.Dispose();

@@ -239,7 +239,7 @@ public sealed class Explorer
 
             engine.RunTimeout = Until(options, sw.Elapsed);
             var outcome = unit is not null ? unit.Next() : pool is not null ? pool.Take(schedules, coverage)
-                : engine.RunNumbered(schedules, coverage, thenNext: schedules + 1 < options.Iterations);
+                : engine.RunNumbered(schedules, coverage, thenUpTo: options.Iterations);
             if (outcome.Status == ScheduleStatus.TimedOut && options.TimeLimit is { } end && sw.Elapsed >= end)
             {
                 // Cut by the time limit, not by anything of its own: not counted, not an error.

@@ -7,11 +7,12 @@ namespace BootActors.Actors.Exploration;
 /// <summary>
 /// random/pct schedules on several engines at once (<see cref="ExploreOptions.Workers"/>): each worker
 /// thread opens an <see cref="ExplorationEngine"/> of its own — its own boot of the machine, its own
-/// ActorSystem and so its own model thread — and takes the next schedule number. Schedule i is a
-/// function of the spec, the options, the seed and i alone, so which engine runs it does not show; the
-/// explorer <see cref="Take"/>s the outcomes in number order and counts, finds and stops exactly as
-/// with one engine. Workers run at most <see cref="Window"/> numbers ahead of the explorer, and the
-/// numbers they run past the point where the explorer stops are dropped uncounted.
+/// ActorSystem and so its own model thread — and takes the next <see cref="Block"/> of schedule
+/// numbers, queued on its actors as one engine's explorer queues them. Schedule i is a function of
+/// the spec, the options, the seed and i alone, so which engine runs it does not show; the explorer
+/// <see cref="Take"/>s the outcomes in number order and counts, finds and stops exactly as with one
+/// engine. Workers run at most <see cref="Window"/> blocks each ahead of the explorer, and the numbers
+/// they run past the point where the explorer stops are dropped uncounted.
 /// </summary>
 internal sealed class NumberedPool : IDisposable
 {
@@ -33,7 +34,7 @@ internal sealed class NumberedPool : IDisposable
     public NumberedPool(ActorHost host, RunSpec spec, ExploreOptions options, Func<TimeSpan> runTimeout)
     {
         iterations = options.Iterations;
-        window = Window * options.Workers;
+        window = Window * Block * options.Workers;
         this.runTimeout = runTimeout;
         joinLimit = (options.Timeout ?? host.Settings.RunTimeout) + TimeSpan.FromSeconds(20);
         threads = new Thread[options.Workers];
@@ -50,8 +51,14 @@ internal sealed class NumberedPool : IDisposable
         }
     }
 
-    /// <summary>How many numbers each worker may run ahead of the explorer.</summary>
-    public const int Window = 4;
+    /// <summary>How many blocks each worker may run ahead of the explorer.</summary>
+    public const int Window = 2;
+
+    /// <summary>
+    /// Consecutive numbers a worker takes at once: its engine queues them on its actors, and the
+    /// explorer waiting for one of them is woken when the block is done, not once per schedule.
+    /// </summary>
+    public const int Block = ExplorationEngine.QueueDepth;
 
     /// <summary>
     /// Schedule <paramref name="index"/>'s outcome, once a worker has run it, with what it covered
@@ -140,16 +147,24 @@ internal sealed class NumberedPool : IDisposable
                         return;
                     }
 
-                    index = next++;
+                    index = next;
+                    next = Math.Min(iterations, next + Block);
                 }
 
-                engine.RunTimeout = runTimeout();
-                var coverage = new Coverage();
-                var outcome = engine.RunNumbered(index, coverage);
-                lock (gate)
+                // A failure at index ends this worker: the explorer, taking in order, stops there.
+                for (var end = Math.Min(iterations, index + Block); index < end && !Volatile.Read(ref stopping); index++)
                 {
-                    done[index] = (outcome, coverage);
-                    Monitor.PulseAll(gate);
+                    engine.RunTimeout = runTimeout();
+                    var coverage = new Coverage();
+                    var outcome = engine.RunNumbered(index, coverage, thenUpTo: end);
+                    lock (gate)
+                    {
+                        done[index] = (outcome, coverage);
+                        if (index == end - 1)
+                        {
+                            Monitor.PulseAll(gate);
+                        }
+                    }
                 }
 
                 index = -1;

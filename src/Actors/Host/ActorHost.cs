@@ -84,6 +84,15 @@ public sealed class PendingRun
         this.done = done;
     }
 
+    /// <summary>Whether the run has ended (<see cref="Wait"/> will not block).</summary>
+    public bool HasEnded => result is not null || done.HasCome;
+
+    /// <summary>Waits up to <paramref name="limit"/> for the run's end, without taking its result; false when it did not come.</summary>
+    public bool WaitEnd(TimeSpan limit) => result is not null || done.Wait(limit) is not null;
+
+    /// <summary>How long <see cref="Wait"/> waits before it gives the host up.</summary>
+    internal TimeSpan WaitLimit => options.Timeout + TimeSpan.FromSeconds(10);
+
     /// <summary>Waits for the run's end: its timeout and ten seconds from now (a run queued behind another starts its clock when this is called).</summary>
     public ActorRunResult Wait()
     {
@@ -92,7 +101,7 @@ public sealed class PendingRun
             return result;
         }
 
-        var finished = done.Wait(options.Timeout + TimeSpan.FromSeconds(10)) ??
+        var finished = done.Wait(WaitLimit) ??
             new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
                 $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
 

@@ -36,6 +36,8 @@ public static class RunHost
 
         /// <summary>The run's end, or null when it did not come within <paramref name="timeout"/>.</summary>
         public Finished? Wait(TimeSpan timeout) => set.Wait(timeout) ? result : null;
+
+        public bool HasCome => set.IsSet;
     }
 
     /// <summary>How the run ended (the machine itself is read by the facade once the actors are stopped).</summary>

@@ -107,7 +107,7 @@ internal sealed class UnitExecutor : IDisposable
                 break;
             }
 
-            var outcome = engine.RunNumbered(i, coverage, thenNext: i + 1 < unit.End);
+            var outcome = engine.RunNumbered(i, coverage, thenUpTo: unit.End);
             statuses.Add(outcome.Status);
             traces.Add(outcome.TraceHash);
             states.Add(outcome.StateHash);

@@ -114,10 +114,11 @@ public sealed class ExplorerStopTests(ActorHostFixture fixture) : IClassFixture<
     public void ASchedulesOwnTimeoutCutsItAndTheExplorationGoesOn()
     {
         var result = new Explorer(fixture.Host).Explore(Slow(),
-            new ExploreOptions { MaxSteps = int.MaxValue, Iterations = 2, Timeout = TimeSpan.FromMilliseconds(200) });
+            new ExploreOptions { MaxSteps = int.MaxValue, Iterations = 3, Timeout = TimeSpan.FromMilliseconds(200) });
 
-        Assert.True(result.Schedules == 2, $"{result.Schedules} schedules; error: {result.Error}");
-        Assert.Equal(2, result.TimedOut);
+        // Schedules 1 and 2 were queued behind 0 on the actors its cut left: dropped, and run again on fresh ones.
+        Assert.True(result.Schedules == 3, $"{result.Schedules} schedules; error: {result.Error}");
+        Assert.Equal(3, result.TimedOut);
         Assert.True(result.AllCut);
         Assert.Null(result.Error);
     }
