@@ -31,8 +31,8 @@ public sealed class ExplorationEngine : IDisposable
     /// <summary>
     /// How many numbered schedules may wait on the actors behind the one the caller asked for. The
     /// caller sleeps until about half of them have run too, so it is woken once per several
-    /// schedules, not once each: on this machine's VMs a wake-up of a sleeping thread cost the model
-    /// thread as much as a tenth of a schedule.
+    /// schedules, not once each: each wake-up costs the waking model thread a futex call (and, in a
+    /// VM, an interrupt to the sleeping vCPU).
     /// </summary>
     internal const int QueueDepth = 8;
 
