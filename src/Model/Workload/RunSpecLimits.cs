@@ -253,12 +253,24 @@ public static class RunSpecLimits
 
         var bytes = pages * BytesPerTablePage(m);
         var budget = available / 4 * 3;
-        return bytes <= budget
-            ? null
-            : new SpecProblem("memory",
-                $"mapping {Size(end)} of RAM {(m.EffectivePse ? "with 2 MiB pages" : "with 4 KiB pages (no PSE)")} takes up to {pages:N0} page-table pages " +
-                $"({Size(bytes)}), more than the {Size(budget)} this model may use on this host");
+        if (bytes <= budget)
+        {
+            return null;
+        }
+
+        // "1.5 GiB, more than the 1.5 GiB" says nothing: sizes that round alike are given in MiB.
+        var (need, have) = (Size(bytes), Size(budget));
+        if (need == have)
+        {
+            (need, have) = (Mib(bytes), Mib(budget));
+        }
+
+        return new SpecProblem("memory",
+            $"mapping {Size(end)} of RAM {(m.EffectivePse ? "with 2 MiB pages" : "with 4 KiB pages (no PSE)")} takes up to {pages:N0} page-table pages " +
+            $"({need}), more than the {have} this model may use on this host");
     }
+
+    private static string Mib(ulong bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1UL << 20):#,0.#} MiB");
 
     private static ulong TablePages(MachineConfig m, ulong bytes)
     {

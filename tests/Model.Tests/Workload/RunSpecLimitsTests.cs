@@ -113,6 +113,9 @@ public sealed class RunSpecLimitsTests
         Assert.Equal("mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to 31,518,840 page-table pages (7.51 GiB), more than the 3 GiB this model may use on this host", p!.Reason);
         Assert.Null(RunSpecLimits.Check(noPse, WorkloadPlan.BootOnly, hostMemory: 16 * GiB));
         Assert.Null(RunSpecLimits.Check(Machine(60UL << 40), WorkloadPlan.BootOnly, hostMemory: 4 * GiB));
+        // 12 TiB under 2 GiB: 1.503 GiB of tables against 1.5 GiB, which would both read "1.5 GiB".
+        Assert.Equal("mapping 12 TiB of RAM with 4 KiB pages (no PSE) takes up to 6,303,768 page-table pages (1,539 MiB), more than the 1,536 MiB this model may use on this host",
+            RunSpecLimits.Check(Machine(12UL << 40) with { Pse = false }, WorkloadPlan.BootOnly, hostMemory: 2 * GiB)?.Reason);
         // Held as 4 KiB pages the same tables would need 120 GiB.
         Assert.Equal("memory", RunSpecLimits.Check(noPse with { FlatTablePages = true }, WorkloadPlan.BootOnly, hostMemory: 16 * GiB)?.Key);
     }
