@@ -258,11 +258,16 @@ public static class RunSpecLimits
             return null;
         }
 
-        // "1.5 GiB, more than the 1.5 GiB" says nothing: sizes that round alike are given in MiB.
+        // "1.5 GiB, more than the 1.5 GiB" says nothing: sizes that round alike are given in MiB, or bytes.
         var (need, have) = (Size(bytes), Size(budget));
         if (need == have)
         {
             (need, have) = (Mib(bytes), Mib(budget));
+        }
+
+        if (need == have)
+        {
+            (need, have) = (string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} bytes"), string.Create(CultureInfo.InvariantCulture, $"{budget:N0} bytes"));
         }
 
         return new SpecProblem("memory",

@@ -116,6 +116,8 @@ public sealed class RunSpecLimitsTests
         // 12 TiB under 2 GiB: 1.503 GiB of tables against 1.5 GiB, which would both read "1.5 GiB".
         Assert.Equal("mapping 12 TiB of RAM with 4 KiB pages (no PSE) takes up to 6,303,768 page-table pages (1,539 MiB), more than the 1,536 MiB this model may use on this host",
             RunSpecLimits.Check(Machine(12UL << 40) with { Pse = false }, WorkloadPlan.BootOnly, hostMemory: 2 * GiB)?.Reason);
+        Assert.EndsWith("(1,613,764,608 bytes), more than the 1,613,760,513 bytes this model may use on this host",
+            RunSpecLimits.Check(Machine(12UL << 40) with { Pse = false }, WorkloadPlan.BootOnly, hostMemory: 2_151_680_684)?.Reason);
         // Held as 4 KiB pages the same tables would need 120 GiB.
         Assert.Equal("memory", RunSpecLimits.Check(noPse with { FlatTablePages = true }, WorkloadPlan.BootOnly, hostMemory: 16 * GiB)?.Key);
     }
