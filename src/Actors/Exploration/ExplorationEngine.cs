@@ -222,12 +222,8 @@ public sealed class ExplorationEngine : IDisposable
         if (RunLimits.Of(run.Result.Stop) == RunLimit.Timeout && !s.Ended)
         {
             s.Ended = true;
-            var kept = ahead.TakeWhile(q => q.Index <= s.Index && !ReferenceEquals(q, s)).ToList();
-            if (ahead.Contains(s))
-            {
-                kept.Add(s);
-            }
-
+            // The queue holds consecutive numbers: those up to s (s too, when it was queued) ran before the cut.
+            var kept = ahead.TakeWhile(q => q.Index <= s.Index).ToList();
             ahead.Clear();
             foreach (var q in kept)
             {

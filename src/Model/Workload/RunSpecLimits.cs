@@ -259,15 +259,14 @@ public static class RunSpecLimits
         }
 
         // "1.5 GiB, more than the 1.5 GiB" says nothing: sizes that round alike are given in MiB, or bytes.
-        var (need, have) = (Size(bytes), Size(budget));
-        if (need == have)
+        string need = "", have = "";
+        foreach (var format in new Func<ulong, string>[] { Size, Mib, Bytes })
         {
-            (need, have) = (Mib(bytes), Mib(budget));
-        }
-
-        if (need == have)
-        {
-            (need, have) = (string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} bytes"), string.Create(CultureInfo.InvariantCulture, $"{budget:N0} bytes"));
+            (need, have) = (format(bytes), format(budget));
+            if (need != have)
+            {
+                break;
+            }
         }
 
         return new SpecProblem("memory",
@@ -276,6 +275,8 @@ public static class RunSpecLimits
     }
 
     private static string Mib(ulong bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1UL << 20):#,0.#} MiB");
+
+    private static string Bytes(ulong bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} bytes");
 
     private static ulong TablePages(MachineConfig m, ulong bytes)
     {
