@@ -199,7 +199,7 @@ internal sealed class RunCommand
 
         var choice = ParseHost(parse);
         var bounds = limits.Parse(parse, BootActorsSettings.FromConfigDirectory(ActorHost.Defaults));
-        var setup = MachineBuilder.Build(request, loader);
+        var setup = MachineBuilder.Build(request, loader, bootFolds: choice.TraceFile is null);
         var log = CliLogging.For(errors);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
         string[] inputs = [.. new[] { setup.Scenario?.SourcePath, request.E820 }.OfType<string>()];

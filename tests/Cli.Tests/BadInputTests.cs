@@ -273,11 +273,40 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
     public async Task AMachineWhosePageTablesCannotFitThisHostIsRefusedBeforeItRuns()
     {
         // A host of 1 GiB (the GC's hard limit, as a container's would be): 60 TiB without PSE needs
-        // 31.5 million table pages, 7.5 GiB even as the compact model holds them.
+        // 31.5 million table pages, 7.5 GiB even as the compact model holds them when a trace
+        // watches every step (a boot without one holds whole PTE pages as runs).
+        using var scratch = new Scratch();
+        var trace = scratch.PathOf("t.jsonl");
         var run = await Cli.RunProcessAsync(Cli.RepoRoot(), TimeSpan.FromSeconds(120),
-            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" }, "run", "--memory", "60T", "--pse", "off");
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" }, "run", "--memory", "60T", "--pse", "off", "--trace", trace);
         AssertRefused(run,
             "cannot build this machine: --memory 60T: mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to 31,518,840 page-table pages (7.51 GiB), more than the 768 MiB this model may use on this host");
+        Assert.False(File.Exists(trace));
+    }
+
+    [Fact]
+    public async Task ASixtyTebibyteBootWithoutATraceIsDumpedUnderAOneGibibyteLimit()
+    {
+        // Its 31.5 million PTE pages are held as runs of pages; the dump reads them so (it used to
+        // make each page, and the process ran out of memory).
+        var run = await Cli.RunProcessAsync(Cli.RepoRoot(), TimeSpan.FromSeconds(120),
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x40000000" }, "run", "--memory", "60T", "--pse", "off", "--dump");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains("0xffff880040000000-0xffffc20000000000       59391G     RW             GLB NX pte", run.StdoutLines);
+    }
+
+    [Theory]
+    [InlineData("sequential")]
+    [InlineData("actors")]
+    public async Task AServerMapWhoseBootFoldsRunsUnderALimitItsTracedRunWouldNotFit(string host)
+    {
+        // The 12 TiB server's 6.3 million PTE pages, counted one by one, are 1.5 GiB; a plain run
+        // holds them as runs of pages (its peak is under 100 MB).
+        var run = await Cli.RunProcessAsync(Cli.RepoRoot(), TimeSpan.FromSeconds(120),
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x80000000" },
+            "run", "--e820", "config/e820/server-12t.dmesg", "--pse", "off", "--host", host, "--meminfo");
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains(run.StdoutLines, l => l.StartsWith("DirectMap4k:", StringComparison.Ordinal));
     }
 
     [Theory]

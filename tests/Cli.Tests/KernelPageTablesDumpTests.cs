@@ -30,6 +30,27 @@ public sealed class KernelPageTablesDumpTests
     }
 
     [Fact]
+    public void AFoldedBootsPtePagesAreDumpedWithoutMakingThemAndAsATracedRunShowsThem()
+    {
+        // Without --trace a native boot holds its whole PTE pages as runs of pages; with it, page by page.
+        var folded = BootActors.Model.Simulation.Run(
+            new BootActors.Model.Machine.MachineConfig { E820 = BootActors.Model.E820.E820Map.FromMemorySize(64UL << 30), Pse = false },
+            BootActors.Model.Workload.WorkloadPlan.BootOnly);
+        var memory = folded.Machine.Memory;
+        int HeldByRuns() => memory.TablePageHeaders.Count(h => h.Level == Level.Pte && memory.PteRunOf(h.Pfn) is not null);
+        var held = HeldByRuns();
+
+        var lines = KernelPageTablesDump.Lines(memory);
+
+        Assert.True(held > 30_000, $"{held} PTE pages held by runs");
+        Assert.Equal(held, HeldByRuns());
+        using var scratch = new Scratch();
+        var traced = Cli.Run("run", "--memory", "64G", "--pse", "off", "--dump", "--trace", scratch.PathOf("t.jsonl"));
+        Assert.Equal(0, traced.ExitCode);
+        Assert.Equal(traced.StdoutLines.SkipWhile(l => l != KernelPageTablesDump.LowKernelMarker).ToArray(), lines);
+    }
+
+    [Fact]
     public void TheSeedsParentRewritesTheFirstGibibyteSoOneLineCoversAllFour()
     {
         // Without preserve_existing the pgd entry is replaced by a fresh pud whose leaves are all PAGE_KERNEL_LARGE.

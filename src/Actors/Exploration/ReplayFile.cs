@@ -114,7 +114,8 @@ public sealed record ReplayFile
             }
 
             var spec = RunSpec.FromJson(JsonFields.Object(JsonFields.Required(o, "spec", ""), "spec"));
-            if (spec.Problem(RunSpecLimits.HostMemory()) is { } problem)
+            // Replayed after Simulation.SnapshotAfterBoot's unwatched boot.
+            if (spec.Problem(RunSpecLimits.HostMemory(), bootFolds: true) is { } problem)
             {
                 throw new FormatException(problem);
             }

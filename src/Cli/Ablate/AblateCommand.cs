@@ -98,7 +98,7 @@ internal sealed class AblateCommand
             request = request with { Variant = "after" };
         }
 
-        var setup = MachineBuilder.Build(request, loader, "ablate");
+        var setup = MachineBuilder.Build(request, loader, "ablate", bootFolds: true);
         var workload = setup.Scenario?.Workload ?? WorkloadPlan.BootOnly;
         var switches = Ablation.Switches(axis);
         var rows = Ablation.Run(setup.Machine, workload, axis, parallelism);

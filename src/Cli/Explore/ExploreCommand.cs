@@ -165,7 +165,7 @@ internal sealed class ExploreCommand
             throw new UsageException("--state-cache on with --cluster: a cluster explores dfs/dpor without the state cache (which schedules it cuts depends on their order); leave it out or say off");
         }
 
-        MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload });
+        MachineBuilder.Check(s.Machine, s.Workload, null, new Scenario(s.Name, s.Machine) { SourcePath = s.SourcePath, Workload = s.Workload }, bootFolds: true);
         if (options.ReplayOut is { } dir && FileStatus.Of(dir).Kind is not (FileKind.Directory or FileKind.Missing))
         {
             throw new UsageException($"--output-dir {dir}: cannot write replay files there: it is not a directory");

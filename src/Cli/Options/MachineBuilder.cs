@@ -21,7 +21,8 @@ internal static class MachineBuilder
 {
     public const string DefaultMemory = "8G";
 
-    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios, string command = "run")
+    /// <param name="bootFolds">The boot runs unwatched (no trace): see <see cref="RunSpecLimits.Check"/>.</param>
+    public static RunSetup Build(RunRequest r, IScenarioLoader scenarios, string command = "run", bool bootFolds = false)
     {
         if (r.Memory is not null && r.E820 is not null)
         {
@@ -81,7 +82,7 @@ internal static class MachineBuilder
             config = config with { Cpus = n };
         }
 
-        Check(config, scenario?.Workload ?? WorkloadPlan.BootOnly, r, scenario);
+        Check(config, scenario?.Workload ?? WorkloadPlan.BootOnly, r, scenario, bootFolds);
         return new RunSetup(config, scenario);
     }
 
@@ -89,9 +90,9 @@ internal static class MachineBuilder
     /// The run-spec limits every reader shares (<see cref="RunSpecLimits"/>), with this host's memory;
     /// a problem is reported at the option the user typed, or else at the scenario's key.
     /// </summary>
-    public static void Check(MachineConfig config, WorkloadPlan workload, RunRequest? r, Scenario? scenario)
+    public static void Check(MachineConfig config, WorkloadPlan workload, RunRequest? r, Scenario? scenario, bool bootFolds = false)
     {
-        if (RunSpecLimits.Check(config, workload, RunSpecLimits.HostMemory()) is not { } p)
+        if (RunSpecLimits.Check(config, workload, RunSpecLimits.HostMemory(), bootFolds) is not { } p)
         {
             return;
         }

@@ -120,9 +120,9 @@ public sealed record RunSpec(string Name, MachineConfig Machine, WorkloadPlan Wo
     /// The spec checked by <see cref="RunSpecLimits"/>: "spec.cpus: reason" (JSON paths under
     /// <paramref name="path"/>), or null when it can run.
     /// </summary>
-    public string? Problem(ulong? hostMemory, string path = "spec")
+    public string? Problem(ulong? hostMemory, string path = "spec", bool bootFolds = false)
     {
-        if (RunSpecLimits.Check(Machine, Workload, hostMemory) is not { } p)
+        if (RunSpecLimits.Check(Machine, Workload, hostMemory, bootFolds) is not { } p)
         {
             return null;
         }

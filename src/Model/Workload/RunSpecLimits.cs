@@ -55,13 +55,25 @@ public static class RunSpecLimits
     /// </summary>
     private static ulong BytesPerTablePage(MachineConfig m) => m.FlatTablePages ? PAGE_SIZE : 256;
 
+    /// <summary>
+    /// A boot that runs unwatched (<see cref="Machine.Machine.StepsUnwatched"/>) on a native machine
+    /// holds its whole PTE pages as runs of pages (<see cref="Memory.PtePageRun"/>): about one byte
+    /// a page measured from 4 to 60 TiB; sixteen leaves room for the pages an e820 hole breaks a run at.
+    /// </summary>
+    private const ulong BytesPerFoldedPtePage = 16;
+
     /// <summary>The first problem of the spec, or null when it can run.</summary>
     /// <param name="hostMemory">Bytes this process may use; page tables that cannot fit are refused (null: not checked).</param>
-    public static SpecProblem? Check(MachineConfig machine, WorkloadPlan workload, ulong? hostMemory = null)
+    /// <param name="bootFolds">
+    /// The boot will run unwatched — no trace and no access recorder, as a plain run, an exploration's
+    /// or a replay's boot — so a native machine's PTE pages are counted as runs, not one by one.
+    /// False (the safe default) when every step of it is seen, as a traced run's.
+    /// </param>
+    public static SpecProblem? Check(MachineConfig machine, WorkloadPlan workload, ulong? hostMemory = null, bool bootFolds = false)
     {
         ArgumentNullException.ThrowIfNull(machine);
         ArgumentNullException.ThrowIfNull(workload);
-        return Cpus(machine.Cpus) ?? Ram(machine) ?? Kernel(machine) ?? Workload(machine, workload) ?? Capacity(machine, workload, hostMemory);
+        return Cpus(machine.Cpus) ?? Ram(machine) ?? Kernel(machine) ?? Workload(machine, workload) ?? Capacity(machine, workload, hostMemory, bootFolds);
     }
 
     /// <summary>Bytes of memory this process can count on: the GC's view, which honours container limits.</summary>
@@ -237,7 +249,7 @@ public static class RunSpecLimits
     /// against the memory this process has. A machine whose tables cannot fit is refused before it
     /// is run rather than ending the process out of memory.
     /// </summary>
-    private static SpecProblem? Capacity(MachineConfig m, WorkloadPlan plan, ulong? hostMemory)
+    private static SpecProblem? Capacity(MachineConfig m, WorkloadPlan plan, ulong? hostMemory, bool bootFolds)
     {
         if (hostMemory is not { } available || available == 0)
         {
@@ -246,12 +258,19 @@ public static class RunSpecLimits
 
         var end = m.E820.EndOfRamPfn() << PAGE_SHIFT;
         var pages = TablePages(m, end);
+
+        // Only natively (Xen's update_va_mapping writes into the direct map's own PTE pages as it
+        // goes) and in the compact representation; hot-added pages come from get_zeroed_page, one by one.
+        var folded = bootFolds && !m.Xen && !m.FlatTablePages && !m.EffectivePse ? PtePages(end) : 0;
+        var bytes = folded * BytesPerFoldedPtePage;
+        pages -= folded;
         foreach (var add in plan.AllEvents.OfType<HotAdd>())
         {
             pages += TablePages(m, add.Size) + 2;
         }
 
-        var bytes = pages * BytesPerTablePage(m);
+        bytes += pages * BytesPerTablePage(m);
+        pages += folded;
         var budget = available / 4 * 3;
         if (bytes <= budget)
         {
@@ -280,7 +299,6 @@ public static class RunSpecLimits
 
     private static ulong TablePages(MachineConfig m, ulong bytes)
     {
-        static ulong Count(ulong bytes, int shift) => (bytes >> shift) + ((bytes & ((1UL << shift) - 1)) != 0 ? 1UL : 0);
         var pages = Count(bytes, PGDIR_SHIFT);
         if (!m.EffectiveGbpages)
         {
@@ -289,11 +307,15 @@ public static class RunSpecLimits
 
         if (!m.EffectivePse)
         {
-            pages += Count(bytes, PMD_SHIFT);
+            pages += PtePages(bytes);
         }
 
         return pages;
     }
+
+    private static ulong PtePages(ulong bytes) => Count(bytes, PMD_SHIFT);
+
+    private static ulong Count(ulong bytes, int shift) => (bytes >> shift) + ((bytes & ((1UL << shift) - 1)) != 0 ? 1UL : 0);
 
     private static string Hex(ulong v) => "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 }

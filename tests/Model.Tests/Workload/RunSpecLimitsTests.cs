@@ -123,6 +123,28 @@ public sealed class RunSpecLimitsTests
     }
 
     [Fact]
+    public void ABootThatFoldsCountsItsPtePagesAsRunsButOnlyNatively()
+    {
+        var noPse = Machine(60UL << 40) with { Pse = false };
+
+        // Unwatched, 60 TiB's 31.5 million PTE pages are runs: about 520 MB, under 1 GiB's 768 MiB.
+        Assert.Null(RunSpecLimits.Check(noPse, WorkloadPlan.BootOnly, hostMemory: GiB, bootFolds: true));
+        Assert.Null(RunSpecLimits.Check(Machine(12UL << 40) with { Pse = false }, WorkloadPlan.BootOnly, hostMemory: 2 * GiB, bootFolds: true));
+        Assert.Equal("mapping 60 TiB of RAM with 4 KiB pages (no PSE) takes up to 31,518,840 page-table pages (495.03 MiB), more than the 384 MiB this model may use on this host",
+            RunSpecLimits.Check(noPse, WorkloadPlan.BootOnly, hostMemory: GiB / 2, bootFolds: true)?.Reason);
+
+        // Hot-added PTE pages come from get_zeroed_page one by one: 8 TiB of them do not fit 1 GiB.
+        var hotAdd = WorkloadPlan.Sequence(new HotAdd(0, 8UL << 40, 8UL << 40));
+        Assert.Contains("page-table pages", RunSpecLimits.Check(Machine(8UL << 40) with { Pse = false }, hotAdd, hostMemory: GiB, bootFolds: true)?.Reason);
+
+        // A Xen guest's PTE pages are written as they go (update_va_mapping), flat pages are 4 KiB each.
+        var xen = Machine(4UL << 40) with { Xen = true };
+        Assert.Null(RunSpecLimits.Check(xen, WorkloadPlan.BootOnly, hostMemory: GiB));
+        Assert.Contains("page-table pages", RunSpecLimits.Check(xen, WorkloadPlan.BootOnly, hostMemory: GiB / 2, bootFolds: true)?.Reason);
+        Assert.Contains("page-table pages", RunSpecLimits.Check(noPse with { FlatTablePages = true }, WorkloadPlan.BootOnly, hostMemory: 16 * GiB, bootFolds: true)?.Reason);
+    }
+
+    [Fact]
     public void ASpecFromJsonIsCheckedAndItsProblemNamedByJsonPath()
     {
         var spec = new RunSpec("x", Machine(), WorkloadPlan.Concurrently(new HotAdd(0, 8 * GiB, GiB), new HotAdd(7, 9 * GiB, GiB)));
