@@ -72,6 +72,7 @@ internal sealed class StateHasher
 {
     private readonly Func<ulong, ulong> canon;
     private readonly Dictionary<ulong, ulong> bootPages = new();
+    private Machine? boot;
     private readonly Dictionary<ulong, ulong> changed = new();
     private readonly HashSet<ulong> dirty = new();
     private readonly Dictionary<long, ulong> messages = new();
@@ -90,13 +91,26 @@ internal sealed class StateHasher
     /// <summary>Starts a schedule on <paramref name="m"/>, a copy of <paramref name="boot"/> (whose page hashes are computed once).</summary>
     public void Begin(Machine m, Machine boot, int actors)
     {
-        if (bootPages.Count == 0)
+        if (this.boot is null)
         {
-            foreach (var page in boot.Memory.TablePages)
+            // No page has a label yet (StateProbe.Start clears them): the boot is hashed with values as
+            // they are, as BootHash hashes a page again later. A page a run of pages still holds (a
+            // folded native boot's whole PTE pages, 6.3 million at 12 TiB) is hashed through the run,
+            // neither made (which would take it out of the run for good) nor kept.
+            this.boot = boot;
+            foreach (var header in boot.Memory.TablePageHeaders)
             {
-                var h = PageHash(page);
-                bootPages[page.Pfn.Value] = h;
-                bootSum += h;
+                var pfn = header.Pfn.Value;
+                if (boot.Memory.PteRunOf(header.Pfn) is { } run)
+                {
+                    bootSum += RunPageHash(run, pfn);
+                }
+                else
+                {
+                    var h = PageHash(boot.Memory.Page(header.Pfn), v => v);
+                    bootPages[pfn] = h;
+                    bootSum += h;
+                }
             }
         }
 
@@ -173,7 +187,7 @@ internal sealed class StateHasher
         foreach (var pfn in dirty)
         {
             // The sum over pages is kept: take the page's old hash out, put its new one in (0: no page).
-            tablesSum -= changed.TryGetValue(pfn, out var old) ? old : bootPages.GetValueOrDefault(pfn);
+            tablesSum -= changed.TryGetValue(pfn, out var old) ? old : BootHash(pfn);
             var now = m.Memory.Find(new Model.Paging.Pfn(pfn)) is { } page ? PageHash(page) : 0;
             changed[pfn] = now;
             tablesSum += now;
@@ -201,7 +215,44 @@ internal sealed class StateHasher
         return Hash64.Mix(tables, SmallState(m, cached: false));
     }
 
-    private ulong PageHash(TablePage page)
+    /// <summary>The hash the boot's page at <paramref name="pfn"/> had in <see cref="Begin"/> (0: the boot had none).</summary>
+    private ulong BootHash(ulong pfn)
+    {
+        if (bootPages.TryGetValue(pfn, out var h))
+        {
+            return h;
+        }
+
+        // Held by a run in the boot; or, if something has made it since, that page (its contents unchanged).
+        var memory = boot!.Memory;
+        var frame = new Model.Paging.Pfn(pfn);
+        return memory.PteRunOf(frame) is { } run ? RunPageHash(run, pfn)
+            : memory.Find(frame) is { } page ? PageHash(page, v => v)
+            : 0;
+    }
+
+    /// <summary>
+    /// <see cref="PageHash(TablePage, Func{ulong, ulong})"/> of the page <paramref name="run"/> holds at
+    /// <paramref name="pfn"/>, as <see cref="PtePageRun.Materialise"/> would make it, values as they are.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // millions of pages, once: no tier-0 pass
+    private static ulong RunPageHash(PtePageRun run, ulong pfn)
+    {
+        var h = Hash64.Mix(Hash64.Mix(pfn, (ulong)Model.Paging.Level.Pte), (ulong)TablePageOrigin.Boot);
+        var parent = run.ParentOf(pfn);
+        h = Hash64.Mix(h, Hash64.Mix(parent.Table.Value, (ulong)parent.Index));
+        var leaf = run.FirstLeafOf(pfn);
+        for (var i = 0; i < Model.Paging.X86.PTRS_PER_PTE; i++)
+        {
+            h = Hash64.Mix(h, Hash64.Mix((ulong)i, leaf + ((ulong)i * Model.Paging.X86.PAGE_SIZE)));
+        }
+
+        return Hash64.Final(h);
+    }
+
+    private ulong PageHash(TablePage page) => PageHash(page, canon);
+
+    private static ulong PageHash(TablePage page, Func<ulong, ulong> canon)
     {
         var h = Hash64.Mix(Hash64.Mix(canon(page.Pfn.Value), (ulong)page.Level), (ulong)page.Origin);
         h = Hash64.Mix(h, page.Parent is { } p ? Hash64.Mix(canon(p.Table.Value), (ulong)p.Index) : ulong.MaxValue);
