@@ -295,6 +295,21 @@ public sealed class BadInputTests(FoundRace race) : IClassFixture<FoundRace>
         Assert.Contains("0xffff880040000000-0xffffc20000000000       59391G     RW             GLB NX pte", run.StdoutLines);
     }
 
+    [Fact]
+    public async Task AFourTebibyteMachineWithoutPseIsExploredUnderAHalfGibibyteLimit()
+    {
+        // Its boot holds 2.1 million PTE pages as runs; the state hasher hashes them through the runs
+        // (it used to make every page, about a gibibyte, and the bound refused the machine).
+        using var scratch = new Scratch();
+        var run = await Cli.RunProcessAsync(Cli.RepoRoot(), TimeSpan.FromSeconds(120),
+            new Dictionary<string, string> { ["DOTNET_GCHeapHardLimit"] = "0x20000000" },
+            "explore", "hotadd-concurrent", "--set", "memory=4T", "--set", "pse=off",
+            "--set", "workload=[{concurrent=[{cpu=1, hotadd{start=4T, size=16M}}, {cpu=2, hotadd{start=4112G, size=16M}}]}]",
+            "--max-schedules", "20", "--output-dir", scratch.Dir);
+        Assert.True(run.ExitCode == 1, $"exit {run.ExitCode}\nstdout: {run.Stdout}\nstderr: {run.Stderr}");
+        Assert.Contains("violation: overwrote_present_entry on CPU2 (schedule 0)", run.StdoutLines);
+    }
+
     [Theory]
     [InlineData("sequential")]
     [InlineData("actors")]

@@ -71,14 +71,15 @@ internal static class Hash64
 internal sealed class StateHasher
 {
     private readonly Func<ulong, ulong> canon;
-    private readonly Dictionary<ulong, ulong> bootPages = new();
+    // An engine's lanes each have a hasher of their own, and their boot is one: its page hashes are computed once.
+    private static readonly ConditionalWeakTable<Machine, BootHashes> BootHashesOf = new();
     private Machine? boot;
+    private BootHashes? bootHashes;
     private readonly Dictionary<ulong, ulong> changed = new();
     private readonly HashSet<ulong> dirty = new();
     private readonly Dictionary<long, ulong> messages = new();
     private ulong[] actorInputs = [];
     private Machine? machine;
-    private ulong bootSum;
     private ulong tablesSum;
     private ulong small;
     private bool smallDirty;
@@ -91,33 +92,16 @@ internal sealed class StateHasher
     /// <summary>Starts a schedule on <paramref name="m"/>, a copy of <paramref name="boot"/> (whose page hashes are computed once).</summary>
     public void Begin(Machine m, Machine boot, int actors)
     {
-        if (this.boot is null)
+        if (!ReferenceEquals(this.boot, boot))
         {
-            // No page has a label yet (StateProbe.Start clears them): the boot is hashed with values as
-            // they are, as BootHash hashes a page again later. A page a run of pages still holds (a
-            // folded native boot's whole PTE pages, 6.3 million at 12 TiB) is hashed through the run,
-            // neither made (which would take it out of the run for good) nor kept.
             this.boot = boot;
-            foreach (var header in boot.Memory.TablePageHeaders)
-            {
-                var pfn = header.Pfn.Value;
-                if (boot.Memory.PteRunOf(header.Pfn) is { } run)
-                {
-                    bootSum += RunPageHash(run, pfn);
-                }
-                else
-                {
-                    var h = PageHash(boot.Memory.Page(header.Pfn), v => v);
-                    bootPages[pfn] = h;
-                    bootSum += h;
-                }
-            }
+            bootHashes = BootHashesOf.GetValue(boot, ComputeBootHashes);
         }
 
         machine = m;
         changed.Clear();
         messages.Clear();
-        tablesSum = bootSum;
+        tablesSum = bootHashes!.Sum;
         smallDirty = true;
         if (tlbHashes.Length != m.Tlbs.Length)
         {
@@ -215,10 +199,41 @@ internal sealed class StateHasher
         return Hash64.Mix(tables, SmallState(m, cached: false));
     }
 
+    /// <summary>The sum of a boot's page hashes, and the hash of each page not held by a run of pages.</summary>
+    private sealed record BootHashes(IReadOnlyDictionary<ulong, ulong> Pages, ulong Sum);
+
+    /// <summary>
+    /// A boot's page hashes, values as they are: the boot has no page from get_zeroed_page, so none
+    /// has a label. A page a run of pages holds (a folded native boot's whole PTE pages, 6.3 million
+    /// at 12 TiB) is hashed through the run, neither made (that would take it out of the run for
+    /// good) nor kept: <see cref="BootHash"/> hashes it again when a schedule writes it.
+    /// </summary>
+    private static BootHashes ComputeBootHashes(Machine boot)
+    {
+        var pages = new Dictionary<ulong, ulong>();
+        ulong sum = 0;
+        foreach (var header in boot.Memory.TablePageHeaders)
+        {
+            var pfn = header.Pfn.Value;
+            if (boot.Memory.PteRunOf(header.Pfn) is { } run)
+            {
+                sum += RunPageHash(run, pfn);
+            }
+            else
+            {
+                var h = PageHash(boot.Memory.Page(header.Pfn), v => v);
+                pages[pfn] = h;
+                sum += h;
+            }
+        }
+
+        return new BootHashes(pages, sum);
+    }
+
     /// <summary>The hash the boot's page at <paramref name="pfn"/> had in <see cref="Begin"/> (0: the boot had none).</summary>
     private ulong BootHash(ulong pfn)
     {
-        if (bootPages.TryGetValue(pfn, out var h))
+        if (bootHashes!.Pages.TryGetValue(pfn, out var h))
         {
             return h;
         }

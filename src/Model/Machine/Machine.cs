@@ -326,13 +326,33 @@ public sealed partial class Machine
 
         var parts = new List<(ulong, ulong)>(Globals.E820.RamRanges());
         parts.AddRange(hotAdded);
+
+        // Pages come in pfn order and the boot's lie together in the table space: one range for
+        // each stretch, not one per page (6.3 million pages at 12 TiB without PSE).
+        ulong start = 0, end = 0;
         foreach (var page in Memory.TablePageHeaders)
         {
             // The boot pages alloc_low_page has handed out so far are exactly those zeroed at boot.
             if (page.Origin is TablePageOrigin.Static or TablePageOrigin.XenLevel1Ident or TablePageOrigin.XenBuilder or TablePageOrigin.Boot)
             {
-                parts.Add((page.Pfn.PhysAddr.Value, page.Pfn.PhysAddr.Value + PAGE_SIZE));
+                var pa = page.Pfn.PhysAddr.Value;
+                if (pa != end || end == start)
+                {
+                    if (end != start)
+                    {
+                        parts.Add((start, end));
+                    }
+
+                    start = pa;
+                }
+
+                end = pa + PAGE_SIZE;
             }
+        }
+
+        if (end != start)
+        {
+            parts.Add((start, end));
         }
 
         if (XenLayout is { } x)
