@@ -115,9 +115,15 @@ public sealed class EngineTests(ActorHostFixture fixture) : IClassFixture<ActorH
     {
         var spec = ExplorationRig.Spec(name, sets);
         using var engine = ExplorationRig.Open(fixture.Host, spec, "random");
-        for (var seed = 0; seed < 4; seed++)
+        CheckHashes(engine, seeds: 4, every: 1, atLeast: 10);
+    }
+
+    /// <summary>Schedules at random, each checking the incremental machine hash against one from scratch.</summary>
+    private static void CheckHashes(ExplorationEngine engine, int seeds, int every, int atLeast)
+    {
+        for (var seed = 0; seed < seeds; seed++)
         {
-            var s = new CheckingHashes(seed);
+            var s = new CheckingHashes(seed, every);
             s.BeginSchedule(0);
             engine.Run(s, m =>
             {
@@ -125,7 +131,7 @@ public sealed class EngineTests(ActorHostFixture fixture) : IClassFixture<ActorH
                 s.Start(m, engine.Boot.Machine);
             });
 
-            Assert.True(s.Checked > 10, $"only {s.Checked} steps checked");
+            Assert.True(s.Checked > atLeast, $"only {s.Checked} steps checked");
             Assert.True(s.Mismatches.Count == 0, string.Join("\n", s.Mismatches.Take(3)));
         }
     }
@@ -143,19 +149,7 @@ public sealed class EngineTests(ActorHostFixture fixture) : IClassFixture<ActorH
         var pmd = boot.Read(boot.Read(boot.Root, Model.Paging.X86.pgd_index(va)).Frame, Model.Paging.X86.pud_index(va)).Frame;
         Assert.NotNull(boot.PteRunOf(boot.Read(pmd, Model.Paging.X86.pmd_index(va)).Frame));
 
-        for (var seed = 0; seed < 2; seed++)
-        {
-            var s = new CheckingHashes(seed, every: 16);
-            s.BeginSchedule(0);
-            engine.Run(s, m =>
-            {
-                s.Machine = m;
-                s.Start(m, engine.Boot.Machine);
-            });
-
-            Assert.True(s.Checked > 50, $"only {s.Checked} steps checked");
-            Assert.True(s.Mismatches.Count == 0, string.Join("\n", s.Mismatches.Take(3)));
-        }
+        CheckHashes(engine, seeds: 2, every: 16, atLeast: 50);
     }
 
     /// <summary>At random, comparing the incremental machine hash with one from scratch before every delivery (or every <paramref name="every"/>th).</summary>
