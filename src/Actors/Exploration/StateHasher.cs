@@ -214,36 +214,34 @@ internal sealed class StateHasher
         ulong sum = 0;
         foreach (var header in boot.Memory.TablePageHeaders)
         {
-            var pfn = header.Pfn.Value;
-            if (boot.Memory.PteRunOf(header.Pfn) is { } run)
+            var h = BootPageHash(boot.Memory, header.Pfn.Value, out var held);
+            if (!held)
             {
-                sum += RunPageHash(run, pfn);
+                pages[header.Pfn.Value] = h;
             }
-            else
-            {
-                var h = PageHash(boot.Memory.Page(header.Pfn), v => v);
-                pages[pfn] = h;
-                sum += h;
-            }
+
+            sum += h;
         }
 
         return new BootHashes(pages, sum);
     }
 
+    /// <summary>The hash of the boot's page at <paramref name="pfn"/>, values as they are (0: none); <paramref name="held"/>: a run of pages holds it.</summary>
+    private static ulong BootPageHash(PhysicalMemory memory, ulong pfn, out bool held)
+    {
+        var frame = new Model.Paging.Pfn(pfn);
+        var run = memory.PteRunOf(frame);
+        held = run is not null;
+        return run is not null ? RunPageHash(run, pfn)
+            : memory.Find(frame) is { } page ? PageHash(page, v => v)
+            : 0;
+    }
+
     /// <summary>The hash the boot's page at <paramref name="pfn"/> had in <see cref="Begin"/> (0: the boot had none).</summary>
     private ulong BootHash(ulong pfn)
     {
-        if (bootHashes!.Pages.TryGetValue(pfn, out var h))
-        {
-            return h;
-        }
-
-        // Held by a run in the boot; or, if something has made it since, that page (its contents unchanged).
-        var memory = boot!.Memory;
-        var frame = new Model.Paging.Pfn(pfn);
-        return memory.PteRunOf(frame) is { } run ? RunPageHash(run, pfn)
-            : memory.Find(frame) is { } page ? PageHash(page, v => v)
-            : 0;
+        // Not kept: held by a run in the boot; or, if something has made it since, that page (its contents unchanged).
+        return bootHashes!.Pages.TryGetValue(pfn, out var h) ? h : BootPageHash(boot!.Memory, pfn, out _);
     }
 
     /// <summary>

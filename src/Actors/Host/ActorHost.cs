@@ -103,7 +103,7 @@ public sealed class PendingRun
 
         var finished = done.Wait(WaitLimit) ??
             new RunHost.Finished(new Model.Interpreter.RunStop(-1, "host", new Model.Kernel.FatalEvent(Model.Kernel.ErrorKind.Timeout,
-                $"the run host did not answer within {options.Timeout.TotalSeconds + 10:0} s")), [], 0, run.Delivered);
+                $"the run host did not answer within {WaitLimit.TotalSeconds:0} s")), [], 0, run.Delivered);
 
         // Taken by the host when the run ended; else (no answer, a broken host) what the context holds.
         var interleaving = finished.Interleaving ?? run.InterleavingSnapshot();

@@ -262,15 +262,12 @@ public static class RunSpecLimits
         // Only natively (Xen's update_va_mapping writes into the direct map's own PTE pages as it
         // goes) and in the compact representation; hot-added pages come from get_zeroed_page, one by one.
         var folded = bootFolds && !m.Xen && !m.FlatTablePages && !m.EffectivePse ? PtePages(end) : 0;
-        var bytes = folded * BytesPerFoldedPtePage;
-        pages -= folded;
         foreach (var add in plan.AllEvents.OfType<HotAdd>())
         {
             pages += TablePages(m, add.Size) + 2;
         }
 
-        bytes += pages * BytesPerTablePage(m);
-        pages += folded;
+        var bytes = ((pages - folded) * BytesPerTablePage(m)) + (folded * BytesPerFoldedPtePage);
         var budget = available / 4 * 3;
         if (bytes <= budget)
         {
